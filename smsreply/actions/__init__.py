@@ -1,0 +1,41 @@
+"""The registry of reply actions: an explicit list, keyed by each class's ``type``.
+
+``build_action({"action": "text", "text": "Merci"}, resources)`` returns a ready action;
+an unknown type fails fast with the list of known ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .base import Action, ActionConfigError, Outcome, ReplyContext, Resources
+from .none import NoAction
+from .text import TextAction
+
+ACTIONS: dict[str, type[Action]] = {cls.type: cls for cls in (NoAction, TextAction)}
+
+
+def action_class(options: Mapping[str, object]) -> type[Action]:
+    if not isinstance(options, Mapping):
+        raise ActionConfigError('an action must be an object such as {"action": "none"}')
+    name = options.get("action")
+    if name not in ACTIONS:
+        known = ", ".join(sorted(ACTIONS))
+        raise ActionConfigError(f"unknown action {name!r}: expected one of {known}")
+    return ACTIONS[name]
+
+
+def build_action(options: Mapping[str, object], resources: Resources) -> Action:
+    return action_class(options)(options, resources)
+
+
+__all__ = [
+    "ACTIONS",
+    "Action",
+    "ActionConfigError",
+    "Outcome",
+    "ReplyContext",
+    "Resources",
+    "action_class",
+    "build_action",
+]

@@ -1,0 +1,111 @@
+"""The contract of a reply action: what an action sees, and what it returns.
+
+An action is built from its options (a dict such as ``{"action": "text", "text": "Merci"}``),
+validated once when the customer saves them (``validate``), then ``run`` for each accepted
+reply. ``run`` must not raise for a customer's mistake: it returns an ``Outcome`` whose
+``detail`` is recorded (what ran, how it ended), and whose ``answer`` — if any — is sent
+back to the replier from the conversation's short code.
+
+Example::
+
+    outcome = TextAction({"action": "text", "text": "Merci"}, resources).run(reply)
+    outcome.answer  # "Merci"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+
+class ActionConfigError(ValueError):
+    """Options that cannot work; ``field`` names the offending option."""
+
+    def __init__(self, message: str, field: str = "action") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What actions may use: the customer folders and the settings."""
+
+    project_dir: Path
+    settings: Mapping[str, object]
+
+    @property
+    def cgi_dir(self) -> Path:
+        return self.project_dir / "cgi-bin"
+
+    @property
+    def handlers_dir(self) -> Path:
+        return self.project_dir / "handlers"
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """One accepted reply and its conversation, as an action sees it."""
+
+    reply_id: int
+    provider_id: str
+    sender: str  # E.164
+    message: str
+    shortcode: str
+    tag: str  # the tag given when the message was sent ("" when none)
+    conversation_id: int
+    original_message: str
+    sent_at: str
+    reply_number: int  # 1 for the first reply of the conversation
+    state: str | None  # what the previous run asked to keep, None at first
+    received_at: str
+    remote_addr: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+UNCHANGED = object()
+
+
+@dataclass
+class Outcome:
+    kind: str  # "answer", "no-reply" or "error"
+    answer: str | None = None
+    detail: dict = field(default_factory=dict)
+    state: object = UNCHANGED  # a new conversation state (str or None), or UNCHANGED
+
+
+class Action:
+    """Base class; subclasses set ``type`` and implement ``validate`` and ``run``."""
+
+    type: ClassVar[str]
+
+    def __init__(self, options: Mapping[str, object], resources: Resources) -> None:
+        self.options = self.validate(options, resources)
+        self.resources = resources
+
+    @classmethod
+    def validate(cls, options: Mapping[str, object], resources: Resources) -> dict:
+        """Return the options normalised, or raise ActionConfigError."""
+        return {"action": cls.type}
+
+    def run(self, reply: ReplyContext) -> Outcome:
+        raise NotImplementedError
+
+
+def require_text(options: Mapping[str, object], name: str, max_length: int = 10000) -> str:
+    value = options.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise ActionConfigError(f"{name!r} is required: a non-empty string", name)
+    if len(value) > max_length:
+        raise ActionConfigError(f"{name!r} is longer than {max_length} characters", name)
+    return value
+
+
+def check_keys(options: Mapping[str, object], allowed: set[str]) -> None:
+    unknown = sorted(set(options) - allowed - {"action"})
+    if unknown:
+        raise ActionConfigError(
+            f"unknown option(s) for this action: {', '.join(unknown)}", unknown[0]
+        )

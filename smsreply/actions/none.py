@@ -1,0 +1,17 @@
+"""Action ``none``: the reply is stored (and debited) and nothing is sent back."""
+
+from __future__ import annotations
+
+from .base import Action, Outcome, ReplyContext, check_keys
+
+
+class NoAction(Action):
+    type = "none"
+
+    @classmethod
+    def validate(cls, options, resources) -> dict:
+        check_keys(options, set())
+        return {"action": cls.type}
+
+    def run(self, reply: ReplyContext) -> Outcome:
+        return Outcome("no-reply", detail={"action": "none"})

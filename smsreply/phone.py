@@ -1,0 +1,71 @@
+"""Phone numbers: who may receive a reply-capable SMS, and how numbers are stored.
+
+OVH only accepts replies from French metropolitan mobiles (Orange, SFR, Bouygues, Free
+and their MVNOs), so that is what a recipient must be. Numbers are parsed with
+``phonenumbers`` (Google's libphonenumber) and stored in E.164 (``+33612345678``).
+
+Example::
+
+    parse_french_mobile("06 12 34 56 78")  # "+33612345678"
+    parse_french_mobile("+33 1 23 45 67 89")  # raises InvalidNumber("... a landline ...")
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+
+class InvalidNumber(ValueError):
+    """The number cannot receive a reply-capable SMS; the message says why."""
+
+
+_TYPE_NAMES = {
+    PhoneNumberType.FIXED_LINE: "a landline",
+    PhoneNumberType.TOLL_FREE: "a toll-free number",
+    PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
+    PhoneNumberType.SHARED_COST: "a shared-cost number",
+    PhoneNumberType.VOIP: "a VoIP number",
+    PhoneNumberType.UAN: "a company number",
+    PhoneNumberType.VOICEMAIL: "a voicemail number",
+}
+
+
+def parse_french_mobile(text: str) -> str:
+    """Return ``text`` as E.164 if it is a French metropolitan mobile, else raise."""
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidNumber("the number is empty")
+    cleaned = text.strip()
+    if cleaned.startswith("00"):
+        cleaned = "+" + cleaned[2:]
+    try:
+        number = phonenumbers.parse(cleaned, "FR")
+    except NumberParseException as error:
+        raise InvalidNumber(f"{text!r} is not a phone number ({error})") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidNumber(f"{text!r} is not a valid phone number")
+    region = phonenumbers.region_code_for_number(number)
+    if region != "FR":
+        where = region or "another country"
+        raise InvalidNumber(
+            f"{text!r} is not French ({where}): replies only work from French mobiles"
+        )
+    number_type = phonenumbers.number_type(number)
+    if number_type != PhoneNumberType.MOBILE:
+        kind = _TYPE_NAMES.get(number_type, "not a mobile number")
+        raise InvalidNumber(f"{text!r} is {kind}: replies only work from French mobiles")
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def is_international(text: str) -> str:
+    """Return ``text`` as E.164 if it is any valid number (for SMS notifications)."""
+    cleaned = text.strip() if isinstance(text, str) else ""
+    if cleaned.startswith("00"):
+        cleaned = "+" + cleaned[2:]
+    try:
+        number = phonenumbers.parse(cleaned, None)
+    except NumberParseException:
+        raise InvalidNumber(f"{text!r} is not a number in international format (+CC…)") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidNumber(f"{text!r} is not a valid phone number")
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)

@@ -1,0 +1,64 @@
+"""What an SMS text costs, counted as OVH counts it, and what it may not contain.
+
+GSM 03.38 7-bit: 160 characters in one SMS, 153 per part when concatenated; the
+extension characters (``€ [ ] { } ^ ~ | \\`` and form feed) take two septets. Any other
+character switches the whole message to UCS-2: 70 UTF-16 units, 67 per part. One part
+costs one credit. Short-code messages carry no STOP clause, so none is counted.
+
+Example::
+
+    count_segments("Bonjour")        # Segments(encoding="gsm7", units=7, parts=1)
+    count_segments("Prix: 5€ [TTC]")  # extension characters count 2
+    find_url("voir www.example.fr")  # "www.example.fr"
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+
+_URL = re.compile(
+    r"""(?ix)
+    \b(?:https?|ftp)://\S+                      # anything with a scheme
+    | \bwww\d{0,3}\.\S+                          # www.example…
+    | \b[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?     # bare domain: label
+      (?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*
+      \.(?:com|fr|net|org|info|biz|eu|io|co|me|ly|gl|be|ch|de|uk|us|app|dev|site|xyz|link|shop)
+      \b(?:/\S*)?
+    """
+)
+
+
+@dataclass(frozen=True)
+class Segments:
+    encoding: str  # "gsm7" or "ucs2"
+    units: int  # septets (gsm7) or UTF-16 code units (ucs2)
+    parts: int
+
+    @property
+    def credits(self) -> int:
+        return self.parts
+
+
+def count_segments(text: str) -> Segments:
+    """Return the encoding, length and number of parts of ``text``."""
+    if all(char in GSM7_BASIC or char in GSM7_EXTENSION for char in text):
+        units = sum(2 if char in GSM7_EXTENSION else 1 for char in text)
+        parts = 1 if units <= 160 else math.ceil(units / 153)
+        return Segments("gsm7", units, parts)
+    units = len(text.encode("utf-16-le")) // 2
+    parts = 1 if units <= 70 else math.ceil(units / 67)
+    return Segments("ucs2", units, parts)
+
+
+def find_url(text: str) -> str | None:
+    """Return the first URL-like part of ``text`` (OVH blocks them from short codes)."""
+    match = _URL.search(text)
+    return match.group(0) if match else None

@@ -1,0 +1,258 @@
+"""Sending: open a conversation from a short code, and hand queued SMS to the provider.
+
+``open_conversation`` validates, debits and queues in one transaction, so a message is
+either fully accepted (conversation, outgoing SMS, ledger line) or not at all.
+``deliver`` hands one queued SMS to the provider under a lease: a retryable failure is
+tried again with exponential backoff, a final one refunds its credits. Our SMS id goes
+with it, so a resend after a crash is recognised by the provider.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Mapping
+from datetime import timedelta
+
+from .clock import Clock, to_iso
+from .errors import PaymentRequired, ValidationError
+from .phone import InvalidNumber, parse_french_mobile
+from .providers import OutgoingSms, Provider, ProviderError
+from .segments import Segments, count_segments, find_url
+from .store import InsufficientCredits, Store
+
+MAX_TAG = 64
+
+
+def check_text(message: object, max_parts: int, field: str = "message") -> Segments:
+    if not isinstance(message, str) or not message.strip():
+        raise ValidationError(f"{field!r} must be a non-empty string", field=field)
+    url = find_url(message)
+    if url:
+        raise ValidationError(
+            f"{field!r} contains a URL ({url}): short codes cannot send URLs", field=field
+        )
+    segments = count_segments(message)
+    if segments.parts > max_parts:
+        raise ValidationError(
+            f"{field!r} needs {segments.parts} SMS parts ({segments.encoding}, {segments.units} "
+            f"units); the maximum is {max_parts}",
+            field=field,
+        )
+    return segments
+
+
+def check_tag(tag: object) -> str | None:
+    if tag is None or tag == "":
+        return None
+    if not isinstance(tag, str) or len(tag) > MAX_TAG or not tag.isprintable():
+        raise ValidationError(
+            f"'tag' must be printable text of at most {MAX_TAG} characters", field="tag"
+        )
+    return tag
+
+
+def allocate_shortcode(used: set[str], low: int, high: int) -> str:
+    """A random 5-digit code not already open with this recipient."""
+    for _ in range(64):
+        code = str(random.randint(low, high))
+        if code not in used:
+            return code
+    free = sorted(set(map(str, range(low, high + 1))) - used)
+    if not free:
+        raise ValidationError("no free short code for this recipient", field="to")
+    return random.choice(free)
+
+
+def open_conversation(
+    store: Store,
+    settings: Mapping[str, object],
+    provider: Provider,
+    clock: Clock,
+    to: object,
+    message: object,
+    tag: object = None,
+) -> dict:
+    """Validate, debit and queue a message; return the conversation row and its SMS id."""
+    if not isinstance(to, str):
+        raise ValidationError("'to' must be a phone number string", field="to")
+    try:
+        recipient = parse_french_mobile(to)
+    except InvalidNumber as error:
+        raise ValidationError(str(error), field="to") from None
+    segments = check_text(message, settings["sms.max_parts"])
+    tag = check_tag(tag)
+    now = clock()
+    created_at = to_iso(now)
+    expires_at = to_iso(now + timedelta(hours=settings["reply.window_hours"]))
+    with store.write():
+        shortcode = None
+        if getattr(provider, "allocates_shortcode", False):
+            used = store.open_shortcodes(recipient, created_at)
+            shortcode = allocate_shortcode(
+                used, settings["sms.shortcode_min"], settings["sms.shortcode_max"]
+            )
+        conversation = {
+            "tag": tag,
+            "provider_tag": "",
+            "recipient": recipient,
+            "shortcode": shortcode,
+            "message": message,
+            "encoding": segments.encoding,
+            "segments": segments.parts,
+            "credits": segments.credits,
+            "created_at": created_at,
+            "expires_at": expires_at,
+        }
+        conversation_id = store.insert("conversations", conversation)
+        provider_tag = f"sr{conversation_id}"
+        outgoing_id = queue_sms(
+            store,
+            "message",
+            recipient,
+            shortcode,
+            message,
+            segments,
+            provider_tag,
+            created_at,
+            conversation_id=conversation_id,
+        )
+        try:
+            store.change_credits(
+                -segments.credits,
+                created_at,
+                "message",
+                conversation_id=conversation_id,
+                outgoing_id=outgoing_id,
+            )
+        except InsufficientCredits as error:
+            raise PaymentRequired(
+                f"not enough credits: this message needs {error.needed}, the balance is "
+                f"{error.balance}"
+            ) from None
+        store.update(
+            "conversations",
+            conversation_id,
+            {"provider_tag": provider_tag, "outgoing_id": outgoing_id},
+        )
+    return store.get("conversations", conversation_id)
+
+
+def queue_sms(
+    store: Store,
+    kind: str,
+    recipient: str,
+    shortcode: str | None,
+    message: str,
+    segments: Segments,
+    tag: str,
+    created_at: str,
+    **refs: int | None,
+) -> int:
+    return store.insert(
+        "outgoing",
+        {
+            "kind": kind,
+            "recipient": recipient,
+            "shortcode": shortcode,
+            "message": message,
+            "encoding": segments.encoding,
+            "segments": segments.parts,
+            "credits": segments.credits,
+            "tag": tag,
+            "status": "queued",
+            "created_at": created_at,
+            **refs,
+        },
+    )
+
+
+def deliver(
+    store: Store, settings: Mapping[str, object], provider: Provider, clock: Clock, outgoing_id: int
+) -> bool:
+    """Hand one queued SMS to the provider; return True when it was accepted."""
+    now = time.time()
+    with store.write():
+        row = store.get("outgoing", outgoing_id)
+        due = row["status"] in ("queued", "sending") and row["next_attempt_at"] <= now
+        if not due or (row["lease_until"] or 0) >= now:
+            return False
+        attempts = row["attempts"] + 1
+        store.update(
+            "outgoing",
+            outgoing_id,
+            {
+                "status": "sending",
+                "attempts": attempts,
+                "provider": provider.name,
+                "lease_until": now + settings["worker.lease_seconds"],
+            },
+        )
+    sms = OutgoingSms(
+        id=row["id"],
+        to=row["recipient"],
+        message=row["message"],
+        shortcode=row["shortcode"],
+        tag=row["tag"] or "",
+        segments=row["segments"],
+    )
+    try:
+        sent = provider.send(sms)
+    except ProviderError as error:
+        _failed(store, settings, clock, row, attempts, error.message, error.retryable)
+        return False
+    except Exception as error:  # a provider bug or network error must not lose the SMS
+        _failed(store, settings, clock, row, attempts, f"{type(error).__name__}: {error}", True)
+        return False
+    with store.write():
+        store.update(
+            "outgoing",
+            outgoing_id,
+            {
+                "status": "sent",
+                "provider_id": sent.provider_id,
+                "sent_at": to_iso(clock()),
+                "lease_until": None,
+                "error": None,
+                "shortcode": row["shortcode"] or sent.shortcode,
+            },
+        )
+        if sent.shortcode and row["kind"] == "message" and not row["shortcode"]:
+            store.update("conversations", row["conversation_id"], {"shortcode": sent.shortcode})
+    return True
+
+
+def _failed(
+    store: Store,
+    settings: Mapping[str, object],
+    clock: Clock,
+    row: dict,
+    attempts: int,
+    reason: str,
+    retryable: bool,
+) -> None:
+    with store.write():
+        if retryable and attempts < settings["worker.max_attempts"]:
+            delay = settings["worker.retry_base_seconds"] * 2 ** (attempts - 1)
+            store.update(
+                "outgoing",
+                row["id"],
+                {
+                    "status": "queued",
+                    "error": reason,
+                    "lease_until": None,
+                    "next_attempt_at": time.time() + delay,
+                },
+            )
+            return
+        store.update(
+            "outgoing", row["id"], {"status": "failed", "error": reason, "lease_until": None}
+        )
+        store.change_credits(
+            row["credits"],
+            to_iso(clock()),
+            "refund: SMS not sent",
+            conversation_id=row["conversation_id"],
+            reply_id=row["reply_id"],
+            outgoing_id=row["id"],
+        )

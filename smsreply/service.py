@@ -1,0 +1,141 @@
+"""The reply service: one object built from explicit parts, used by the web app and the CLI.
+
+It holds the store, the settings, the provider and the clock, and offers the verbs of
+smsreply — send a message, accept and handle replies, deliver SMS, read and change the
+reply options and credits. Background work goes through a ``Dispatcher`` (see
+``worker.py``); ``drain()`` does all due work in the calling thread, for the CLI and tests.
+
+Example::
+
+    service = Service(settings, Store(settings["database.path"]))
+    conversation = service.send_message("+33612345678", "RDV demain 10h. Répondez OUI")
+    service.drain()
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from . import receiving, sending
+from .actions import Action, ActionConfigError, Resources, build_action
+from .clock import Clock, to_iso, utcnow
+from .errors import ValidationError
+from .providers import InboundReply, Provider, build_provider
+from .store import Store
+
+DEFAULT_OPTIONS = {"action": "none"}
+OPTION_SECTIONS = ("rules", "notifications")
+
+
+class Service:
+    def __init__(
+        self,
+        settings: Mapping[str, object],
+        store: Store,
+        provider: Provider | None = None,
+        clock: Clock = utcnow,
+        project_dir: Path | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.provider = provider or build_provider(settings, store, clock)
+        self.resources = Resources(project_dir or Path.cwd(), settings)
+        self.dispatcher = None  # set by worker.Dispatcher
+        self._actions: tuple[str, Action] | None = None
+
+    # -- messages and replies --------------------------------------------------------
+
+    def send_message(self, to: object, message: object, tag: object = None) -> dict:
+        conversation = sending.open_conversation(
+            self.store, self.settings, self.provider, self.clock, to, message, tag
+        )
+        self._submit_outgoing([conversation["outgoing_id"]])
+        return conversation
+
+    def receive_reply(
+        self,
+        inbound: InboundReply,
+        provider: str,
+        remote_addr: str = "",
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> tuple[dict, bool]:
+        reply, created = receiving.accept_reply(
+            self.store, self.settings, self.clock, inbound, provider, remote_addr, headers
+        )
+        if created and reply["status"] == "pending" and self.dispatcher is not None:
+            self.dispatcher.submit_reply(reply["id"])
+        return reply, created
+
+    def handle_reply(self, reply_id: int) -> list[int]:
+        return receiving.handle_reply(
+            self.store, self.settings, self.clock, self.choose_action, reply_id
+        )
+
+    def deliver(self, outgoing_id: int) -> bool:
+        return sending.deliver(self.store, self.settings, self.provider, self.clock, outgoing_id)
+
+    def drain(self, rounds: int = 10) -> None:
+        """Do every due piece of work now, in this thread."""
+        for _ in range(rounds):
+            now = time.time()
+            replies = self.store.due_replies(now)
+            outgoing = self.store.due_outgoing(now)
+            if not replies and not outgoing:
+                return
+            for reply_id in replies:
+                for outgoing_id in self.handle_reply(reply_id):
+                    self.deliver(outgoing_id)
+            for outgoing_id in outgoing:
+                self.deliver(outgoing_id)
+
+    def _submit_outgoing(self, ids: list[int]) -> None:
+        if self.dispatcher is not None:
+            for outgoing_id in ids:
+                self.dispatcher.submit_outgoing(outgoing_id)
+
+    # -- reply options -----------------------------------------------------------------
+
+    def reply_options(self) -> dict:
+        return self.store.get_option("reply", DEFAULT_OPTIONS)
+
+    def set_reply_options(self, options: object) -> dict:
+        normalised = self.validate_options(options)
+        with self.store.write():
+            self.store.set_option("reply", normalised)
+        return normalised
+
+    def validate_options(self, options: object) -> dict:
+        if not isinstance(options, Mapping):
+            raise ValidationError("reply options must be a JSON object", field="action")
+        action_options = {k: v for k, v in options.items() if k not in OPTION_SECTIONS}
+        try:
+            normalised = build_action(action_options, self.resources).options
+        except ActionConfigError as error:
+            raise ValidationError(error.message, field=error.field) from None
+        for section in OPTION_SECTIONS:
+            if section in options:
+                raise ValidationError(f"{section!r} are not supported yet", field=section)
+        return normalised
+
+    def choose_action(self, message: str) -> Action:
+        options = self.reply_options()
+        key = json.dumps(options, sort_keys=True)
+        if self._actions is None or self._actions[0] != key:
+            self._actions = (key, build_action(options, self.resources))
+        return self._actions[1]
+
+    # -- credits and reading -----------------------------------------------------------
+
+    def add_credits(self, amount: object, reason: str = "top-up") -> int:
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+            raise ValidationError("'amount' must be a positive whole number", field="amount")
+        if amount > 10**9:
+            raise ValidationError("'amount' must be at most 1000000000", field="amount")
+        return self.store.change_credits(amount, to_iso(self.clock()), reason)
+
+    def now_iso(self) -> str:
+        return to_iso(self.clock())

@@ -1,0 +1,155 @@
+"""Every setting of smsreply, declared once as data, and how a value is chosen.
+
+A value comes from, in rising priority: the default declared here, the TOML config file
+(``config/smsreply.toml``, or the path in ``SMSREPLY_CONFIG``), then an environment
+variable ``SMSREPLY_<SECTION>_<KEY>`` (``reply.window_hours`` → ``SMSREPLY_REPLY_WINDOW_HOURS``).
+An unknown key or a value of the wrong type stops start-up with a message naming the key.
+
+Example::
+
+    settings = load_settings("config/smsreply.toml", env=os.environ)
+    settings["reply.window_hours"]  # 48.0
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ConfigError(ValueError):
+    """A configuration value is unknown or invalid; the message names it."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # "section.key", as in the TOML file
+    default: object
+    help: str
+
+    @property
+    def env_var(self) -> str:
+        return "SMSREPLY_" + self.name.upper().replace(".", "_")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("database.path", "var/smsreply.db", "SQLite file; relative to the working directory"),
+    Setting("database.busy_timeout", 30.0, "Seconds a writer waits for another writer's lock"),
+    Setting("server.base_url", "http://127.0.0.1:8080", "Public base URL, used in printed URLs"),
+    Setting("server.bind", "127.0.0.1:8080", "Address gunicorn listens on"),
+    Setting("server.workers", 2, "Gunicorn worker processes"),
+    Setting("server.threads", 8, "Threads per gunicorn worker"),
+    Setting("server.max_body_bytes", 65536, "Largest request body accepted (413 beyond)"),
+    Setting("provider.name", "simulator", "Upstream provider: simulator or ovh"),
+    Setting("reply.window_hours", 48.0, "How long after a message its replies are accepted"),
+    Setting("reply.credits_per_reply", 1, "Credits debited for each accepted reply"),
+    Setting("sms.max_parts", 6, "Most concatenated parts one SMS may use (OVH: 6, manager: 255)"),
+    Setting("sms.shortcode_min", 30000, "Lowest 5-digit short code the simulator allocates"),
+    Setting("sms.shortcode_max", 89999, "Highest 5-digit short code the simulator allocates"),
+    Setting("credits.initial", 100, "Credits granted by `smsreply init` on a new database"),
+    Setting("worker.threads", 4, "Background threads per process handling replies and sends"),
+    Setting("worker.lease_seconds", 60.0, "Time after which unfinished work is taken over"),
+    Setting("worker.sweep_seconds", 5.0, "How often each process looks for unfinished work"),
+    Setting("worker.max_attempts", 5, "Tries to hand an SMS to the provider before failing it"),
+    Setting("worker.retry_base_seconds", 2.0, "First retry delay; doubles at each try"),
+    Setting("log.level", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR"),
+    Setting("ovh.endpoint", "ovh-eu", "python-ovh endpoint name (ovh-eu, ovh-ca…) or base URL"),
+    Setting("ovh.application_key", "", "OVH application key; empty: OVH_* env vars / ovh.conf"),
+    Setting("ovh.application_secret", "", "OVH application secret; empty: python-ovh lookup"),
+    Setting("ovh.consumer_key", "", "OVH consumer key; empty: python-ovh lookup"),
+    Setting("ovh.service_name", "", "The SMS account, e.g. sms-ab12345-1"),
+    Setting("ovh.timeout", 30.0, "Seconds to wait for OVH's API"),
+    Setting("ovh.no_stop_clause", True, "Send noStopClause (short-code messages carry no STOP)"),
+)
+
+BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
+
+
+def _coerce(setting: Setting, value: object, origin: str) -> object:
+    expected = type(setting.default)
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, expected) and not (expected is int and isinstance(value, bool)):
+        return value
+    raise ConfigError(
+        f"{origin}: {setting.name} must be {expected.__name__}, got {type(value).__name__} "
+        f"{value!r}"
+    )
+
+
+def _from_env(setting: Setting, raw: str) -> object:
+    expected = type(setting.default)
+    origin = f"environment variable {setting.env_var}"
+    try:
+        if expected is bool:
+            if raw.lower() not in {"1", "0", "true", "false", "yes", "no"}:
+                raise ValueError(raw)
+            return raw.lower() in {"1", "true", "yes"}
+        if expected is int:
+            return int(raw)
+        if expected is float:
+            return float(raw)
+    except ValueError:
+        raise ConfigError(
+            f"{origin}: {setting.name} must be {expected.__name__}, got {raw!r}"
+        ) from None
+    return raw
+
+
+def _flatten(data: Mapping[str, object], path: str) -> dict[str, object]:
+    flat: dict[str, object] = {}
+    for section, values in data.items():
+        if not isinstance(values, dict):
+            raise ConfigError(f"{path}: top-level key {section!r} must be a [section]")
+        for key, value in values.items():
+            flat[f"{section}.{key}"] = value
+    return flat
+
+
+def load_settings(
+    config_path: str | os.PathLike | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, object] | None = None,
+) -> dict[str, object]:
+    """Return every setting's value: defaults, then the file, the env, then ``overrides``."""
+    env = os.environ if env is None else env
+    if config_path is None:
+        config_path = env.get("SMSREPLY_CONFIG") or None
+    values = {setting.name: setting.default for setting in SETTINGS}
+    if config_path is not None:
+        path = Path(config_path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} not found (SMSREPLY_CONFIG)") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise ConfigError(f"{path}: not valid TOML: {error}") from None
+        for name, value in _flatten(data, str(path)).items():
+            if name not in BY_NAME:
+                raise ConfigError(f"{path}: unknown setting {name!r}")
+            values[name] = _coerce(BY_NAME[name], value, str(path))
+    for setting in SETTINGS:
+        if setting.env_var in env:
+            values[setting.name] = _from_env(setting, env[setting.env_var])
+    for name, value in (overrides or {}).items():
+        if name not in BY_NAME:
+            raise ConfigError(f"unknown setting {name!r}")
+        values[name] = _coerce(BY_NAME[name], value, "argument")
+    _check(values)
+    return values
+
+
+def _check(values: Mapping[str, object]) -> None:
+    positive = ("reply.window_hours", "sms.max_parts", "worker.lease_seconds", "server.workers")
+    for name in positive:
+        if values[name] <= 0:
+            raise ConfigError(f"{name} must be greater than 0, got {values[name]!r}")
+    if not 10000 <= values["sms.shortcode_min"] <= values["sms.shortcode_max"] <= 99999:
+        raise ConfigError("sms.shortcode_min/max must be 5-digit numbers with min <= max")
+    if values["log.level"] not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError(
+            f"log.level must be DEBUG, INFO, WARNING or ERROR, got {values['log.level']!r}"
+        )

@@ -1,0 +1,111 @@
+"""The JSON API under ``/api``: send messages, read conversations, set reply options, credits.
+
+Every route but ``/api/health`` needs ``Authorization: Bearer <key>`` (the key printed by
+``smsreply init``). Views are thin: parse, call the service, shape the answer.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import Unauthorized
+
+from .. import reports
+from ..credentials import check_api_key
+from ..errors import ValidationError
+from ..service import Service
+from .payload import fields, json_object, query_int
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def service() -> Service:
+    return current_app.extensions["smsreply"]
+
+
+@bp.before_request
+def authenticate():
+    if request.endpoint == "api.health":
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key or not check_api_key(service().store, key.strip()):
+        raise Unauthorized(
+            "send the API key as 'Authorization: Bearer <key>'",
+            www_authenticate=WWWAuthenticate("Bearer"),
+        )
+    return None
+
+
+@bp.get("/health")
+def health():
+    return {"ok": True}
+
+
+@bp.post("/messages")
+def send_message():
+    data = fields(
+        json_object(),
+        {"to": (str,), "message": (str,), "tag": (str, type(None))},
+        required={"to", "message"},
+    )
+    conversation = service().send_message(data["to"], data["message"], data.get("tag"))
+    return reports.conversation_summary(conversation, service().now_iso()), 201
+
+
+@bp.get("/conversations")
+def list_conversations():
+    status = request.args.get("status") or None
+    if status not in (None, "open", "closed"):
+        raise ValidationError("query parameter 'status' must be open or closed", field="status")
+    page = query_int("page", 1, 1, 10**6)
+    per_page = query_int("per_page", 50, 1, 200)
+    now = service().now_iso()
+    rows, total = service().store.find_conversations(
+        request.args.get("number") or None,
+        request.args.get("tag") or None,
+        status,
+        now,
+        per_page,
+        (page - 1) * per_page,
+    )
+    return {
+        "conversations": [reports.conversation_summary(row, now) for row in rows],
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+    }
+
+
+@bp.get("/conversations/<int:conversation_id>")
+def get_conversation(conversation_id: int):
+    return reports.conversation_detail(service().store, conversation_id, service().now_iso())
+
+
+@bp.get("/reply-options")
+def get_reply_options():
+    return service().reply_options()
+
+
+@bp.put("/reply-options")
+def put_reply_options():
+    return service().set_reply_options(json_object())
+
+
+@bp.get("/credits")
+def get_credits():
+    limit = query_int("limit", 50, 1, 500)
+    return {"balance": service().store.balance(), "ledger": service().store.ledger(limit)}
+
+
+@bp.post("/credits")
+def add_credits():
+    data = fields(json_object(), {"amount": (int,), "reason": (str,)}, required={"amount"})
+    balance = service().add_credits(data["amount"], data.get("reason") or "top-up")
+    return {"balance": balance}, 201
+
+
+@bp.get("/outbox")
+def outbox():
+    limit = query_int("limit", 50, 1, 500)
+    return {"outbox": [reports.outbox_view(row) for row in service().store.list_outbox(limit)]}

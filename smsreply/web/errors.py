@@ -1,0 +1,61 @@
+"""Every error as JSON ``{"error": {"code", "message"}}`` with the right status.
+
+Domain errors carry their code and status; werkzeug's HTTP errors keep theirs; anything
+unexpected becomes a 500 with no traceback in the answer (it is logged).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from ..errors import SmsReplyError
+from ..store import NotFound
+
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+}
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None):
+    error = {"code": code, "message": message}
+    if field:
+        error["field"] = field
+    return jsonify(error=error), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(SmsReplyError)
+    def domain_error(error: SmsReplyError):
+        return error_response(error.status, error.code, error.message, error.field)
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound):
+        return error_response(404, "not_found", str(error))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        message = error.description or error.name
+        if status == 413:
+            message = f"the request body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes"
+        body, status = error_response(status, HTTP_CODES.get(status, "http_error"), message)
+        # Keep protocol headers such as WWW-Authenticate (401) and Allow (405).
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        return body, status, headers
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        log.exception("unexpected error")
+        return error_response(500, "internal", "internal error; see the server log")

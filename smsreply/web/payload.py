@@ -1,0 +1,72 @@
+"""Strict reading of request input: JSON bodies and query parameters.
+
+Each failure is a 4xx with a message that names the problem: wrong content type (415),
+bytes that are not UTF-8 or not JSON (400), a missing, unknown or mistyped field (422).
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import request
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+from ..errors import ValidationError
+
+TYPE_NAMES = {
+    str: "a string",
+    int: "a whole number",
+    bool: "true or false",
+    dict: "an object",
+    list: "an array",
+    type(None): "null",
+}
+
+
+def json_object() -> dict:
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType("send the body as JSON with Content-Type: application/json")
+    raw = request.get_data(cache=True)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadRequest(f"the body is not valid UTF-8 (byte {error.start})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BadRequest(
+            f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
+    if not isinstance(data, dict):
+        raise ValidationError("the body must be a JSON object")
+    return data
+
+
+def fields(data: dict, schema: dict[str, tuple[type, ...]], required: set[str]) -> dict:
+    """Check ``data`` against ``{name: allowed types}``; return it."""
+    unknown = sorted(set(data) - set(schema))
+    if unknown:
+        raise ValidationError(
+            f"unknown field(s): {', '.join(unknown)}; expected {', '.join(schema)}",
+            field=unknown[0],
+        )
+    for name in sorted(required):
+        if name not in data:
+            raise ValidationError(f"missing field {name!r}", field=name)
+    for name, value in data.items():
+        allowed = schema[name]
+        if type(value) not in allowed:
+            expected = " or ".join(TYPE_NAMES.get(kind, kind.__name__) for kind in allowed)
+            raise ValidationError(f"{name!r} must be {expected}", field=name)
+    return data
+
+
+def query_int(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ValidationError(
+            f"query parameter {name!r} must be a whole number from {low} to {high}", field=name
+        )
+    return int(raw)
