@@ -268,3 +268,26 @@ class Store:
 
     def ledger(self, limit: int, offset: int = 0) -> list[dict]:
         return self.query("SELECT * FROM ledger ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset))
+
+    # -- manager users -------------------------------------------------------------------
+
+    def add_user(self, username: str, password_hash: str, at: str) -> int:
+        with self.write():
+            if self.find_user(username) is not None:
+                raise ValueError(f"user {username!r} already exists")
+            return self.insert(
+                "users", {"username": username, "password_hash": password_hash, "created_at": at}
+            )
+
+    def find_user(self, username: str) -> dict | None:
+        return self.query_one("SELECT * FROM users WHERE username = ?", (username,))
+
+    def set_user_password(self, username: str, password_hash: str) -> None:
+        with self.write():
+            user = self.find_user(username)
+            if user is None:
+                raise NotFound(f"user {username!r} not found")
+            self.update("users", user["id"], {"password_hash": password_hash})
+
+    def list_users(self) -> list[dict]:
+        return self.query("SELECT id, username, created_at FROM users ORDER BY id")
