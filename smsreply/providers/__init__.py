@@ -20,29 +20,20 @@ from .base import (
     ProviderError,
     Sent,
 )
+from .ovh import OvhProvider
 from .simulator import SimulatorProvider
 
-
-def _provider_classes() -> dict[str, type]:
-    classes: list[type] = [SimulatorProvider]
-    try:
-        from .ovh import OvhProvider
-    except ImportError:  # the OVH package is optional until configured
-        pass
-    else:
-        classes.append(OvhProvider)
-    return {cls.name: cls for cls in classes}
+PROVIDERS: dict[str, type[Provider]] = {cls.name: cls for cls in (SimulatorProvider, OvhProvider)}
 
 
 def build_provider(settings: Mapping[str, object], store: Store, clock: Clock = utcnow) -> Provider:
     name = settings["provider.name"]
-    classes = _provider_classes()
-    if name not in classes:
-        raise ConfigError(f"provider.name: unknown provider {name!r}; known: {', '.join(classes)}")
-    cls = classes[name]
-    if cls is SimulatorProvider:
-        return cls.from_settings(settings, store, clock)
-    return cls.from_settings(settings)
+    if name not in PROVIDERS:
+        known = ", ".join(PROVIDERS)
+        raise ConfigError(f"provider.name: unknown provider {name!r}; known: {known}")
+    if name == SimulatorProvider.name:
+        return SimulatorProvider(store, clock)
+    return PROVIDERS[name].from_settings(settings)
 
 
 __all__ = [
