@@ -23,7 +23,7 @@ from . import receiving, sending
 from .actions import Action, ActionConfigError, Resources, build_action
 from .clock import Clock, to_iso, utcnow
 from .errors import ValidationError
-from .providers import InboundReply, Provider, build_provider
+from .providers import DeliveryReport, InboundReply, Provider, build_provider, callback_parser
 from .store import Store
 
 DEFAULT_OPTIONS = {"action": "none"}
@@ -69,6 +69,19 @@ class Service:
         if created and reply["status"] == "pending" and self.dispatcher is not None:
             self.dispatcher.submit_reply(reply["id"])
         return reply, created
+
+    def callback_parser(self, name: str):
+        return callback_parser(name, self.provider)
+
+    def record_delivery(self, report: DeliveryReport) -> bool:
+        """Record a delivery report for an SMS we sent; False when no SMS has that id."""
+        return self.store.set_delivery(
+            self.provider.name,
+            report.provider_id,
+            report.status,
+            report.detail,
+            to_iso(self.clock()),
+        )
 
     def handle_reply(self, reply_id: int) -> list[int]:
         return receiving.handle_reply(

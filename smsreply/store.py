@@ -254,6 +254,25 @@ class Store:
         )
         return [row[0] for row in rows]
 
+    def set_delivery(
+        self, provider: str, provider_id: str, status: str, detail: str, at: str
+    ) -> bool:
+        with self.write():
+            cursor = self.db.execute(
+                "UPDATE outgoing SET delivery_status = ?, delivered_at = ?, "
+                "error = CASE WHEN ? = 'failed' THEN ? ELSE error END "
+                "WHERE provider = ? AND provider_id = ?",
+                (
+                    status,
+                    at if status == "delivered" else None,
+                    status,
+                    detail or "failed",
+                    provider,
+                    provider_id,
+                ),
+            )
+            return cursor.rowcount > 0
+
     def list_outbox(self, limit: int, offset: int = 0) -> list[dict]:
         return self.query(
             "SELECT * FROM simulator_outbox ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset)

@@ -21,7 +21,17 @@ from .base import (
     Sent,
 )
 from .ovh import OvhProvider
+from .ovh import protocol as ovh_protocol
 from .simulator import SimulatorProvider
+
+
+class OvhCallbacks:
+    """OVH's callback shapes without an OVH account: the simulator receives these too."""
+
+    name = "ovh"
+    parse_reply = staticmethod(ovh_protocol.parse_reply)
+    parse_delivery_report = staticmethod(ovh_protocol.parse_delivery_report)
+
 
 PROVIDERS: dict[str, type[Provider]] = {cls.name: cls for cls in (SimulatorProvider, OvhProvider)}
 
@@ -34,6 +44,15 @@ def build_provider(settings: Mapping[str, object], store: Store, clock: Clock = 
     if name == SimulatorProvider.name:
         return SimulatorProvider(store, clock)
     return PROVIDERS[name].from_settings(settings)
+
+
+def callback_parser(name: str, configured: Provider):
+    """What parses callbacks named ``name``: the configured provider, or OVH's shape."""
+    if name == configured.name:
+        return configured
+    if name == OvhCallbacks.name:
+        return OvhCallbacks
+    return None
 
 
 __all__ = [
