@@ -1,0 +1,40 @@
+"""CGI/1.1 gateway for customer scripts in ``cgi-bin/``: a script's output becomes the reply SMS.
+
+Pure parts (``environ``: request to meta-variables and body; ``output``: stdout to an
+outcome under the contract's decision table) sit apart from the process handling
+(``runner``: resolve, run with a timeout and caps, limit concurrency) and the
+``gateway`` that ties them together. No Flask and no database here; see
+``docs/cgi.md`` for the contract customers write against.
+"""
+
+from .environ import CgiRequest, build_environ, build_request
+from .gateway import CgiGateway, CgiRun
+from .output import CgiOutcome, MalformedOutput, decide, parse_output
+from .runner import (
+    CgiConfigError,
+    ConcurrencyCap,
+    RawRun,
+    ScriptNotAllowed,
+    ScriptNotFound,
+    resolve_script,
+    run_script,
+)
+
+__all__ = [
+    "CgiConfigError",
+    "CgiGateway",
+    "CgiOutcome",
+    "CgiRequest",
+    "CgiRun",
+    "ConcurrencyCap",
+    "MalformedOutput",
+    "RawRun",
+    "ScriptNotAllowed",
+    "ScriptNotFound",
+    "build_environ",
+    "build_request",
+    "decide",
+    "parse_output",
+    "resolve_script",
+    "run_script",
+]

@@ -1,0 +1,107 @@
+"""``CgiGateway``: resolve a cgi-bin script, build its CGI environment, run it, judge the output.
+
+One gateway is built per application (it holds the per-process side of the
+concurrency cap) from explicit settings. ``run`` raises ``CgiConfigError`` only
+for configuration mistakes (bad script name, missing or non-executable file);
+every fault of the script itself, including a failed exec and a full house of
+running scripts (``busy``), comes back as a ``CgiRun`` whose outcome says what
+happened. The wait for a free slot is bounded by half the timeout and counts
+against it, so a run never takes longer than ``timeout`` in all.
+
+Example::
+
+    gateway = CgiGateway(Path("cgi-bin"), timeout=10, lock_dir=Path("var/locks"))
+    run = gateway.run("weather.sh", build_request(fields, {"SENDER": sender}))
+    if run.outcome.kind == "answer":
+        send(run.outcome.answer)
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .environ import CgiRequest, build_environ
+from .output import CgiOutcome, decide
+from .runner import ConcurrencyCap, resolve_script, run_script
+
+STDOUT_EXCERPT_BYTES = 2048
+STDERR_KEPT_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class CgiRun:
+    """The record of one run, for the reply action, the log and the test console."""
+
+    script: str
+    outcome: CgiOutcome
+    exit_code: int | None
+    signal: int | None
+    duration: float  # seconds the script ran
+    stdout_excerpt: str
+    stderr: str
+    environ: dict[str, str]  # what the script saw
+    queued: float = 0.0  # seconds spent waiting for a free slot
+
+
+class CgiGateway:
+    """Runs cgi-bin scripts under a timeout, output caps and a concurrency cap."""
+
+    def __init__(
+        self,
+        cgi_dir: Path,
+        timeout: float = 10.0,
+        max_stdout: int = 65536,
+        max_stderr: int = 65536,
+        max_running: int = 8,
+        max_answer_chars: int = 1600,
+        lock_dir: Path | None = None,
+        server_software: str = "smsreply",
+    ) -> None:
+        self.cgi_dir = Path(cgi_dir)
+        self.timeout = timeout
+        self.max_stdout = max_stdout
+        self.max_stderr = max_stderr
+        self.max_answer_chars = max_answer_chars
+        self.server_software = server_software
+        self.cap = ConcurrencyCap(lock_dir, max_running)
+
+    def check(self, script_name: str) -> Path:
+        """Return the script's real path, or raise CgiConfigError saying what is wrong."""
+        return resolve_script(self.cgi_dir, script_name)
+
+    def run(self, script_name: str, request: CgiRequest) -> CgiRun:
+        """Run ``script_name`` for ``request``; raise CgiConfigError for a bad script."""
+        script = self.check(script_name)
+        name = PurePosixPath(script_name).as_posix()
+        environ, body = build_environ(
+            request, name, self.server_software, script_filename=str(script)
+        )
+        started = time.monotonic()
+        slot = self.cap.acquire(started + self.timeout / 2)
+        queued = time.monotonic() - started
+        if slot is None:
+            busy = CgiOutcome(
+                "error",
+                error="busy",
+                reason=f"all {self.cap.slots} script slots stayed busy for {queued:.1f} s",
+            )
+            return CgiRun(name, busy, None, None, 0.0, "", "", environ, queued)
+        try:
+            raw = run_script(
+                script, environ, body, self.timeout - queued, self.max_stdout, self.max_stderr
+            )
+        finally:
+            self.cap.release(slot)
+        return CgiRun(
+            script=name,
+            outcome=decide(raw, self.max_answer_chars),
+            exit_code=raw.exit_code,
+            signal=raw.signal,
+            duration=raw.duration,
+            stdout_excerpt=raw.stdout[:STDOUT_EXCERPT_BYTES].decode("utf-8", "replace"),
+            stderr=raw.stderr[-STDERR_KEPT_BYTES:].decode("utf-8", "replace"),
+            environ=environ,
+            queued=queued,
+        )

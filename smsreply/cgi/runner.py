@@ -1,0 +1,295 @@
+"""Find and run one customer CGI script safely: no shell, bounded time, bounded memory.
+
+``resolve_script`` keeps scripts inside the cgi-bin directory. ``run_script`` starts
+the script by its ``#!`` line in a new session (so it leads its own process group),
+feeds the body on stdin and drains stdout and stderr with one ``poll`` loop (no
+helper threads), watching the script's exit through a pidfd. When the script exits,
+the whole process group is SIGKILLed before the script is reaped: background
+children it left behind (``sleep 100 &``), even ones still holding our pipes, die
+with it and cannot keep us waiting. At the wall-clock deadline the group is killed
+too. A grandchild that calls ``setsid`` itself escapes the group; only a container
+or cgroup can catch that. ``ConcurrencyCap`` bounds how many scripts run at once
+across all worker processes with ``flock`` on slot files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import selectors
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+_READ_SIZE = 65536
+# No shell; a new session so the script leads a process group we can kill whole; no
+# inherited fds. No preexec_fn, so CPython can spawn with vfork (cheaper than fork).
+_PIPE = subprocess.PIPE
+_SPAWN = dict(stdin=_PIPE, stdout=_PIPE, stderr=_PIPE, start_new_session=True, close_fds=True)
+
+
+class CgiConfigError(Exception):
+    """The configured script cannot be run; the message says how to fix it."""
+
+
+class ScriptNotFound(CgiConfigError):
+    """No such script in the cgi-bin directory."""
+
+
+class ScriptNotAllowed(CgiConfigError):
+    """The script name or file breaks a rule (outside cgi-bin, not executable...)."""
+
+
+@dataclass(frozen=True)
+class RawRun:
+    """What happened to one process; ``spawn_error`` is set when it never started."""
+
+    exit_code: int | None
+    signal: int | None
+    timed_out: bool
+    duration: float
+    stdout: bytes
+    stderr: bytes
+    stdout_truncated: bool
+    stderr_truncated: bool
+    spawn_error: str | None = None
+
+
+def resolve_script(cgi_dir: Path, name: str) -> Path:
+    """Return the real path of script ``name`` inside ``cgi_dir`` or raise CgiConfigError."""
+    relative = PurePosixPath(name)
+    if not name or "\0" in name or relative.is_absolute() or ".." in relative.parts:
+        raise ScriptNotAllowed(f"script name {name!r} must be a relative path without '..'")
+    root = os.path.realpath(cgi_dir)
+    if not os.path.isdir(root):
+        raise ScriptNotFound(f"cgi-bin directory {str(cgi_dir)!r} does not exist")
+    real = os.path.realpath(os.path.join(root, name))
+    if os.path.commonpath([root, real]) != root or real == root:
+        raise ScriptNotAllowed(f"script {name!r} resolves outside the cgi-bin directory")
+    if not os.path.lexists(real):
+        raise ScriptNotFound(f"script {name!r} not found in the cgi-bin directory")
+    if not os.path.isfile(real):
+        raise ScriptNotAllowed(f"script {name!r} is not a regular file")
+    if not os.access(real, os.X_OK):
+        raise ScriptNotAllowed(f"script {name!r} is not executable (chmod +x)")
+    return Path(real)
+
+
+def run_script(
+    script: Path,
+    environ: dict[str, str],
+    body: bytes,
+    timeout: float,
+    max_stdout: int,
+    max_stderr: int,
+) -> RawRun:
+    """Run ``script`` with ``environ`` and ``body`` on stdin; never raises for script faults."""
+    started = time.monotonic()
+    try:
+        process = subprocess.Popen([str(script)], cwd=script.parent, env=environ, **_SPAWN)
+    except (OSError, ValueError, subprocess.SubprocessError) as problem:
+        message = _spawn_message(script, problem)
+        duration = time.monotonic() - started
+        return RawRun(None, None, False, duration, b"", b"", False, False, spawn_error=message)
+    try:
+        return _communicate(process, body, started, timeout, (max_stdout, max_stderr))
+    except BaseException:  # a bug or KeyboardInterrupt: leave no process behind
+        _kill_group(process.pid)
+        process.wait()
+        raise
+    finally:
+        for pipe in (process.stdin, process.stdout, process.stderr):
+            pipe.close()
+
+
+def _communicate(
+    process: subprocess.Popen, body: bytes, started: float, timeout: float, limits: tuple[int, int]
+) -> RawRun:
+    deadline = started + timeout
+    selector = selectors.PollSelector()  # poll: no epoll fd to create per run
+    out_fd, err_fd = process.stdout.fileno(), process.stderr.fileno()
+    kept = {out_fd: bytearray(), err_fd: bytearray()}
+    limit = {out_fd: limits[0], err_fd: limits[1]}
+    truncated = {out_fd: False, err_fd: False}
+    pending = {out_fd, err_fd}
+    for fd in pending:
+        selector.register(fd, selectors.EVENT_READ)
+    stdin_fd, sent = process.stdin.fileno(), 0
+    if body:
+        os.set_blocking(stdin_fd, False)
+        selector.register(stdin_fd, selectors.EVENT_WRITE)
+        pending.add(stdin_fd)
+    else:
+        process.stdin.close()
+    pidfd = _pidfd_open(process.pid)
+    if pidfd is not None:
+        selector.register(pidfd, selectors.EVENT_READ)
+    exited = timed_out = False
+    try:
+        while pending or not exited:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                _kill_group(process.pid)
+                break
+            # Without a pidfd, poll for the exit every 20 ms instead.
+            wait = remaining if pidfd is not None or exited else min(remaining, 0.02)
+            was_running = not exited
+            for key, _ in selector.select(wait):
+                if key.fd == pidfd:
+                    selector.unregister(pidfd)
+                    exited = True
+                elif key.fd == stdin_fd:
+                    try:
+                        sent += os.write(stdin_fd, memoryview(body)[sent : sent + _READ_SIZE])
+                    except BrokenPipeError:  # the script does not read stdin: fine
+                        sent = len(body)
+                    if sent >= len(body):
+                        selector.unregister(stdin_fd)
+                        pending.discard(stdin_fd)
+                        process.stdin.close()
+                else:
+                    data = os.read(key.fd, _READ_SIZE)
+                    if not data:
+                        selector.unregister(key.fd)
+                        pending.discard(key.fd)
+                    room = limit[key.fd] - len(kept[key.fd])
+                    kept[key.fd] += data[: max(room, 0)]
+                    truncated[key.fd] |= len(data) > room
+            if not exited and pidfd is None:
+                exited = _has_exited(process.pid)
+            if exited and was_running:
+                # The leader is a zombie, not yet reaped, so its pid (the group id)
+                # cannot have been reused: kill stragglers still holding our pipes.
+                _kill_group(process.pid)
+    finally:
+        selector.close()
+        if pidfd is not None:
+            os.close(pidfd)
+    try:
+        returncode = process.wait(timeout=5)
+    except subprocess.TimeoutExpired:  # unkillable (D state); subprocess reaps it later
+        returncode = None
+    return RawRun(
+        exit_code=returncode if returncode is not None and returncode >= 0 else None,
+        signal=-returncode if returncode is not None and returncode < 0 else None,
+        timed_out=timed_out,
+        duration=time.monotonic() - started,
+        stdout=bytes(kept[out_fd]),
+        stderr=bytes(kept[err_fd]),
+        stdout_truncated=truncated[out_fd],
+        stderr_truncated=truncated[err_fd],
+    )
+
+
+def _pidfd_open(pid: int) -> int | None:
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):  # not Linux >= 5.3
+        return None
+
+
+def _has_exited(pid: int) -> bool:
+    # WNOWAIT leaves the zombie in place: its pid (our group id) stays reserved.
+    return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def _spawn_message(script: Path, problem: Exception) -> str:
+    name = script.name
+    try:
+        first_line = script.read_bytes()[:200].split(b"\n", 1)[0]
+    except OSError:
+        first_line = b""
+    if isinstance(problem, OSError) and problem.errno == errno.ENOEXEC:
+        return f"cannot execute {name!r}: no '#!' line and not a binary (Exec format error)"
+    if isinstance(problem, OSError) and problem.errno == errno.ENOENT and first_line[:2] == b"#!":
+        if first_line.endswith(b"\r"):
+            return f"the '#!' line of {name!r} ends with CR: convert it to Unix line endings"
+        shown = first_line.decode("utf-8", "replace")
+        return f"interpreter of {name!r} not found: {shown!r}"
+    if isinstance(problem, OSError) and problem.errno == errno.EACCES:
+        return f"permission denied running {name!r} (interpreter not executable or noexec mount)"
+    return f"cannot start {name!r}: {problem}"
+
+
+class ConcurrencyCap:
+    """At most ``slots`` scripts at once across every process sharing ``lock_dir``.
+
+    Each slot is a file locked with ``flock``; the kernel drops the lock when a
+    worker dies, so a crashed worker never leaks a slot. A semaphore first keeps
+    this process's threads from spinning over slots it already holds.
+    """
+
+    def __init__(self, lock_dir: Path | None, slots: int) -> None:
+        if slots < 1:
+            raise ValueError("max_running must be at least 1")
+        self.lock_dir, self.slots = lock_dir, slots
+        if lock_dir is not None:
+            Path(lock_dir).mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._reset()
+
+    def _reset(self) -> None:
+        # Also called in a forked child: inherited locks and fds belong to the parent.
+        for fd in getattr(self, "_fds", ()):
+            if fd is not None:
+                os.close(fd)  # closing (not LOCK_UN) leaves the parent's lock alone
+        self._pid = os.getpid()
+        self._semaphore = threading.BoundedSemaphore(self.slots)
+        self._taken = [threading.Lock() for _ in range(self.slots)]
+        self._fds: list[int | None] = [None] * self.slots
+
+    def acquire(self, deadline: float) -> int | None:
+        """Return a slot number, or None if none freed up before ``deadline`` (monotonic)."""
+        if os.getpid() != self._pid:
+            self._reset()
+        if not self._semaphore.acquire(timeout=max(deadline - time.monotonic(), 0)):
+            return None
+        delay, slot = 0.001, None
+        try:
+            while (slot := self._first_free()) is None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                time.sleep(min(delay, remaining))
+                delay = min(delay * 2, 0.01)
+        except OSError as problem:
+            self._semaphore.release()
+            raise CgiConfigError(f"cannot lock a slot in {self.lock_dir}: {problem}") from None
+        if slot is None:
+            self._semaphore.release()
+        return slot
+
+    def release(self, slot: int) -> None:
+        fd = self._fds[slot]
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        self._taken[slot].release()
+        self._semaphore.release()
+
+    def _first_free(self) -> int | None:
+        for slot in range(self.slots):
+            if not self._taken[slot].acquire(blocking=False):
+                continue
+            if self.lock_dir is None:
+                return slot
+            try:
+                if self._fds[slot] is None:
+                    path = os.path.join(self.lock_dir, f"cgi-slot-{slot}.lock")
+                    self._fds[slot] = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                fcntl.flock(self._fds[slot], fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return slot
+            except OSError as problem:
+                self._taken[slot].release()
+                if not isinstance(problem, BlockingIOError):  # Blocking: another worker has it
+                    raise
+        return None

@@ -1,0 +1,313 @@
+"""Script resolution, process handling (timeouts, process groups, caps) and the concurrency cap."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from smsreply.cgi import (
+    CgiConfigError,
+    CgiGateway,
+    ScriptNotAllowed,
+    ScriptNotFound,
+    build_request,
+    resolve_script,
+    run_script,
+    runner,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+ANSWER = "printf 'Content-Type: text/plain\\n\\nok\\n'"
+
+
+def write_script(directory: Path, name: str, body: str, mode: int = 0o755) -> Path:
+    path = directory / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(body).lstrip())
+    path.chmod(mode)
+    return path
+
+
+def sh(directory: Path, name: str, lines: str) -> Path:
+    return write_script(directory, name, "#!/bin/sh\n" + textwrap.dedent(lines))
+
+
+def run(script: Path, timeout: float = 10.0, body: bytes = b"", max_out: int = 65536):
+    return run_script(script, ENV, body, timeout, max_out, max_out)
+
+
+def is_dead(pid: int, within: float = 5.0) -> bool:
+    """True once ``pid`` is gone or a zombie (PID 1 here may not reap orphans)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if stat.rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def read_pid(path: Path, within: float = 5.0) -> int:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        text = path.read_text().strip() if path.exists() else ""
+        if text:
+            return int(text)
+        time.sleep(0.01)
+    raise AssertionError(f"{path} never written")
+
+
+@pytest.fixture(params=["pidfd", "polling"])
+def exit_watch(request, monkeypatch):
+    """Run process tests both with a pidfd and with the portable polling fallback."""
+    if request.param == "polling":
+        monkeypatch.setattr(runner, "_pidfd_open", lambda pid: None)
+    return request.param
+
+
+# ---- resolve_script -------------------------------------------------------------------
+
+
+def test_resolve_accepts_scripts_and_subdirectories(tmp_path):
+    script = sh(tmp_path, "ok.sh", ANSWER)
+    nested = sh(tmp_path, "shop/order.sh", ANSWER)
+    assert resolve_script(tmp_path, "ok.sh") == script.resolve()
+    assert resolve_script(tmp_path, "./ok.sh") == script.resolve()
+    assert resolve_script(tmp_path, "shop/order.sh") == nested.resolve()
+
+
+def test_resolve_follows_symlinks_that_stay_inside(tmp_path):
+    target = sh(tmp_path, "lib/real.sh", ANSWER)
+    (tmp_path / "alias.sh").symlink_to("lib/real.sh")
+    assert resolve_script(tmp_path, "alias.sh") == target.resolve()
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("../outside.sh", "relative path without '..'"),
+        ("shop/../../outside.sh", "relative path without '..'"),
+        ("shop/../ok.sh", "relative path without '..'"),
+        ("/etc/passwd", "relative path without '..'"),
+        ("", "relative path"),
+        ("a\0b", "relative path"),
+        ("escape.sh", "resolves outside the cgi-bin directory"),
+        ("escape-dir/tool.sh", "resolves outside the cgi-bin directory"),
+        ("plain.txt", "'plain.txt' is not executable (chmod +x)"),
+        ("shop", "is not a regular file"),
+    ],
+)
+def test_resolve_refuses(tmp_path, name, message):
+    cgi_dir, outside = tmp_path / "cgi-bin", tmp_path / "elsewhere"
+    sh(outside, "outside.sh", ANSWER)
+    sh(outside, "tool.sh", ANSWER)
+    sh(cgi_dir, "ok.sh", ANSWER)
+    sh(cgi_dir, "shop/order.sh", ANSWER)
+    write_script(cgi_dir, "plain.txt", "#!/bin/sh\n", mode=0o644)
+    (cgi_dir / "escape.sh").symlink_to(outside / "outside.sh")
+    (cgi_dir / "escape-dir").symlink_to(outside)
+    with pytest.raises(ScriptNotAllowed, match=re.escape(message)):
+        resolve_script(cgi_dir, name)
+
+
+def test_resolve_missing(tmp_path):
+    with pytest.raises(ScriptNotFound, match="'nope.sh' not found"):
+        resolve_script(tmp_path, "nope.sh")
+    with pytest.raises(ScriptNotFound, match="does not exist"):
+        resolve_script(tmp_path / "no-such-dir", "x.sh")
+    (tmp_path / "dangling.sh").symlink_to("gone.sh")
+    with pytest.raises(ScriptNotFound):
+        resolve_script(tmp_path, "dangling.sh")
+
+
+def test_gateway_raises_config_errors_and_check(tmp_path):
+    write_script(tmp_path, "x.sh", "#!/bin/sh\n", mode=0o600)
+    gateway = CgiGateway(tmp_path)
+    with pytest.raises(CgiConfigError, match="chmod"):
+        gateway.check("x.sh")
+    with pytest.raises(CgiConfigError, match="'..'"):
+        gateway.run("../x.sh", build_request({}, {}))
+
+
+# ---- run_script -------------------------------------------------------------------------
+
+
+def test_exit_code_stderr_and_cwd(tmp_path, exit_watch):
+    script = sh(tmp_path, "x.sh", "pwd; echo err >&2; exit 7\n")
+    result = run(script)
+    assert (result.exit_code, result.signal, result.timed_out) == (7, None, False)
+    assert result.stdout == f"{tmp_path.resolve()}\n".encode() and result.stderr == b"err\n"
+
+
+def test_script_that_ignores_a_large_body_neither_blocks_nor_raises(tmp_path, exit_watch):
+    script = sh(tmp_path, "x.sh", ANSWER)
+    result = run(script, timeout=10, body=b"x" * 5_000_000)
+    assert result.exit_code == 0 and result.stdout.endswith(b"ok\n") and not result.timed_out
+
+
+def test_output_is_capped_but_drained(tmp_path, exit_watch):
+    # Without draining, the script would block on a full pipe and time out.
+    script = sh(tmp_path, "x.sh", "head -c 3000000 /dev/zero; head -c 3000000 /dev/zero >&2\n")
+    result = run(script, timeout=10, max_out=1000)
+    assert (result.exit_code, result.timed_out) == (0, False)
+    assert result.stdout == b"\0" * 1000 and result.stderr == b"\0" * 1000
+    assert result.stdout_truncated and result.stderr_truncated
+
+
+def test_timeout_kills_the_foreground_child(tmp_path, exit_watch):
+    script = sh(tmp_path, "x.sh", "sh -c 'echo $$ > child.pid; exec sleep 100'\necho never\n")
+    started = time.monotonic()
+    result = run(script, timeout=0.5)
+    assert result.timed_out and result.signal == 9 and result.exit_code is None
+    assert 0.5 <= time.monotonic() - started < 5
+    assert is_dead(read_pid(tmp_path / "child.pid"))
+    assert b"never" not in result.stdout
+
+
+def test_background_child_holding_stdout_does_not_delay_us(tmp_path, exit_watch):
+    script = sh(tmp_path, "x.sh", f"sleep 100 &\necho $! > child.pid\n{ANSWER}\n")
+    started = time.monotonic()
+    result = run(script, timeout=20)
+    assert time.monotonic() - started < 5  # far below both sleep 100 and the timeout
+    assert (result.exit_code, result.timed_out) == (0, False)
+    assert result.stdout.endswith(b"ok\n")
+    assert is_dead(read_pid(tmp_path / "child.pid"))
+
+
+def test_detached_background_child_is_killed_after_exit(tmp_path, exit_watch):
+    script = sh(
+        tmp_path, "x.sh", f"sleep 100 >/dev/null 2>&1 </dev/null &\necho $! > child.pid\n{ANSWER}\n"
+    )
+    result = run(script)
+    assert result.exit_code == 0
+    assert is_dead(read_pid(tmp_path / "child.pid"))
+
+
+def test_script_that_closes_its_pipes_is_still_timed_out(tmp_path, exit_watch):
+    script = sh(tmp_path, "x.sh", "exec >&- 2>&-\nsleep 100\n")
+    started = time.monotonic()
+    result = run(script, timeout=0.5)
+    assert result.timed_out and time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("echo no shebang\n", "no '#!' line"),
+        ("#!/no/such/interpreter\n", "interpreter of 'x' not found: '#!/no/such/interpreter'"),
+        ("#!/bin/sh\r\necho windows\r\n", "ends with CR"),
+    ],
+)
+def test_spawn_failures_are_results_not_exceptions(tmp_path, content, message):
+    script = tmp_path / "x"
+    script.write_text(content)
+    script.chmod(0o755)
+    result = run(script)
+    assert result.spawn_error is not None and message in result.spawn_error
+    assert result.exit_code is None and result.stdout == b""
+
+
+# ---- the concurrency cap ----------------------------------------------------------------
+
+TIMED = f"""\
+    #!{sys.executable}
+    import os, sys, time
+    start = time.time()
+    time.sleep(0.5)
+    with open(os.path.join("spans", f"{{os.getpid()}}.txt"), "w") as out:
+        out.write(f"{{start}} {{time.time()}}")
+    print("Content-Type: text/plain\\n\\ndone")
+"""
+
+
+def max_overlap(span_dir: Path) -> int:
+    spans = [tuple(map(float, p.read_text().split())) for p in span_dir.iterdir()]
+    return max(sum(1 for s, e in spans if s <= start < e) for start, _ in spans)
+
+
+def test_cap_limits_concurrent_scripts(tmp_path):
+    write_script(tmp_path, "timed.py", TIMED)
+    (tmp_path / "spans").mkdir()
+    gateway = CgiGateway(tmp_path, timeout=10, max_running=2, lock_dir=tmp_path / "locks")
+    results = []
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(gateway.run("timed.py", build_request({}, {})))
+        )
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.outcome.answer for r in results] == ["done"] * 4
+    assert len(list((tmp_path / "spans").iterdir())) == 4
+    assert max_overlap(tmp_path / "spans") == 2  # capped, yet really parallel
+    assert sum(r.queued > 0.3 for r in results) == 2
+
+
+WORKER = """\
+import sys, threading
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from smsreply.cgi import CgiGateway, build_request
+gateway = CgiGateway(Path(sys.argv[2]), timeout=10, max_running=2, lock_dir=Path(sys.argv[3]))
+request = build_request({}, {})
+runs = [threading.Thread(target=gateway.run, args=("timed.py", request)) for _ in range(2)]
+[t.start() for t in runs]
+[t.join() for t in runs]
+"""
+
+
+def test_cap_holds_across_processes(tmp_path):
+    write_script(tmp_path, "timed.py", TIMED)
+    (tmp_path / "spans").mkdir()
+    args = [sys.executable, "-c", WORKER, str(REPO_ROOT), str(tmp_path), str(tmp_path / "locks")]
+    workers = [subprocess.Popen(args) for _ in range(3)]
+    assert [w.wait(timeout=60) for w in workers] == [0, 0, 0]
+    assert len(list((tmp_path / "spans").iterdir())) == 6
+    assert max_overlap(tmp_path / "spans") == 2
+
+
+def test_busy_when_every_slot_is_held_elsewhere(tmp_path):
+    sh(tmp_path, "x.sh", f"touch ran\n{ANSWER}\n")
+    lock_dir = tmp_path / "locks"
+    gateway = CgiGateway(tmp_path, timeout=0.4, max_running=2, lock_dir=lock_dir)
+    # Another worker's locks: a separate open file description conflicts like another process.
+    held = [os.open(lock_dir / f"cgi-slot-{slot}.lock", os.O_RDWR | os.O_CREAT) for slot in (0, 1)]
+    try:
+        for fd in held:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        result = gateway.run("x.sh", build_request({}, {}))
+        assert (result.outcome.kind, result.outcome.error) == ("error", "busy")
+        assert 0.15 <= result.queued < 2 and not (tmp_path / "ran").exists()
+        fcntl.flock(held[1], fcntl.LOCK_UN)
+        assert gateway.run("x.sh", build_request({}, {})).outcome.answer == "ok"
+    finally:
+        for fd in held:
+            os.close(fd)
+
+
+def test_slots_are_released_after_every_kind_of_run(tmp_path):
+    sh(tmp_path, "ok.sh", ANSWER)
+    sh(tmp_path, "fail.sh", "exit 1\n")
+    sh(tmp_path, "slow.sh", "sleep 100\n")
+    write_script(tmp_path, "broken", "no shebang\n")
+    gateway = CgiGateway(tmp_path, timeout=0.3, max_running=1, lock_dir=tmp_path / "locks")
+    request = build_request({}, {})
+    errors = [gateway.run(name, request).outcome.error for name in ("fail.sh", "slow.sh", "broken")]
+    assert errors == ["exit", "timeout", "spawn"]
+    assert gateway.run("ok.sh", request).outcome.answer == "ok"
