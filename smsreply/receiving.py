@@ -16,12 +16,16 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
-from .actions import Action, Outcome, ReplyContext
+from .actions import Outcome, ReplyContext
 from .actions.base import UNCHANGED
 from .clock import Clock, to_iso
+from .notifications import sms_text
+from .optout import is_stop
 from .phone import InvalidNumber, parse_french_mobile
 from .providers import InboundReply
+from .routing import ReplyPlan
 from .segments import count_segments
 from .sending import queue_sms
 from .store import InsufficientCredits, Store
@@ -31,6 +35,8 @@ REASONS = {
     "unmatched": "no conversation was sent to this number from this short code",
     "late": "the reply came after the reply window closed",
     "insufficient_credits": "the balance could not cover the reply's credit",
+    "stop": "the sender replied STOP: the number is blacklisted",
+    "blacklisted": "the sender had replied STOP before: the number is blacklisted",
 }
 
 
@@ -68,14 +74,20 @@ def accept_reply(
             row["reason"] = "not_french_mobile"
         else:
             conversation = _match(store, inbound, row["sender"])
-            if conversation is None:
+            if is_stop(inbound.message):
+                row["reason"] = "stop"
+            elif store.blacklisted(row["sender"]):
+                row["reason"] = "blacklisted"
+            elif conversation is None:
                 row["reason"] = "unmatched"
-            else:
+            elif conversation["expires_at"] <= received_at:
+                row["reason"] = "late"
+            if conversation is not None:
                 row["conversation_id"] = conversation["id"]
                 row["shortcode"] = inbound.shortcode or conversation["shortcode"]
-                if conversation["expires_at"] <= received_at:
-                    row["reason"] = "late"
         reply_id = store.insert("replies", row)
+        if row.get("reason") == "stop":
+            store.add_to_blacklist(row["sender"], received_at, reply_id, inbound.message)
         if conversation is not None and "reason" not in row:
             _debit_and_number(store, settings, conversation, reply_id, inbound, received_at)
         return store.get("replies", reply_id), True
@@ -122,20 +134,28 @@ def _debit_and_number(
     )
 
 
+@dataclass
+class FollowUps:
+    """Work a handled reply leaves for the workers: SMS to send, e-mails to deliver."""
+
+    sms: list[int] = field(default_factory=list)
+    emails: list[int] = field(default_factory=list)
+
+
 def handle_reply(
     store: Store,
     settings: Mapping[str, object],
     clock: Clock,
-    choose_action: Callable[[str], Action],
+    plan: Callable[[], ReplyPlan],
     reply_id: int,
-) -> list[int]:
-    """Run the action for one pending reply; return the ids of SMS queued to send."""
+) -> FollowUps:
+    """Run the action for one pending reply; return the work it leaves."""
     now = time.time()
     lease = now + settings["worker.lease_seconds"]
     with store.write():
         reply = store.get("replies", reply_id)
         if reply["status"] != "pending" or (reply["lease_until"] or 0) >= now:
-            return []
+            return FollowUps()
         store.update("replies", reply_id, {"lease_until": lease, "attempts": reply["attempts"] + 1})
     conversation = store.get("conversations", reply["conversation_id"])
     context = ReplyContext(
@@ -154,16 +174,23 @@ def handle_reply(
         remote_addr=reply["remote_addr"] or "",
         headers=tuple(tuple(pair) for pair in json.loads(reply["headers"] or "[]")),
     )
+    notifications: tuple[dict, ...] = ()
     try:
-        action = choose_action(reply["message"])
+        current = plan()
+        notifications = current.notifications
+        action, rule = current.route(reply["message"])
         outcome = action.run(context)
         action_type = action.type
+        if rule:
+            outcome.detail["rule"] = rule
     except Exception as error:  # a customer's mistake must never take the server down
         outcome = Outcome(
             "error", detail={"error": "exception", "message": f"{type(error).__name__}: {error}"}
         )
         action_type = "error"
-    return _record(store, settings, clock, reply, conversation, action_type, outcome, lease)
+    return _record(
+        store, settings, clock, reply, conversation, action_type, outcome, lease, notifications
+    )
 
 
 def _record(
@@ -175,13 +202,14 @@ def _record(
     action_type: str,
     outcome: Outcome,
     lease: float,
-) -> list[int]:
+    notifications: tuple[dict, ...],
+) -> FollowUps:
     at = to_iso(clock())
-    queued: list[int] = []
+    work = FollowUps()
     with store.write():
         current = store.get("replies", reply["id"])
         if current["status"] != "pending" or current["lease_until"] != lease:
-            return []  # someone else took it over after our lease ran out
+            return work  # someone else took it over after our lease ran out
         detail = dict(outcome.detail, kind=outcome.kind)
         answer_id = None
         if outcome.answer is not None:
@@ -193,32 +221,17 @@ def _record(
                     f"more than sms.max_parts={settings['sms.max_parts']}",
                 )
             else:
-                answer_id = queue_sms(
+                answer_id = _queue_debited(
                     store,
+                    work,
                     "answer",
                     reply["sender"],
                     reply["shortcode"],
                     outcome.answer,
-                    segments,
-                    conversation["provider_tag"],
+                    conversation,
+                    reply,
                     at,
-                    conversation_id=conversation["id"],
-                    reply_id=reply["id"],
                 )
-                try:
-                    store.change_credits(
-                        -segments.credits,
-                        at,
-                        "answer",
-                        reply_id=reply["id"],
-                        conversation_id=conversation["id"],
-                        outgoing_id=answer_id,
-                    )
-                    queued.append(answer_id)
-                except InsufficientCredits as error:
-                    store.update(
-                        "outgoing", answer_id, {"status": "no_credit", "error": str(error)}
-                    )
         store.update(
             "replies",
             reply["id"],
@@ -232,4 +245,71 @@ def _record(
         )
         if outcome.state is not UNCHANGED:
             store.update("conversations", conversation["id"], {"state": outcome.state})
-    return queued
+        for note in notifications:
+            row = {
+                "reply_id": reply["id"],
+                "media": note["media"],
+                "sender": note["sender"],
+                "target": note["target"],
+                "status": "queued",
+                "created_at": at,
+            }
+            if note["media"] == "sms":
+                text = sms_text(current, conversation)
+                row["outgoing_id"] = _queue_debited(
+                    store,
+                    work,
+                    "notification",
+                    note["target"],
+                    note["sender"],
+                    text,
+                    conversation,
+                    reply,
+                    at,
+                )
+                row["status"] = "sms"
+                store.insert("notifications", row)
+            else:
+                work.emails.append(store.insert("notifications", row))
+    return work
+
+
+def _queue_debited(
+    store: Store,
+    work: FollowUps,
+    kind: str,
+    recipient: str,
+    sender: str | None,
+    text: str,
+    conversation: dict,
+    reply: dict,
+    at: str,
+) -> int:
+    """Queue one SMS and debit it; one the balance cannot cover stays, marked no_credit."""
+    segments = count_segments(text)
+    outgoing_id = queue_sms(
+        store,
+        kind,
+        recipient,
+        sender,
+        text,
+        segments,
+        conversation["provider_tag"],
+        at,
+        conversation_id=conversation["id"],
+        reply_id=reply["id"],
+    )
+    try:
+        store.change_credits(
+            -segments.credits,
+            at,
+            kind,
+            reply_id=reply["id"],
+            conversation_id=conversation["id"],
+            outgoing_id=outgoing_id,
+        )
+    except InsufficientCredits as error:
+        store.update("outgoing", outgoing_id, {"status": "no_credit", "error": str(error)})
+    else:
+        work.sms.append(outgoing_id)
+    return outgoing_id

@@ -82,6 +82,13 @@ def open_conversation(
         raise ValidationError(str(error), field="to") from None
     segments = check_text(message, settings["sms.max_parts"])
     tag = check_tag(tag)
+    opted_out = store.blacklisted(recipient)
+    if opted_out:
+        raise ValidationError(
+            f"{recipient} replied STOP on {opted_out['added_at'][:10]}: it is blacklisted "
+            "(remove it with `smsreply blacklist remove` or DELETE /api/blacklist/<number>)",
+            field="to",
+        )
     now = clock()
     created_at = to_iso(now)
     expires_at = to_iso(now + timedelta(hours=settings["reply.window_hours"]))

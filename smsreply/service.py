@@ -19,15 +19,16 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from . import receiving, sending
-from .actions import Action, ActionConfigError, Resources, build_action
+from . import mailer, receiving, sending
+from .actions import Resources
 from .clock import Clock, to_iso, utcnow
 from .errors import ValidationError
+from .phone import InvalidNumber, parse_french_mobile
 from .providers import DeliveryReport, InboundReply, Provider, build_provider, callback_parser
+from .routing import ReplyPlan
 from .store import Store
 
 DEFAULT_OPTIONS = {"action": "none"}
-OPTION_SECTIONS = ("rules", "notifications")
 
 
 class Service:
@@ -45,7 +46,7 @@ class Service:
         self.provider = provider or build_provider(settings, store, clock)
         self.resources = Resources(project_dir or Path.cwd(), settings)
         self.dispatcher = None  # set by worker.Dispatcher
-        self._actions: tuple[str, Action] | None = None
+        self._plan: tuple[str, ReplyPlan] | None = None
 
     # -- messages and replies --------------------------------------------------------
 
@@ -83,10 +84,11 @@ class Service:
             to_iso(self.clock()),
         )
 
-    def handle_reply(self, reply_id: int) -> list[int]:
-        return receiving.handle_reply(
-            self.store, self.settings, self.clock, self.choose_action, reply_id
-        )
+    def handle_reply(self, reply_id: int) -> receiving.FollowUps:
+        return receiving.handle_reply(self.store, self.settings, self.clock, self.plan, reply_id)
+
+    def deliver_email(self, notification_id: int) -> bool:
+        return mailer.deliver_email(self.store, self.settings, self.clock, notification_id)
 
     def deliver(self, outgoing_id: int) -> bool:
         return sending.deliver(self.store, self.settings, self.provider, self.clock, outgoing_id)
@@ -97,13 +99,17 @@ class Service:
             now = time.time()
             replies = self.store.due_replies(now)
             outgoing = self.store.due_outgoing(now)
-            if not replies and not outgoing:
+            emails = self.store.due_notifications(now)
+            if not replies and not outgoing and not emails:
                 return
             for reply_id in replies:
-                for outgoing_id in self.handle_reply(reply_id):
-                    self.deliver(outgoing_id)
-            for outgoing_id in outgoing:
+                work = self.handle_reply(reply_id)
+                outgoing += work.sms
+                emails += work.emails
+            for outgoing_id in dict.fromkeys(outgoing):
                 self.deliver(outgoing_id)
+            for notification_id in dict.fromkeys(emails):
+                self.deliver_email(notification_id)
 
     def _submit_outgoing(self, ids: list[int]) -> None:
         if self.dispatcher is not None:
@@ -116,30 +122,18 @@ class Service:
         return self.store.get_option("reply", DEFAULT_OPTIONS)
 
     def set_reply_options(self, options: object) -> dict:
-        normalised = self.validate_options(options)
+        normalised = ReplyPlan.compile(options, self.resources).options
         with self.store.write():
             self.store.set_option("reply", normalised)
         return normalised
 
-    def validate_options(self, options: object) -> dict:
-        if not isinstance(options, Mapping):
-            raise ValidationError("reply options must be a JSON object", field="action")
-        action_options = {k: v for k, v in options.items() if k not in OPTION_SECTIONS}
-        try:
-            normalised = build_action(action_options, self.resources).options
-        except ActionConfigError as error:
-            raise ValidationError(error.message, field=error.field) from None
-        for section in OPTION_SECTIONS:
-            if section in options:
-                raise ValidationError(f"{section!r} are not supported yet", field=section)
-        return normalised
-
-    def choose_action(self, message: str) -> Action:
+    def plan(self) -> ReplyPlan:
+        """The compiled reply options, rebuilt only when they change."""
         options = self.reply_options()
         key = json.dumps(options, sort_keys=True)
-        if self._actions is None or self._actions[0] != key:
-            self._actions = (key, build_action(options, self.resources))
-        return self._actions[1]
+        if self._plan is None or self._plan[0] != key:
+            self._plan = (key, ReplyPlan.compile(options, self.resources))
+        return self._plan[1]
 
     # -- credits and reading -----------------------------------------------------------
 
@@ -149,6 +143,14 @@ class Service:
         if amount > 10**9:
             raise ValidationError("'amount' must be at most 1000000000", field="amount")
         return self.store.change_credits(amount, to_iso(self.clock()), reason)
+
+    def remove_from_blacklist(self, number: str) -> None:
+        """Let a number that replied STOP receive messages again."""
+        try:
+            number = parse_french_mobile(number)
+        except InvalidNumber as error:
+            raise ValidationError(str(error), field="number") from None
+        self.store.remove_from_blacklist(number)
 
     def now_iso(self) -> str:
         return to_iso(self.clock())

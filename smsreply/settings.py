@@ -56,6 +56,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("worker.max_attempts", 5, "Tries to hand an SMS to the provider before failing it"),
     Setting("worker.retry_base_seconds", 2.0, "First retry delay; doubles at each try"),
     Setting("log.level", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR"),
+    Setting("smtp.host", "localhost", "SMTP server for e-mail notifications"),
+    Setting("smtp.port", 25, "SMTP port (587 for STARTTLS, 465 for TLS)"),
+    Setting("smtp.security", "none", "none, starttls or tls"),
+    Setting("smtp.username", "", "SMTP login; empty: no authentication"),
+    Setting("smtp.password", "", "SMTP password (prefer the environment variable)"),
+    Setting("smtp.timeout", 10.0, "Seconds to wait for the SMTP server"),
     Setting("ovh.endpoint", "ovh-eu", "python-ovh endpoint name (ovh-eu, ovh-ca…) or base URL"),
     Setting("ovh.application_key", "", "OVH application key; empty: OVH_* env vars / ovh.conf"),
     Setting("ovh.application_secret", "", "OVH application secret; empty: python-ovh lookup"),
@@ -63,6 +69,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ovh.service_name", "", "The SMS account, e.g. sms-ab12345-1"),
     Setting("ovh.timeout", 30.0, "Seconds to wait for OVH's API"),
     Setting("ovh.no_stop_clause", True, "Send noStopClause (short-code messages carry no STOP)"),
+    Setting("manager.low_balance", 10, "Balance under which the manager warns of low credit"),
 )
 
 BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
@@ -149,6 +156,10 @@ def _check(values: Mapping[str, object]) -> None:
             raise ConfigError(f"{name} must be greater than 0, got {values[name]!r}")
     if not 10000 <= values["sms.shortcode_min"] <= values["sms.shortcode_max"] <= 99999:
         raise ConfigError("sms.shortcode_min/max must be 5-digit numbers with min <= max")
+    if values["smtp.security"] not in {"none", "starttls", "tls"}:
+        raise ConfigError(
+            f"smtp.security must be none, starttls or tls, got {values['smtp.security']!r}"
+        )
     if values["log.level"] not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(
             f"log.level must be DEBUG, INFO, WARNING or ERROR, got {values['log.level']!r}"

@@ -273,6 +273,36 @@ class Store:
             )
             return cursor.rowcount > 0
 
+    def due_notifications(self, now: float, limit: int = 100) -> list[int]:
+        rows = self.db.execute(
+            "SELECT id FROM notifications WHERE status = 'queued' AND next_attempt_at <= ? "
+            "AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT ?",
+            (now, now, limit),
+        )
+        return [row[0] for row in rows]
+
+    # -- blacklist (numbers that replied STOP) -------------------------------------------
+
+    def blacklisted(self, number: str) -> dict | None:
+        return self.query_one("SELECT * FROM blacklist WHERE number = ?", (number,))
+
+    def add_to_blacklist(self, number: str, at: str, reply_id: int | None, message: str) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO blacklist (number, added_at, reply_id, message) "
+            "VALUES (?, ?, ?, ?)",
+            (number, at, reply_id, message),
+        )
+
+    def remove_from_blacklist(self, number: str) -> None:
+        with self.write():
+            if self.db.execute("DELETE FROM blacklist WHERE number = ?", (number,)).rowcount != 1:
+                raise NotFound(f"{number} is not on the blacklist")
+
+    def list_blacklist(self, limit: int, offset: int = 0) -> list[dict]:
+        return self.query(
+            "SELECT * FROM blacklist ORDER BY added_at DESC LIMIT ? OFFSET ?", (limit, offset)
+        )
+
     def list_outbox(self, limit: int, offset: int = 0) -> list[dict]:
         return self.query(
             "SELECT * FROM simulator_outbox ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset)
@@ -310,3 +340,13 @@ class Store:
 
     def list_users(self) -> list[dict]:
         return self.query("SELECT id, username, created_at FROM users ORDER BY id")
+
+    # -- manager reads (web manager, issue 5; append-only section) -----------------------
+
+    def latest_replies(self, limit: int, offset: int = 0, status: str | None = None) -> list[dict]:
+        """Replies newest first, every status (unmatched ones have no conversation)."""
+        where, params = ("WHERE status = ?", (status,)) if status else ("", ())
+        return self.query(
+            f"SELECT * FROM replies {where} ORDER BY id DESC LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )

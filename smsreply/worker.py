@@ -67,8 +67,14 @@ class Dispatcher:
             with self._lock:
                 self._queued.discard(key)
 
+    def submit_email(self, notification_id: int) -> None:
+        self._submit(("email", notification_id), self.service.deliver_email, notification_id)
+
     def _reply(self, reply_id: int) -> None:
-        for outgoing_id in self.service.handle_reply(reply_id):
+        work = self.service.handle_reply(reply_id)
+        for notification_id in work.emails:  # e-mails in parallel: they never delay answers
+            self.submit_email(notification_id)
+        for outgoing_id in work.sms:
             self.service.deliver(outgoing_id)
 
     def _guard(self, function, *args) -> None:
@@ -90,3 +96,5 @@ class Dispatcher:
             self.submit_reply(reply_id)
         for outgoing_id in store.due_outgoing(now):
             self.submit_outgoing(outgoing_id)
+        for notification_id in store.due_notifications(now):
+            self.submit_email(notification_id)

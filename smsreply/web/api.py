@@ -109,3 +109,15 @@ def add_credits():
 def outbox():
     limit = query_int("limit", 50, 1, 500)
     return {"outbox": [reports.outbox_view(row) for row in service().store.list_outbox(limit)]}
+
+
+@bp.get("/blacklist")
+def list_blacklist():
+    limit = query_int("limit", 100, 1, 1000)
+    return {"blacklist": service().store.list_blacklist(limit)}
+
+
+@bp.delete("/blacklist/<path:number>")
+def remove_from_blacklist(number: str):
+    service().remove_from_blacklist(number)
+    return "", 204

@@ -1,0 +1,114 @@
+"""Notifications of each reply: e-mail through a real SMTP server, SMS debited, retries."""
+
+import time
+
+import pytest
+
+from smsreply.settings import load_settings
+from smsreply.web import create_app
+from tests.smtp import SmtpServer, free_port
+
+NOTIFY = [
+    {"media": "email", "sender": "sms@cabinet.example", "target": "docteur@cabinet.example"},
+    {"media": "sms", "sender": "CABINET", "target": "+44 7911 123456"},
+]
+
+
+def make_app(tmp_path, clock, port):
+    settings = load_settings(
+        None,
+        env={},
+        overrides={
+            "database.path": str(tmp_path / "n.db"),
+            "smtp.host": "127.0.0.1",
+            "smtp.port": port,
+            "worker.retry_base_seconds": 0.0,
+            "worker.max_attempts": 3,
+        },
+    )
+    app = create_app(settings, start_worker=False, clock=clock)
+    service = app.extensions["smsreply"]
+    service.add_credits(20)
+    return app, service
+
+
+def reply(app, service, conversation, text="OUI", provider_id="n1"):
+    from smsreply.credentials import ensure_callback_token
+
+    token = ensure_callback_token(service.store)
+    form = {
+        "shortcode": conversation["shortcode"],
+        "tag": "",
+        "id": provider_id,
+        "senderid": conversation["recipient"],
+        "message": text,
+    }
+    return app.test_client().post(f"/callbacks/ovh/{token}", data=form).get_json()["reply_id"]
+
+
+def test_email_and_sms_notifications(tmp_path, clock):
+    with SmtpServer() as smtp:
+        app, service = make_app(tmp_path, clock, smtp.port)
+        service.set_reply_options({"action": "text", "text": "Merci", "notifications": NOTIFY})
+        conversation = service.send_message("0612345678", "RDV demain ?", tag="rdv-42")
+        reply_id = reply(app, service, conversation)
+        service.drain()
+        deadline = time.monotonic() + 5
+        while not smtp.inbox.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+    [mail] = smtp.inbox.messages
+    assert mail["From"] == "sms@cabinet.example" and mail["To"] == "docteur@cabinet.example"
+    body = mail.get_content()
+    for expected in ("OUI", "+33612345678", "rdv-42", "RDV demain ?", "Merci"):
+        assert expected in body
+    sms = [row for row in service.store.list_outbox(10) if row["recipient"] == "+447911123456"]
+    assert len(sms) == 1 and sms[0]["shortcode"] == "CABINET"
+    assert "+33612345678" in sms[0]["message"] and "OUI" in sms[0]["message"]
+    # message 1 + reply 1 + answer 1 + SMS notification 1
+    assert service.store.balance() == 16
+    notes = service.store.rows_for("notifications", "reply_id", reply_id)
+    assert sorted(note["status"] for note in notes) == ["sent", "sms"]
+
+
+def test_failing_smtp_is_retried_then_recorded_without_blocking_the_answer(tmp_path, clock):
+    dead_port = free_port()  # nothing listens here
+    app, service = make_app(tmp_path, clock, dead_port)
+    service.set_reply_options({"action": "text", "text": "Merci", "notifications": NOTIFY[:1]})
+    conversation = service.send_message("0612345678", "RDV demain ?")
+    reply_id = reply(app, service, conversation)
+    service.drain()
+    assert "Merci" in [row["message"] for row in service.store.list_outbox(10)]
+    [note] = service.store.rows_for("notifications", "reply_id", reply_id)
+    assert note["status"] == "failed" and note["attempts"] == 3
+    assert "Connection" in note["error"] or "refused" in note["error"].lower()
+
+
+def test_temporary_smtp_failure_then_success(tmp_path, clock):
+    with SmtpServer() as smtp:
+        smtp.inbox.refuse = 1
+        app, service = make_app(tmp_path, clock, smtp.port)
+        service.set_reply_options({"action": "none", "notifications": NOTIFY[:1]})
+        conversation = service.send_message("0612345678", "RDV demain ?")
+        reply_id = reply(app, service, conversation)
+        service.drain()
+        [note] = service.store.rows_for("notifications", "reply_id", reply_id)
+        assert note["status"] == "sent" and note["attempts"] == 2
+        assert len(smtp.inbox.messages) == 1
+
+
+@pytest.mark.parametrize(
+    ("notifications", "words"),
+    [
+        ([{"media": "fax", "sender": "a", "target": "b"}], "media must be"),
+        ([{"media": "email", "sender": "me", "target": "x@y.fr"}], "not an e-mail"),
+        ([{"media": "sms", "sender": "TOO LONG SENDER", "target": "+447911123456"}], "sender"),
+        ([{"media": "sms", "sender": "ME", "target": "0612"}], "international"),
+        ([{"media": "sms", "sender": "ME"}], "exactly"),
+    ],
+)
+def test_bad_notifications_are_explained(client, auth, notifications, words):
+    response = client.put(
+        "/api/reply-options", json={"action": "none", "notifications": notifications}, headers=auth
+    )
+    assert response.status_code == 422
+    assert words in response.get_json()["error"]["message"]
