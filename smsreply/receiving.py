@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from .actions import Outcome, ReplyContext
 from .actions.base import UNCHANGED
 from .clock import Clock, to_iso
+from .errors import ValidationError
 from .notifications import sms_text
 from .optout import is_stop
 from .phone import InvalidNumber, parse_french_mobile

@@ -122,10 +122,11 @@ class Service:
         return self.store.get_option("reply", DEFAULT_OPTIONS)
 
     def set_reply_options(self, options: object) -> dict:
-        normalised = ReplyPlan.compile(options, self.resources).options
+        plan = ReplyPlan.compile(options, self.resources)
         with self.store.write():
-            self.store.set_option("reply", normalised)
-        return normalised
+            self.store.set_option("reply", plan.options)
+        self._plan = (json.dumps(plan.options, sort_keys=True), plan)
+        return plan.options
 
     def plan(self) -> ReplyPlan:
         """The compiled reply options, rebuilt only when they change."""

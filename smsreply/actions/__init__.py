@@ -9,10 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .base import Action, ActionConfigError, Outcome, ReplyContext, Resources
+from .cgi import CgiAction
+from .handler import HandlerAction
 from .none import NoAction
 from .text import TextAction
+from .url import UrlAction
 
-ACTIONS: dict[str, type[Action]] = {cls.type: cls for cls in (NoAction, TextAction)}
+ACTIONS: dict[str, type[Action]] = {
+    cls.type: cls for cls in (NoAction, TextAction, CgiAction, HandlerAction, UrlAction)
+}
 
 
 def action_class(options: Mapping[str, object]) -> type[Action]:

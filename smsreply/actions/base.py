@@ -16,8 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
+
+from .. import __version__
+from ..cgi import CgiGateway
 
 
 class ActionConfigError(ValueError):
@@ -29,20 +34,42 @@ class ActionConfigError(ValueError):
         self.field = field
 
 
-@dataclass(frozen=True)
 class Resources:
-    """What actions may use: the customer folders and the settings."""
+    """What actions may use: the customer folders, the settings, the per-process gateway."""
 
-    project_dir: Path
-    settings: Mapping[str, object]
+    def __init__(self, project_dir: Path, settings: Mapping[str, object]) -> None:
+        self.project_dir = Path(project_dir)
+        self.settings = settings
 
     @property
     def cgi_dir(self) -> Path:
-        return self.project_dir / "cgi-bin"
+        return self.project_dir / self.settings["cgi.directory"]
 
     @property
     def handlers_dir(self) -> Path:
-        return self.project_dir / "handlers"
+        return self.project_dir / self.settings["handlers.directory"]
+
+    @cached_property
+    def cgi_gateway(self) -> CgiGateway:
+        """One per process: it holds this process's side of the concurrency cap."""
+        settings = self.settings
+        return CgiGateway(
+            self.cgi_dir,
+            timeout=settings["cgi.timeout"],
+            max_stdout=settings["cgi.max_output_bytes"],
+            max_stderr=settings["cgi.max_output_bytes"],
+            max_running=settings["cgi.max_running"],
+            max_answer_chars=settings["cgi.max_answer_chars"],
+            lock_dir=Path(settings["database.path"]).parent / "cgi-slots",
+            server_software=f"smsreply/{__version__}",
+        )
+
+    @cached_property
+    def server(self) -> tuple[str, str]:
+        """SERVER_NAME and SERVER_PORT for scripts, from server.base_url."""
+        url = urlsplit(self.settings["server.base_url"])
+        port = url.port or (443 if url.scheme == "https" else 80)
+        return url.hostname or "localhost", str(port)
 
 
 @dataclass(frozen=True)

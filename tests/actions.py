@@ -1,0 +1,62 @@
+"""Helpers for action tests: write customer files, post a reply, read what happened."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_script(folder: Path, name: str, text: str, executable: bool = True) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text)
+    if executable:
+        path.chmod(0o755)
+    return path
+
+
+def copy_examples(project_dir: Path) -> None:
+    for folder in ("cgi-bin", "handlers"):
+        shutil.copytree(ROOT / folder, project_dir / folder, dirs_exist_ok=True)
+
+
+class Phone:
+    """A French mobile replying to one conversation through the real callback view."""
+
+    def __init__(
+        self,
+        app,
+        service,
+        number: str = "0612345678",
+        message: str = "Bonjour",
+        tag: str | None = None,
+    ) -> None:
+        self.client = app.test_client()
+        self.service = service
+        self.url = f"/callbacks/ovh/{app.config['callback_token']}"
+        self.conversation = service.send_message(number, message, tag)
+        self.count = 0
+
+    def reply(self, text: str, headers: dict | None = None) -> dict:
+        self.count += 1
+        form = {
+            "shortcode": self.conversation["shortcode"],
+            "tag": "",
+            "id": f"{self.conversation['id']}-{self.count}-{os.getpid()}",
+            "senderid": self.conversation["recipient"],
+            "message": text,
+        }
+        response = self.client.post(self.url, data=form, headers=headers or {})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        self.service.drain()
+        row = self.service.store.get("replies", response.get_json()["reply_id"])
+        answer = self.service.store.get("outgoing", row["answer_id"]) if row["answer_id"] else None
+        return {
+            "reply": row,
+            "outcome": json.loads(row["outcome"] or "{}"),
+            "answer": answer["message"] if answer else None,
+        }

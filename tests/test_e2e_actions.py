@@ -1,0 +1,108 @@
+"""Script actions end to end through gunicorn: cgi, handler and url, as a provider sees them."""
+
+from __future__ import annotations
+
+import http.client
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+
+from tests.actions import write_script
+from tests.httpapp import LocalServer
+from tests.servers import GunicornServer
+from tests.test_e2e import api, send, wait_for
+from tests.test_url_action import CustomerApp
+
+
+@pytest.fixture
+def server(tmp_path):
+    server = GunicornServer(
+        tmp_path, cgi_directory=tmp_path / "cgi-bin", handlers_directory=tmp_path / "handlers"
+    )
+    printed = server.init()
+    server.api_key = printed["API key"]
+    server.callback_path = urlsplit(printed["Callback URL"]).path
+    with server:
+        yield server
+
+
+def raw_callback(server, conversation, provider_id, message, headers=()):
+    """POST the callback with exact header names (requests would normalise nothing, but
+    http.client lets a test send `X_Spoof` as a provider's proxy might)."""
+    body = urlencode(
+        {
+            "shortcode": conversation["shortcode"],
+            "tag": "",
+            "id": provider_id,
+            "senderid": conversation["to"],
+            "message": message,
+        }
+    )
+    url = urlsplit(server.url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    connection.putrequest("POST", server.callback_path)
+    connection.putheader("Content-Type", "application/x-www-form-urlencoded")
+    connection.putheader("Content-Length", str(len(body)))
+    for name, value in headers:
+        connection.putheader(name, value)
+    connection.endheaders(body.encode())
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def outbox_texts(server):
+    return [
+        item["message"] for item in api(server, "GET", "/api/outbox?limit=200").json()["outbox"]
+    ]
+
+
+def test_cgi_script_through_gunicorn(server, tmp_path):
+    write_script(
+        tmp_path / "cgi-bin",
+        "vars.sh",
+        """#!/bin/sh
+printf 'Content-Type: text/plain\\n\\n'
+printf 'sender=%s proxy=%s spoof=%s trace=%s\\n' "$X_SMSREPLY_SENDER" "${HTTP_PROXY-unset}" \\
+  "${HTTP_X_SPOOF-unset}" "${HTTP_X_TRACE-unset}"
+""",
+    )
+    assert (
+        api(
+            server, "PUT", "/api/reply-options", json={"action": "cgi", "script": "vars.sh"}
+        ).status_code
+        == 200
+    )
+    conversation = send(server)
+    headers = [("Proxy", "http://evil.example"), ("X_Spoof", "1"), ("X-Trace", "t1")]
+    assert raw_callback(server, conversation, "g1", "OUI", headers) == 200
+    expected = "sender=+33612345678 proxy=unset spoof=unset trace=t1"
+    assert wait_for(lambda: expected in outbox_texts(server))
+
+
+def test_handler_through_gunicorn(server, tmp_path):
+    write_script(
+        tmp_path / "handlers",
+        "shout.py",
+        "def handle(reply):\n    return reply.message.upper()\n",
+        executable=False,
+    )
+    api(server, "PUT", "/api/reply-options", json={"action": "handler", "handler": "shout.py"})
+    conversation = send(server)
+    assert raw_callback(server, conversation, "h1", "vite") == 200
+    assert wait_for(lambda: "VITE" in outbox_texts(server))
+
+
+def test_url_action_through_gunicorn(server):
+    customer = CustomerApp()
+    with LocalServer(customer) as site:
+        api(
+            server,
+            "PUT",
+            "/api/reply-options",
+            json={"action": "url", "url": site.url + "/sms", "use_response": True},
+        )
+        conversation = send(server)
+        assert raw_callback(server, conversation, "u1", "Salut") == 200
+        assert wait_for(lambda: "Reçu Salut de +33612345678" in outbox_texts(server))
+    assert customer.calls[0]["id"] == "u1"

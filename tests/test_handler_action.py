@@ -1,0 +1,93 @@
+"""The `handler` action: in-process Python from handlers/, WSGI or plain function."""
+
+import os
+import time
+
+import pytest
+
+from tests.actions import Phone, copy_examples, write_script
+
+
+def use(service, name):
+    return service.set_reply_options({"action": "handler", "handler": name})
+
+
+def test_plain_function_and_reload_on_change(app, service, tmp_path):
+    path = write_script(
+        tmp_path / "handlers",
+        "hello.py",
+        "def handle(reply):\n    return f'Bonjour {reply.sender}'\n",
+        False,
+    )
+    use(service, "hello.py")
+    phone = Phone(app, service)
+    assert phone.reply("x")["answer"] == "Bonjour +33612345678"
+    path.write_text("def handle(reply):\n    return 'changed: ' + reply.message\n")
+    later = time.time() + 5
+    os.utime(path, (later, later))  # a new mtime even within the same clock tick
+    assert phone.reply("hi")["answer"] == "changed: hi"
+
+
+def test_exception_is_recorded_and_the_server_survives(app, service, tmp_path):
+    write_script(
+        tmp_path / "handlers",
+        "boom.py",
+        "def handle(reply):\n    raise RuntimeError('kaput')\n",
+        False,
+    )
+    use(service, "boom.py")
+    result = Phone(app, service).reply("x")
+    assert result["answer"] is None
+    assert result["outcome"]["error"] == "exception"
+    assert "kaput" in result["outcome"]["reason"] and "RuntimeError" in result["outcome"]["stderr"]
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ("def handle(reply):\n    return 42\n", "bad-result"),
+        ("def handle(reply):\n    return 'x' * 5000\n", "too-long"),
+    ],
+)
+def test_bad_results_are_errors(app, service, tmp_path, body, error):
+    write_script(tmp_path / "handlers", "bad.py", body, False)
+    use(service, "bad.py")
+    assert Phone(app, service).reply("x")["outcome"]["error"] == error
+
+
+def test_wsgi_flask_handler_and_quiz_example(app, service, tmp_path):
+    copy_examples(tmp_path)
+    use(service, "hours.py")
+    phone = Phone(app, service)
+    assert phone.reply("Vos horaires ?")["answer"].startswith("Ouvert du lundi")
+    no_answer = phone.reply("merci")
+    assert no_answer["answer"] is None and no_answer["outcome"]["result"] == "no-reply"
+    assert no_answer["outcome"]["environ"]["X_SMSREPLY_MESSAGE"] == "merci"
+
+    use(service, "quiz.py")
+    player = Phone(app, service, number="0612345679")
+    assert player.reply("JOUER")["answer"].startswith("Question 1/3")
+    assert player.reply("Canberra")["answer"].startswith("Bonne réponse ! Question 2/3")
+    assert player.reply("5")["answer"].startswith("Non, c'était 6. Question 3/3")
+    assert player.reply("CO2")["answer"] == ("Bonne réponse ! Score : 2/3. Merci d'avoir joué !")
+    assert player.reply("encore")["answer"].startswith("Question 1/3")  # state was cleared
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "words"),
+    [
+        ("../x.py", None, "inside handlers"),
+        ("nope.py", None, "not a .py file"),
+        ("syntax.py", "def handle(:\n", "fails to load"),
+        ("empty.py", "X = 1\n", "neither"),
+    ],
+)
+def test_bad_handlers_are_refused_when_saved(client, auth, tmp_path, name, text, words):
+    if text is not None:
+        write_script(tmp_path / "handlers", name, text, False)
+    (tmp_path / "handlers").mkdir(exist_ok=True)
+    response = client.put(
+        "/api/reply-options", json={"action": "handler", "handler": name}, headers=auth
+    )
+    assert response.status_code == 422
+    assert words in response.get_json()["error"]["message"]
