@@ -184,9 +184,12 @@ def handle_reply(
         action_type = action.type
         if rule:
             outcome.detail["rule"] = rule
+    except ValidationError as error:  # options that no longer work (a script was removed)
+        outcome = Outcome("error", detail={"error": "config", "reason": error.message})
+        action_type = "error"
     except Exception as error:  # a customer's mistake must never take the server down
         outcome = Outcome(
-            "error", detail={"error": "exception", "message": f"{type(error).__name__}: {error}"}
+            "error", detail={"error": "exception", "reason": f"{type(error).__name__}: {error}"}
         )
         action_type = "error"
     return _record(
