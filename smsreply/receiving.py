@@ -1,34 +1,22 @@
-"""Receiving: store each reply durably, match it to its conversation, then act on it.
+"""Receiving: store each reply durably and match it to its conversation.
 
 ``accept_reply`` runs in the callback, before it is answered: in one transaction it
 stores the reply (once per provider id: a repeated callback changes nothing), matches
 it — by the tag the provider echoes, else by (short code, sender) — checks the reply
 window and debits the reply's credit. Replies that cannot be acted on are stored with
 their reason: ``not_french_mobile``, ``unmatched``, ``late``, ``insufficient_credits``.
-
-``handle_reply`` runs later, in a worker, under a lease: it runs the action outside any
-transaction, then records the outcome and queues (and debits) the answer in one
-transaction — so after a crash the reply is handled again, but answered only once.
+Acting on it is ``handling.py``'s job.
 """
 
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 
-from .actions import Outcome, ReplyContext
-from .actions.base import UNCHANGED
 from .clock import Clock, to_iso
-from .errors import ValidationError
-from .notifications import sms_text
 from .optout import is_stop
 from .phone import InvalidNumber, parse_french_mobile
 from .providers import InboundReply
-from .routing import ReplyPlan
-from .segments import count_segments
-from .sending import queue_sms
 from .store import InsufficientCredits, Store
 
 REASONS = {
@@ -133,187 +121,3 @@ def _debit_and_number(
     store.update(
         "replies", reply_id, {"status": "pending", "credits": credits, "reply_number": number}
     )
-
-
-@dataclass
-class FollowUps:
-    """Work a handled reply leaves for the workers: SMS to send, e-mails to deliver."""
-
-    sms: list[int] = field(default_factory=list)
-    emails: list[int] = field(default_factory=list)
-
-
-def handle_reply(
-    store: Store,
-    settings: Mapping[str, object],
-    clock: Clock,
-    plan: Callable[[], ReplyPlan],
-    reply_id: int,
-) -> FollowUps:
-    """Run the action for one pending reply; return the work it leaves."""
-    now = time.time()
-    lease = now + settings["worker.lease_seconds"]
-    with store.write():
-        reply = store.get("replies", reply_id)
-        if reply["status"] != "pending" or (reply["lease_until"] or 0) >= now:
-            return FollowUps()
-        store.update("replies", reply_id, {"lease_until": lease, "attempts": reply["attempts"] + 1})
-    conversation = store.get("conversations", reply["conversation_id"])
-    context = ReplyContext(
-        reply_id=reply_id,
-        provider_id=reply["provider_id"],
-        sender=reply["sender"],
-        message=reply["message"],
-        shortcode=reply["shortcode"] or "",
-        tag=conversation["tag"] or "",
-        conversation_id=conversation["id"],
-        original_message=conversation["message"],
-        sent_at=conversation["created_at"],
-        reply_number=reply["reply_number"],
-        state=conversation["state"],
-        received_at=reply["received_at"],
-        remote_addr=reply["remote_addr"] or "",
-        headers=tuple(tuple(pair) for pair in json.loads(reply["headers"] or "[]")),
-    )
-    notifications: tuple[dict, ...] = ()
-    try:
-        current = plan()
-        notifications = current.notifications
-        action, rule = current.route(reply["message"])
-        outcome = action.run(context)
-        action_type = action.type
-        if rule:
-            outcome.detail["rule"] = rule
-    except ValidationError as error:  # options that no longer work (a script was removed)
-        outcome = Outcome("error", detail={"error": "config", "reason": error.message})
-        action_type = "error"
-    except Exception as error:  # a customer's mistake must never take the server down
-        outcome = Outcome(
-            "error", detail={"error": "exception", "reason": f"{type(error).__name__}: {error}"}
-        )
-        action_type = "error"
-    return _record(
-        store, settings, clock, reply, conversation, action_type, outcome, lease, notifications
-    )
-
-
-def _record(
-    store: Store,
-    settings: Mapping[str, object],
-    clock: Clock,
-    reply: dict,
-    conversation: dict,
-    action_type: str,
-    outcome: Outcome,
-    lease: float,
-    notifications: tuple[dict, ...],
-) -> FollowUps:
-    at = to_iso(clock())
-    work = FollowUps()
-    with store.write():
-        current = store.get("replies", reply["id"])
-        if current["status"] != "pending" or current["lease_until"] != lease:
-            return work  # someone else took it over after our lease ran out
-        detail = dict(outcome.detail, kind=outcome.kind)
-        answer_id = None
-        if outcome.answer is not None:
-            segments = count_segments(outcome.answer)
-            if segments.parts > settings["sms.max_parts"]:
-                detail.update(
-                    kind="error",
-                    answer_error=f"answer needs {segments.parts} parts, "
-                    f"more than sms.max_parts={settings['sms.max_parts']}",
-                )
-            else:
-                answer_id = _queue_debited(
-                    store,
-                    work,
-                    "answer",
-                    reply["sender"],
-                    reply["shortcode"],
-                    outcome.answer,
-                    conversation,
-                    reply,
-                    at,
-                )
-        store.update(
-            "replies",
-            reply["id"],
-            {
-                "status": "handled",
-                "action": action_type,
-                "lease_until": None,
-                "outcome": json.dumps(detail, ensure_ascii=False),
-                "answer_id": answer_id,
-            },
-        )
-        if outcome.state is not UNCHANGED:
-            store.update("conversations", conversation["id"], {"state": outcome.state})
-        for note in notifications:
-            row = {
-                "reply_id": reply["id"],
-                "media": note["media"],
-                "sender": note["sender"],
-                "target": note["target"],
-                "status": "queued",
-                "created_at": at,
-            }
-            if note["media"] == "sms":
-                text = sms_text(current, conversation)
-                row["outgoing_id"] = _queue_debited(
-                    store,
-                    work,
-                    "notification",
-                    note["target"],
-                    note["sender"],
-                    text,
-                    conversation,
-                    reply,
-                    at,
-                )
-                row["status"] = "sms"
-                store.insert("notifications", row)
-            else:
-                work.emails.append(store.insert("notifications", row))
-    return work
-
-
-def _queue_debited(
-    store: Store,
-    work: FollowUps,
-    kind: str,
-    recipient: str,
-    sender: str | None,
-    text: str,
-    conversation: dict,
-    reply: dict,
-    at: str,
-) -> int:
-    """Queue one SMS and debit it; one the balance cannot cover stays, marked no_credit."""
-    segments = count_segments(text)
-    outgoing_id = queue_sms(
-        store,
-        kind,
-        recipient,
-        sender,
-        text,
-        segments,
-        conversation["provider_tag"],
-        at,
-        conversation_id=conversation["id"],
-        reply_id=reply["id"],
-    )
-    try:
-        store.change_credits(
-            -segments.credits,
-            at,
-            kind,
-            reply_id=reply["id"],
-            conversation_id=conversation["id"],
-            outgoing_id=outgoing_id,
-        )
-    except InsufficientCredits as error:
-        store.update("outgoing", outgoing_id, {"status": "no_credit", "error": str(error)})
-    else:
-        work.sms.append(outgoing_id)
-    return outgoing_id

@@ -19,7 +19,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from . import mailer, receiving, sending
+from . import handling, mailer, receiving, sending
 from .actions import Resources
 from .clock import Clock, to_iso, utcnow
 from .errors import ValidationError
@@ -84,8 +84,8 @@ class Service:
             to_iso(self.clock()),
         )
 
-    def handle_reply(self, reply_id: int) -> receiving.FollowUps:
-        return receiving.handle_reply(self.store, self.settings, self.clock, self.plan, reply_id)
+    def handle_reply(self, reply_id: int) -> handling.FollowUps:
+        return handling.handle_reply(self.store, self.settings, self.clock, self.plan, reply_id)
 
     def deliver_email(self, notification_id: int) -> bool:
         return mailer.deliver_email(self.store, self.settings, self.clock, notification_id)
