@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from .clock import Clock, to_iso
 from .errors import PaymentRequired, ValidationError
@@ -193,8 +193,10 @@ def deliver(
                 "attempts": attempts,
                 "provider": provider.name,
                 "lease_until": now + settings["worker.lease_seconds"],
+                "first_attempt_at": row["first_attempt_at"] or now,
             },
         )
+    first = row["first_attempt_at"]  # set: an earlier attempt may have reached the provider
     sms = OutgoingSms(
         id=row["id"],
         to=row["recipient"],
@@ -202,6 +204,7 @@ def deliver(
         shortcode=row["shortcode"],
         tag=row["tag"] or "",
         segments=row["segments"],
+        retry_of=datetime.fromtimestamp(first, UTC) if first else None,
     )
     try:
         sent = provider.send(sms)

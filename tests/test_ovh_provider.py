@@ -7,6 +7,7 @@ timestamps and signatures as OVH does, so "accepted" means "signed correctly".
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -52,8 +53,12 @@ def provider(fake):
     provider.close()
 
 
-def sms(message="Venez-vous mardi ?", to="+33612345678", sms_id=7, tag="c7") -> OutgoingSms:
-    return OutgoingSms(id=sms_id, to=to, message=message, shortcode=None, tag=tag)
+def sms(
+    message="Venez-vous mardi ?", to="+33612345678", sms_id=7, tag="c7", retry_of=None
+) -> OutgoingSms:
+    return OutgoingSms(
+        id=sms_id, to=to, message=message, shortcode=None, tag=tag, retry_of=retry_of
+    )
 
 
 def signed_get(fake: FakeOvhApi, path: str, timestamp: int, secret: str = APP_SECRET):
@@ -143,11 +148,12 @@ def test_server_error_is_retryable(fake, provider):
 
 def test_timeout_is_retryable_and_the_retry_does_not_send_twice(fake, provider):
     fake.hang_next(3.0)  # OVH takes the job but answers after our 1 s timeout
+    started = datetime.now(UTC)
     with pytest.raises(ProviderError, match="Timeout") as caught:
         provider.send(sms())
     assert caught.value.retryable is True
     assert len(fake.jobs) == 1
-    sent = provider.send(sms())
+    sent = provider.send(sms(retry_of=started))  # the retry, maybe in another process
     assert len(fake.jobs) == 1
     assert sent.provider_id == str(next(iter(fake.outgoing)))
 
@@ -156,9 +162,10 @@ def test_a_retry_still_sends_when_ovh_never_took_the_first_try(fake, provider):
     earlier = provider.send(sms(message="Merci"))  # an identical SMS of the conversation…
     fake.outgoing[int(earlier.provider_id)]["creationDatetime"] = "2024-01-01T10:00:00+01:00"
     fake.fail_next(503, None, "Service unavailable")
+    started = datetime.now(UTC)
     with pytest.raises(ProviderError):
         provider.send(sms(message="Merci", sms_id=8))
-    retried = provider.send(sms(message="Merci", sms_id=8))  # …sent before this try began
+    retried = provider.send(sms(message="Merci", sms_id=8, retry_of=started))  # …sent before
     assert retried.provider_id != earlier.provider_id
     assert len(fake.jobs) == 2
 

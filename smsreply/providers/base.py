@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 
@@ -29,6 +30,9 @@ class OutgoingSms:
     shortcode: str | None  # the short code we allocated; providers that pick their own ignore it
     tag: str  # echoed back by the provider on replies, so they match their conversation
     segments: int = 1
+    # When an earlier attempt for this SMS started (it may have reached the provider
+    # before a timeout or a crash): providers that can look up what they took check first.
+    retry_of: datetime | None = None
 
 
 @dataclass(frozen=True)

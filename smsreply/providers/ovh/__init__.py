@@ -24,7 +24,6 @@ from smsreply.providers.base import (
     InboundReply,
     OutgoingSms,
     Provider,
-    ProviderError,
     Sent,
 )
 from smsreply.providers.ovh import protocol
@@ -62,7 +61,6 @@ class OvhProvider(Provider):
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self.no_stop_clause = no_stop_clause
-        self._unanswered: dict[int, datetime] = {}  # sms.id -> start of its unanswered try
         self.client = OvhClient(
             endpoint=endpoint,
             application_key=application_key,
@@ -94,24 +92,15 @@ class OvhProvider(Provider):
     def send(self, sms: OutgoingSms) -> Sent:
         """Hand one SMS to OVH; raises ProviderError (``retryable`` says whether to retry).
 
-        After an unanswered attempt (timeout, 5xx) OVH may have queued the SMS anyway, so
-        the next attempt for the same ``sms.id`` in this process first looks for it.
+        After an unanswered attempt (timeout, 5xx, a crash of ours) OVH may have queued the
+        SMS anyway, so a retry (``sms.retry_of`` is set, from the database: it holds across
+        processes and restarts) first looks for it.
         """
-        first_try = self._unanswered.get(sms.id)
-        if first_try is not None:
-            already = self.find_sent(sms, since=first_try)
+        if sms.retry_of is not None:
+            already = self.find_sent(sms, since=sms.retry_of)
             if already is not None:
-                self._unanswered.pop(sms.id, None)
                 return already
-        started = datetime.now(UTC)
-        try:
-            sent = self.client.send(sms, self.no_stop_clause)
-        except ProviderError as error:
-            if error.retryable:
-                self._unanswered.setdefault(sms.id, started)
-            raise
-        self._unanswered.pop(sms.id, None)
-        return sent
+        return self.client.send(sms, self.no_stop_clause)
 
     def find_sent(self, sms: OutgoingSms, since: datetime | None = None) -> Sent | None:
         """The SMS OVH already took for ``sms`` (same tag, receiver and text), if any.

@@ -1,0 +1,93 @@
+"""smsreply with provider = ovh, against the fake OVH API: the whole loop, as in production.
+
+OVH picks the short code, so the conversation learns it from the reply callback; a send
+whose answer was lost (timeout) is found on OVH before any resend, across workers.
+"""
+
+import pytest
+
+from smsreply.credentials import ensure_callback_token
+from smsreply.settings import load_settings
+from smsreply.web import create_app
+from tests.fakes.ovh_api import FakeOvhApi
+from tests.test_ovh_provider import APP_KEY, APP_SECRET, CONSUMER_KEY, SERVICE
+
+
+@pytest.fixture
+def fake():
+    with FakeOvhApi(APP_KEY, APP_SECRET, CONSUMER_KEY, SERVICE, credits=50) as fake:
+        yield fake
+
+
+@pytest.fixture
+def ovh_app(fake, tmp_path, clock):
+    settings = load_settings(
+        None,
+        env={},
+        overrides={
+            "database.path": str(tmp_path / "ovh.db"),
+            "provider.name": "ovh",
+            "ovh.endpoint": fake.url,
+            "ovh.application_key": APP_KEY,
+            "ovh.application_secret": APP_SECRET,
+            "ovh.consumer_key": CONSUMER_KEY,
+            "ovh.service_name": SERVICE,
+            "ovh.timeout": 1.0,
+            "worker.retry_base_seconds": 0.0,
+        },
+    )
+    app = create_app(settings, start_worker=False, clock=clock)
+    service = app.extensions["smsreply"]
+    service.add_credits(10)
+    app.config["callback_token"] = ensure_callback_token(service.store)
+    return app
+
+
+def test_send_reply_answer_through_ovh(fake, ovh_app):
+    service = ovh_app.extensions["smsreply"]
+    service.set_reply_options({"action": "text", "text": "Merci !"})
+    conversation = service.send_message("0612345678", "Venez-vous mardi ?", tag="rdv-1")
+    assert conversation["shortcode"] is None  # OVH chooses it
+    service.drain()
+    [job] = fake.jobs
+    assert job["senderForResponse"] is True and "sender" not in job
+    assert job["tag"] == conversation["provider_tag"] and job["receivers"] == ["+33612345678"]
+    form = {
+        "shortcode": "38411",
+        "tag": conversation["provider_tag"],
+        "id": "9001",
+        "senderid": "+33612345678",
+        "message": "oui",
+    }
+    token = ovh_app.config["callback_token"]
+    response = ovh_app.test_client().post(f"/callbacks/ovh/{token}", data=form)
+    assert response.get_json()["status"] == "pending"
+    assert service.store.get("conversations", conversation["id"])["shortcode"] == "38411"
+    service.drain()
+    assert [job["message"] for job in fake.jobs] == ["Venez-vous mardi ?", "Merci !"]
+    answer = service.store.query("SELECT * FROM outgoing WHERE kind = 'answer'")[0]
+    assert answer["status"] == "sent" and answer["provider"] == "ovh"
+
+
+def test_lost_answer_is_not_sent_twice(fake, ovh_app):
+    service = ovh_app.extensions["smsreply"]
+    fake.hang_next(2.5)  # OVH takes the job, we time out after 1 s
+    conversation = service.send_message("0612345678", "Venez-vous mardi ?")
+    service.drain()
+    row = service.store.get("outgoing", conversation["outgoing_id"])
+    assert row["status"] in ("queued", "sent")
+    service.drain()
+    row = service.store.get("outgoing", conversation["outgoing_id"])
+    assert row["status"] == "sent" and row["attempts"] == 2
+    assert len(fake.jobs) == 1
+
+
+def test_final_ovh_error_fails_the_sms_and_refunds(fake, ovh_app):
+    service = ovh_app.extensions["smsreply"]
+    fake.fail_next(403, "NOT_GRANTED_CALL", "This call has not been granted")
+    conversation = service.send_message("0612345678", "Bonjour")
+    balance = service.store.balance()
+    service.drain()
+    row = service.store.get("outgoing", conversation["outgoing_id"])
+    assert row["status"] == "failed" and "NOT_GRANTED_CALL" in row["error"]
+    assert service.store.balance() == balance + 1
