@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export SMSREPLY_CONFIG ?= config/smsreply.toml
 
-.PHONY: run test lint format install init bench clean
+.PHONY: run test lint format install init bench clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -21,7 +21,10 @@ init: $(STAMP)
 run: init
 	$(BIN)/gunicorn -c config/gunicorn.conf.py app:app
 
-test: $(STAMP)
+system-deps:
+	bash tests/system-deps.sh
+
+test: $(STAMP) system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q

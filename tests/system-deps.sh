@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Debian packages some tests drive for real: Perl CGI.pm and php-cgi (CGI scripts),
+# Chromium + ChromeDriver (the manager's browser test), Kannel (the Kannel provider).
+# Idempotent: installs only what is missing. Without root or apt it says so and the
+# tests that need a missing program skip with that reason.
+set -u
+want=()
+perl -MCGI -e1 2>/dev/null || want+=(libcgi-pm-perl)
+command -v php-cgi >/dev/null || want+=(php-cgi)
+command -v chromium >/dev/null || want+=(chromium)
+command -v chromedriver >/dev/null || want+=(chromium-driver)
+command -v bearerbox >/dev/null || want+=(kannel)
+[ ${#want[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "system-deps: not root or no apt-get; missing: ${want[*]} (their tests will skip)"
+    exit 0
+fi
+echo "system-deps: installing ${want[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null \
+    || echo "system-deps: apt-get failed for ${want[*]} (their tests will skip)"
+# Debian starts services on install; the tests start their own Kannel on free ports.
+if command -v systemctl >/dev/null; then systemctl stop kannel 2>/dev/null || true; fi
+pkill -x bearerbox 2>/dev/null || true
+pkill -x smsbox 2>/dev/null || true
+exit 0
