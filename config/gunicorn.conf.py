@@ -4,9 +4,15 @@
 come from ``server.*`` (config file or ``SMSREPLY_SERVER_*`` variables).
 """
 
-from smsreply.settings import load_settings
+import sys
 
-_settings = load_settings()
+from smsreply.settings import ConfigError, load_settings
+
+try:
+    _settings = load_settings()
+except ConfigError as error:  # one clear line, before any worker starts
+    print(f"smsreply: configuration error: {error}", file=sys.stderr)
+    sys.exit(1)
 
 bind = _settings["server.bind"]
 workers = _settings["server.workers"]

@@ -1,0 +1,153 @@
+"""The command line: every verb, --json, one-line errors with exit status 1, --help examples."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from smsreply.cli import cli
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    monkeypatch.setenv("SMSREPLY_DATABASE_PATH", str(tmp_path / "cli.db"))
+    monkeypatch.delenv("SMSREPLY_CONFIG", raising=False)
+    runner = CliRunner()
+
+    def invoke(*args: str, ok: bool = True):
+        result = runner.invoke(cli, list(args), obj={}, catch_exceptions=False)
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    invoke("init")
+    return invoke
+
+
+def as_json(result):
+    return json.loads(result.output)
+
+
+def test_init_prints_key_once_and_refuses_twice(run):
+    again = run("init", ok=False)
+    assert again.exit_code == 1 and "already initialised" in again.output
+    assert run("init", "--if-needed").exit_code == 0
+
+
+def test_full_loop(run):
+    info = as_json(run("info", "--json"))
+    assert info["provider"] == "simulator" and "/callbacks/ovh/" in info["reply_callback_url"]
+    run("options", "set", "--action", "text", "--text", "Merci !")
+    assert as_json(run("options", "show", "--json")) == {"action": "text", "text": "Merci !"}
+    sent = as_json(run("send", "06 12 34 56 78", "RDV demain ?", "--tag", "rdv-1", "--json"))
+    assert sent["to"] == "+33612345678" and sent["tag"] == "rdv-1"
+    reply = as_json(
+        run(
+            "simulate-reply",
+            "--from",
+            "0612345678",
+            "--shortcode",
+            sent["shortcode"],
+            "OUI",
+            "--json",
+        )
+    )
+    assert reply["status"] == "handled" and reply["answer"]["message"] == "Merci !"
+    outbox = as_json(run("outbox", "--json"))
+    assert [item["message"] for item in outbox] == ["Merci !", "RDV demain ?"]
+    listed = as_json(run("conversations", "--status", "open", "--json"))
+    assert listed[0]["reply_count"] == 1
+    detail = as_json(run("conversations", "--id", str(sent["id"]), "--json"))
+    assert detail["replies"][0]["answer"]["status"] == "sent"
+    assert as_json(run("credits", "--json")) == {"balance": 97}
+    assert "147" in run("credits", "add", "50").output
+
+
+def test_late_and_unmatched_replies_are_shown_with_their_reason(run):
+    result = run("simulate-reply", "--from", "+33612345678", "--shortcode", "99999", "Hello")
+    assert "rejected" in result.output and "no conversation" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["send", "01 23 45 67 89", "x"], "landline"),
+        (["send", "0612345678", "voir www.x.fr"], "URL"),
+        (["options", "set", "--action", "telepathy"], "unknown action"),
+        (["options", "set", "--action", "text"], "'text' is required"),
+        (["conversations", "--id", "42"], "not found"),
+        (["simulate-reply", "--from", "x", "--shortcode", "1", ""], "missing or empty"),
+    ],
+)
+def test_user_errors_are_one_line_exit_1(run, args, words):
+    result = run(*args, ok=False)
+    assert result.exit_code == 1
+    assert words in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_every_command_has_help_with_an_example(run):
+    commands = [
+        "init",
+        "info",
+        "send",
+        "simulate-reply",
+        "outbox",
+        "conversations",
+        "credits",
+        "credits add",
+        "options show",
+        "options set",
+        "api-key",
+        "work",
+    ]
+    for command in commands:
+        result = run(*command.split(), "-h")
+        assert "Example" in result.output, command
+
+
+def test_insufficient_credits(run):
+    run("send", "0612345678", "ç" * 600, ok=False)  # 9 parts > 6: refused before credits
+    for _ in range(16):
+        run("send", "0612345678", "a" * 900)  # 6 parts each, 96 credits
+    result = run("send", "0612345678", "a" * 900, ok=False)
+    assert result.exit_code == 1 and "not enough credits" in result.output
+
+
+def test_bad_config_names_the_key_in_one_line(tmp_path):
+    config = tmp_path / "bad.toml"
+    config.write_text("[reply]\nwindow_hourz = 3\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "smsreply.cli", "--config", str(config), "info"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "unknown setting 'reply.window_hourz'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_server_refuses_to_start_on_a_bad_setting(tmp_path):
+    from tests.servers import ROOT
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SMSREPLY_DATABASE_PATH": str(tmp_path / "x.db"),
+        "SMSREPLY_SMS_MAX_PARTS": "many",
+        "SMSREPLY_SERVER_BIND": "127.0.0.1:0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "app:app"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode != 0
+    assert "SMSREPLY_SMS_MAX_PARTS" in result.stderr and "Traceback" not in result.stderr
