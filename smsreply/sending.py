@@ -229,6 +229,11 @@ def deliver(
         )
         if sent.shortcode and row["kind"] == "message" and not row["shortcode"]:
             store.update("conversations", row["conversation_id"], {"shortcode": sent.shortcode})
+        if sent.credits_left is not None:  # the provider's own balance, shown beside ours
+            store.set_option(
+                "provider_credits",
+                {"provider": provider.name, "balance": sent.credits_left, "at": to_iso(clock())},
+            )
     return True
 
 

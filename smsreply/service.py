@@ -153,5 +153,11 @@ class Service:
             raise ValidationError(str(error), field="number") from None
         self.store.remove_from_blacklist(number)
 
+    def callback_urls(self, token: str) -> dict[str, str]:
+        """Where the provider posts replies and delivery reports (the simulator: OVH's)."""
+        route = "ovh" if self.provider.name == "simulator" else self.provider.name
+        base = f"{self.settings['server.base_url'].rstrip('/')}/callbacks/{route}/{token}"
+        return {"reply_callback_url": base, "delivery_report_url": f"{base}/dlr"}
+
     def now_iso(self) -> str:
         return to_iso(self.clock())

@@ -43,7 +43,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("server.workers", 2, "Gunicorn worker processes"),
     Setting("server.threads", 8, "Threads per gunicorn worker"),
     Setting("server.max_body_bytes", 65536, "Largest request body accepted (413 beyond)"),
-    Setting("provider.name", "simulator", "Upstream provider: simulator or ovh"),
+    Setting("provider.name", "simulator", "Upstream provider: simulator, ovh, kannel or http"),
     Setting("reply.window_hours", 48.0, "How long after a message its replies are accepted"),
     Setting("reply.credits_per_reply", 1, "Credits debited for each accepted reply"),
     Setting("sms.max_parts", 6, "Most concatenated parts one SMS may use (OVH: 6, manager: 255)"),
@@ -76,8 +76,53 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ovh.consumer_key", "", "OVH consumer key; empty: python-ovh lookup"),
     Setting("ovh.service_name", "", "The SMS account, e.g. sms-ab12345-1"),
     Setting("ovh.timeout", 30.0, "Seconds to wait for OVH's API"),
+    Setting("ovh.poll_seconds", 0.0, "Poll OVH for replies every N s (0: callbacks only)"),
     Setting("ovh.no_stop_clause", True, "Send noStopClause (short-code messages carry no STOP)"),
     Setting("manager.low_balance", 10, "Balance under which the manager warns of low credit"),
+    Setting("http.send_url", "", "Gateway URL taking one SMS, e.g. http://127.0.0.1:1401/send"),
+    Setting("http.send_method", "POST", "GET or POST"),
+    Setting("http.send_format", "form", "POST body: form (urlencoded) or json; GET: query"),
+    Setting(
+        "http.send_fields",
+        '{"to": "{to}", "from": "{shortcode}", "coding": "{coding}", '
+        '"content": "{message_gsm}", "hex-content": "{message_ucs2_hex}"}',
+        "JSON object: gateway field -> template ({to}, {message}…); empty results are left out",
+    ),
+    Setting("http.send_headers", "{}", "JSON object of extra headers, e.g. Authorization"),
+    Setting(
+        "http.response_id",
+        'text:Success "([^"]+)"',
+        "Gateway message id: JSON key path, text:(regex), or empty for ours",
+    ),
+    Setting("http.timeout", 10.0, "Seconds to wait for the gateway"),
+    Setting("http.reply_ack", "", "Body answering each callback (Jasmin: ACK/Jasmin); empty: JSON"),
+    Setting("http.sender", "", "Number every SMS is sent from; empty: smsreply picks short codes"),
+    Setting(
+        "http.reply_fields",
+        '{"id": "id", "sender": "from", "message": "content", "shortcode": "to"}',
+        "JSON object: id, sender, message (shortcode, tag) -> the gateway's reply fields",
+    ),
+    Setting(
+        "http.dlr_fields",
+        '{"id": "id", "status": "message_status"}',
+        "JSON object: id, status -> the gateway's delivery-report fields",
+    ),
+    Setting("http.dlr_delivered", "DELIVRD,delivered", "Comma-separated DLR statuses: delivered"),
+    Setting(
+        "http.dlr_failed",
+        "UNDELIV,REJECTD,EXPIRED,DELETED,failed,rejected,expired",
+        "Comma-separated DLR statuses: failed (others: pending)",
+    ),
+    Setting(
+        "kannel.sendsms_url",
+        "http://127.0.0.1:13013/cgi-bin/sendsms",
+        "Kannel smsbox's sendsms URL",
+    ),
+    Setting("kannel.username", "", "Kannel sendsms-user username"),
+    Setting("kannel.password", "", "Kannel sendsms-user password (prefer the environment)"),
+    Setting("kannel.smsc", "", "Kannel smsc-id to send through; empty: Kannel's own routing"),
+    Setting("kannel.dlr_mask", 31, "Kannel dlr-mask: sum of 1, 2 (phone), 4 (queued), 8, 16 SMSC"),
+    Setting("kannel.timeout", 10.0, "Seconds to wait for Kannel's sendsms answer"),
 )
 
 BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}

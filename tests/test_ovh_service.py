@@ -67,6 +67,8 @@ def test_send_reply_answer_through_ovh(fake, ovh_app):
     assert [job["message"] for job in fake.jobs] == ["Venez-vous mardi ?", "Merci !"]
     answer = service.store.query("SELECT * FROM outgoing WHERE kind = 'answer'")[0]
     assert answer["status"] == "sent" and answer["provider"] == "ovh"
+    # OVH's own balance is kept beside ours: 50 at OVH, minus 2 SMS
+    assert service.store.get_option("provider_credits")["balance"] == 48
 
 
 def test_lost_answer_is_not_sent_twice(fake, ovh_app):
@@ -91,3 +93,44 @@ def test_final_ovh_error_fails_the_sms_and_refunds(fake, ovh_app):
     row = service.store.get("outgoing", conversation["outgoing_id"])
     assert row["status"] == "failed" and "NOT_GRANTED_CALL" in row["error"]
     assert service.store.balance() == balance + 1
+
+
+def test_poller_feeds_the_same_pipeline_and_deletes_after_storing(fake, ovh_app):
+    from smsreply.poller import Poller
+
+    service = ovh_app.extensions["smsreply"]
+    service.set_reply_options({"action": "text", "text": "Merci !"})
+    conversation = service.send_message("0612345678", "Venez-vous mardi ?")
+    service.drain()
+    incoming_id = fake.add_incoming("+33612345678", "oui", conversation["provider_tag"])
+    poller = Poller(service, interval=60)
+    assert poller.poll_once() == 1
+    assert fake.incoming == {}  # deleted on OVH once stored
+    reply = service.store.find_reply("ovh", str(incoming_id))
+    assert reply["status"] == "pending" and reply["conversation_id"] == conversation["id"]
+    # the same reply through the callback as well: one effect
+    token = ovh_app.config["callback_token"]
+    form = {
+        "shortcode": "38411",
+        "tag": conversation["provider_tag"],
+        "id": str(incoming_id),
+        "senderid": "+33612345678",
+        "message": "oui",
+    }
+    again = ovh_app.test_client().post(f"/callbacks/ovh/{token}", data=form).get_json()
+    assert again["duplicate"] is True
+    service.drain()
+    assert [job["message"] for job in fake.jobs] == ["Venez-vous mardi ?", "Merci !"]
+
+
+def test_a_reply_that_cannot_be_stored_stays_on_ovh(fake, ovh_app):
+    from smsreply.poller import Poller
+
+    service = ovh_app.extensions["smsreply"]
+    fake.add_incoming("+33612345678", "oui")
+    service.store.db.execute("PRAGMA query_only = ON")  # this connection can no longer write
+    assert Poller(service, interval=60).poll_once() == 0
+    assert len(fake.incoming) == 1
+    service.store.db.execute("PRAGMA query_only = OFF")
+    assert Poller(service, interval=60).poll_once() == 1
+    assert fake.incoming == {}

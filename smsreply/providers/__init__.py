@@ -20,6 +20,8 @@ from .base import (
     ProviderError,
     Sent,
 )
+from .http import HttpProvider
+from .kannel import KannelProvider
 from .ovh import OvhProvider
 from .ovh import protocol as ovh_protocol
 from .simulator import SimulatorProvider
@@ -33,7 +35,9 @@ class OvhCallbacks:
     parse_delivery_report = staticmethod(ovh_protocol.parse_delivery_report)
 
 
-PROVIDERS: dict[str, type[Provider]] = {cls.name: cls for cls in (SimulatorProvider, OvhProvider)}
+PROVIDERS: dict[str, type[Provider]] = {
+    cls.name: cls for cls in (SimulatorProvider, OvhProvider, HttpProvider, KannelProvider)
+}
 
 
 def build_provider(settings: Mapping[str, object], store: Store, clock: Clock = utcnow) -> Provider:
@@ -43,7 +47,7 @@ def build_provider(settings: Mapping[str, object], store: Store, clock: Clock = 
         raise ConfigError(f"provider.name: unknown provider {name!r}; known: {known}")
     if name == SimulatorProvider.name:
         return SimulatorProvider(store, clock)
-    return PROVIDERS[name].from_settings(settings)
+    return PROVIDERS[name].from_settings(settings, store)
 
 
 def callback_parser(name: str, configured: Provider):

@@ -95,7 +95,12 @@ def put_reply_options():
 @bp.get("/credits")
 def get_credits():
     limit = query_int("limit", 50, 1, 500)
-    return {"balance": service().store.balance(), "ledger": service().store.ledger(limit)}
+    store = service().store
+    return {
+        "balance": store.balance(),
+        "ledger": store.ledger(limit),
+        "provider_balance": store.get_option("provider_credits"),
+    }
 
 
 @bp.post("/credits")

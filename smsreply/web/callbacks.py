@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
 from ..credentials import check_callback_token
@@ -95,6 +95,9 @@ def reply(provider: str, token: str):
     reply, created = service.receive_reply(
         inbound, provider=parser.name, remote_addr=request.remote_addr or "", headers=headers
     )
+    acknowledgement = getattr(parser, "acknowledgement", None)
+    if acknowledgement:  # gateways such as Jasmin retry unless they read their own token
+        return Response(acknowledgement, mimetype="text/plain")
     return {
         "ok": True,
         "reply_id": reply["id"],

@@ -1,0 +1,64 @@
+"""Polling the provider for replies, for installations that cannot expose a callback URL.
+
+When ``ovh.poll_seconds`` is above 0 and the provider can be polled, one thread fetches the
+replies the provider holds and feeds them to the same pipeline as the callback (stored
+first, deduplicated by the provider's id, so a reply that came both ways counts once); the
+provider deletes each only after it is stored. Exactly one process polls: the thread holds
+an exclusive ``flock`` on a file beside the database, and the others wait for it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import threading
+from pathlib import Path
+
+from .providers import ProviderError
+from .service import Service
+
+log = logging.getLogger(__name__)
+
+
+class Poller:
+    def __init__(self, service: Service, interval: float) -> None:
+        self.service = service
+        self.interval = interval
+        self.lock_path = Path(service.settings["database.path"]).parent / "poller.lock"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="smsreply-poller", daemon=True)
+
+    @staticmethod
+    def wanted(service: Service) -> bool:
+        return service.settings["ovh.poll_seconds"] > 0 and hasattr(service.provider, "poll")
+
+    def start(self) -> Poller:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def poll_once(self) -> int:
+        provider = self.service.provider
+        return provider.poll(lambda inbound: self.service.receive_reply(inbound, provider.name))
+
+    def _loop(self) -> None:
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_path, "a") as lock:
+            while not self._stop.is_set():
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:  # another process polls; take over if it dies
+                    self._stop.wait(self.interval)
+            while not self._stop.is_set():
+                try:
+                    stored = self.poll_once()
+                    if stored:
+                        log.info("poller stored %d reply(ies)", stored)
+                except ProviderError as error:
+                    log.warning("polling %s failed: %s", self.service.provider.name, error)
+                except Exception:
+                    log.exception("polling failed")
+                self._stop.wait(self.interval)
