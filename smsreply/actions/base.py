@@ -91,6 +91,16 @@ class ReplyContext:
     remote_addr: str = ""
     headers: tuple[tuple[str, str], ...] = ()
 
+    def callback_fields(self) -> dict[str, str]:
+        """The provider's callback as OVH posts it: what scripts and URLs receive."""
+        return {
+            "shortcode": self.shortcode,
+            "tag": self.tag,
+            "id": self.provider_id,
+            "senderid": self.sender,
+            "message": self.message,
+        }
+
 
 UNCHANGED = object()
 

@@ -22,13 +22,6 @@ from .base import (
 
 def reply_request(reply: ReplyContext, resources):
     """The CGI request for one reply: what a CGI script and a WSGI handler both see."""
-    fields = {
-        "shortcode": reply.shortcode,
-        "tag": reply.tag,
-        "id": reply.provider_id,
-        "senderid": reply.sender,
-        "message": reply.message,
-    }
     extra = {
         "SENDER": reply.sender,
         "MESSAGE": reply.message,
@@ -44,7 +37,7 @@ def reply_request(reply: ReplyContext, resources):
     }
     name, port = resources.server
     return build_request(
-        fields,
+        reply.callback_fields(),
         extra,
         headers=reply.headers,
         server_name=name,

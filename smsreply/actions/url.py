@@ -38,13 +38,7 @@ class UrlAction(Action):
     def run(self, reply: ReplyContext) -> Outcome:
         settings = self.resources.settings
         url = self.options["url"]
-        fields = {
-            "shortcode": reply.shortcode,
-            "tag": reply.tag,
-            "id": reply.provider_id,
-            "senderid": reply.sender,
-            "message": reply.message,
-        }
+        fields = reply.callback_fields()
         started = time.perf_counter()
         problem = ""
         for attempt in range(1, settings["url.attempts"] + 1):
