@@ -18,11 +18,13 @@ from pathlib import Path
 from flask import Flask, request
 
 from ..clock import Clock, utcnow
+from ..poller import Poller
 from ..service import Service
 from ..settings import load_settings
 from ..store import Store
 from ..worker import Dispatcher
-from . import api, callbacks, errors
+from . import api, callbacks, errors, openapi
+from .manager import register_manager
 
 
 def create_app(
@@ -43,6 +45,8 @@ def create_app(
     errors.init_app(app)
     app.register_blueprint(callbacks.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(openapi.bp)
+    register_manager(app)
     register_security_headers(app)
     return app
 
@@ -69,6 +73,8 @@ def register_dispatcher(
     threads = settings["worker.threads"] if start_worker else 0
     dispatcher = Dispatcher(service, threads, settings["worker.sweep_seconds"]).start()
     app.extensions["smsreply.dispatcher"] = dispatcher
+    if start_worker and Poller.wanted(service):
+        app.extensions["smsreply.poller"] = Poller(service, settings["ovh.poll_seconds"]).start()
 
 
 def register_security_headers(app: Flask) -> None:

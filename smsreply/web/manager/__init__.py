@@ -1,0 +1,161 @@
+"""The web manager under ``/manager``: OVH's "SMS avec réponse" screens, in the browser.
+
+One parent blueprint carries what every page shares — the login check, CSRF, the
+language, HTML error pages, a strict Content-Security-Policy — and small child
+blueprints carry the screens: ``auth`` (login, logout, language), ``compose``,
+``options``, ``conversations`` (and replies), ``credits`` and ``console``.
+``register_manager(app)`` also sets up the session: a secret generated once and kept in
+the database (so every gunicorn worker signs alike), and cookie flags.
+
+Example::
+
+    register_manager(app)  # then GET /manager/ redirects to /manager/login
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from ...errors import SmsReplyError
+from ...store import NotFound, Store
+from .. import csrf, i18n
+from . import auth, compose, console, conversations, credits, options
+from .common import service
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent.parent
+SESSION_SECRET = "session_secret"
+# No inline script or style anywhere: JS and CSS come from /manager/static only.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+PUBLIC_ENDPOINTS = {"manager.static", "manager.auth.login", "manager.auth.set_language"}
+
+bp = Blueprint(
+    "manager",
+    __name__,
+    url_prefix="/manager",
+    template_folder=str(PACKAGE_DIR / "templates"),
+    static_folder=str(PACKAGE_DIR / "static"),
+    static_url_path="/static",
+)
+for child in (auth, compose, options, conversations, credits, console):
+    bp.register_blueprint(child.bp)
+
+
+@bp.before_request
+def choose_language_and_require_login() -> ResponseReturnValue | None:
+    g.lang = i18n.choose(request.cookies.get(i18n.COOKIE), request.accept_languages)
+    g.user = auth.current_user()
+    if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
+        return redirect(url_for("manager.auth.login", next=request.full_path.rstrip("?")))
+    return None
+
+
+csrf.protect(bp)  # after the login check: an anonymous POST goes to the login page first
+
+
+@bp.after_request
+def manager_headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    response.headers.setdefault("Vary", "Cookie, Accept-Language")
+    return response
+
+
+@bp.context_processor
+def page_globals() -> dict:
+    lang = getattr(g, "lang", i18n.DEFAULT)
+    user = getattr(g, "user", None)
+    low = service().settings["manager.low_balance"]
+    balance = service().store.balance() if user else None
+    return {
+        "lang": lang,
+        "t": lambda key, default=None, **params: i18n.translate(key, lang, default, **params),
+        "user": user,
+        "balance": balance,
+        "low_balance": balance is not None and balance < low,
+        "languages": i18n.LANGUAGES,
+    }
+
+
+def _error_page(status: int, message: str) -> ResponseReturnValue:
+    if not hasattr(g, "lang"):
+        g.lang = i18n.choose(request.cookies.get(i18n.COOKIE), request.accept_languages)
+    return render_template("manager/error.html", status=status, message=message), status
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException) -> ResponseReturnValue:
+    return _error_page(error.code or 500, error.description or error.name)
+
+
+@bp.errorhandler(NotFound)
+def not_found(error: NotFound) -> ResponseReturnValue:
+    return _error_page(404, str(error))
+
+
+@bp.errorhandler(SmsReplyError)
+def domain_error(error: SmsReplyError) -> ResponseReturnValue:
+    return _error_page(error.status, error.message)
+
+
+def session_secret(store: Store) -> str:
+    """The key that signs session cookies: made once, shared by every process."""
+    with store.write():
+        try:
+            return store.get_secret(SESSION_SECRET)
+        except NotFound:
+            secret = secrets.token_urlsafe(48)
+            store.set_secret(SESSION_SECRET, secret)
+            return secret
+
+
+def register_manager(app: Flask) -> None:
+    """Mount the manager at /manager, with its session settings; / leads to it."""
+    settings = app.extensions["smsreply"].settings
+    app.secret_key = session_secret(app.extensions["smsreply"].store)
+    app.config.update(
+        SESSION_COOKIE_NAME="smsreply_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=str(settings["server.base_url"]).startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+    )
+    csrf.init_app(app)
+    auth.init_app(app)
+    app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["pretty"] = pretty
+    app.jinja_env.filters["split_outcome"] = split_outcome
+    app.register_blueprint(bp)
+    app.add_url_rule("/", "manager_home", lambda: redirect(url_for("manager.conversations.index")))
+
+
+def when(value: str | None) -> str:
+    """``2026-11-25T09:00:00.000000+00:00`` → ``2026-11-25 09:00:00 UTC`` for tables."""
+    if not value:
+        return ""
+    return value[:19].replace("T", " ") + (" UTC" if value.endswith("+00:00") else "")
+
+
+def pretty(value: object) -> str:
+    """Lists and objects in an outcome, as indented JSON (escaped by the template)."""
+    return json.dumps(value, ensure_ascii=False, indent=2, default=str)
+
+
+def split_outcome(outcome: dict) -> tuple[list, list]:
+    """An action's outcome as (short facts, blocks): output, JSON and the environment get
+    room of their own; whatever keys an action records are shown."""
+    facts, blocks = [], []
+    for key, value in outcome.items():
+        long_text = isinstance(value, str) and ("\n" in value or key in ("stdout", "stderr"))
+        is_block = value and (isinstance(value, dict | list) or long_text)
+        (blocks if is_block else facts).append((key, value))
+    return facts, blocks

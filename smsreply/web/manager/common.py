@@ -1,0 +1,49 @@
+"""Small helpers every manager screen uses: the service, translated text, paging, redirects.
+
+Kept apart from the package's ``__init__`` so the screens can import them without a cycle.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import current_app, g, request, url_for
+
+from ...service import Service
+from .. import i18n
+
+PER_PAGE = 25
+
+
+def service() -> Service:
+    return current_app.extensions["smsreply"]
+
+
+def t(key: str, **params: object) -> str:
+    """``key`` in the page's language (for flashes and messages built in views)."""
+    return i18n.translate(key, getattr(g, "lang", i18n.DEFAULT), **params)
+
+
+def whole_number(text: str) -> int | None:
+    """``text`` as an int when it is 1 to 12 ASCII digits, else None."""
+    return int(text) if re.fullmatch(r"[0-9]{1,12}", text or "") else None
+
+
+def page_number() -> int:
+    """The ``page`` query parameter; anything odd means the first page."""
+    number = whole_number(request.args.get("page", ""))
+    return min(number, 10**6) if number else 1
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after login or a language switch: only a path of this manager."""
+    if target and target.startswith("/manager/") and "\\" not in target:
+        return target
+    return url_for("manager.conversations.index")
+
+
+def form_text(name: str, strip: bool = True) -> str:
+    """A form field as text. Browsers submit textarea line breaks as CRLF while the page
+    (and its live counter) saw LF: keep LF, so the text counted is the text sent."""
+    value = request.form.get(name, "").replace("\r\n", "\n")
+    return value.strip() if strip else value

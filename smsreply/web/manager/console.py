@@ -1,0 +1,125 @@
+"""The test console: type a reply as if from a phone and follow it through the real pipeline.
+
+Like RapidSMS's message tester, but nothing is faked: the reply is posted, in process, to
+the real OVH-shaped callback (``/callbacks/ovh/<token>``), then the work is done now
+(``service.drain()``) and the page shows the reply's record — status or reason, the
+action, what a script saw and printed, the answer and its cost. Picking an open
+conversation fills in its number, short code and tag, as OVH would echo them.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from ... import reports
+from ...credentials import ensure_callback_token
+from ...store import NotFound
+from .common import form_text, service, whole_number
+
+bp = Blueprint("console", __name__)
+FIELDS = {"senderid": "sender", "shortcode": "shortcode", "message": "message", "tag": "tag"}
+WAIT_SECONDS = 10.0
+USER_AGENT = "smsreply-test-console"  # what scripts see as HTTP_USER_AGENT
+
+
+def _open_conversations() -> list[dict]:
+    now = service().now_iso()
+    rows, _ = service().store.find_conversations(None, None, "open", now, 100, 0)
+    return [
+        reports.conversation_summary(row, now) | {"provider_tag": row["provider_tag"]}
+        for row in rows
+    ]
+
+
+def _callback_form(form: dict) -> dict:
+    """The fields OVH would post for this reply."""
+    fields = {
+        "shortcode": form["shortcode"],
+        "tag": form["tag"],
+        "id": f"console-{secrets.token_hex(8)}",
+        "senderid": form["sender"],
+        "message": form["message"],
+    }
+    conversation_id = whole_number(form["conversation"])
+    if conversation_id is not None:
+        row = service().store.get("conversations", conversation_id)
+        fields["senderid"] = form["sender"] or row["recipient"]
+        fields["shortcode"] = form["shortcode"] or row["shortcode"] or ""
+        fields["tag"] = form["tag"] or row["provider_tag"]
+    return fields
+
+
+def _finished(reply: dict) -> bool:
+    answer = reply["answer"]
+    return reply["status"] != "pending" and not (
+        answer and answer["status"] in ("queued", "sending")
+    )
+
+
+def _run_to_completion(reply_id: int) -> dict:
+    """Do the work now; when a background worker holds it, wait for it a little."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        service().drain()
+        reply = reports.reply_detail(service().store, reply_id)
+        if _finished(reply) or time.monotonic() > deadline:
+            return reply
+        time.sleep(0.1)
+
+
+@bp.route("/console", methods=["GET", "POST"])
+def console() -> ResponseReturnValue:
+    form = {"conversation": "", "sender": "", "shortcode": "", "tag": "", "message": ""}
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        form = {name: form_text(name, strip=name != "message") for name in form}
+        try:
+            fields = _callback_form(form)
+        except NotFound as error:
+            errors["conversation"], status = str(error), 404
+        else:
+            token = ensure_callback_token(service().store)
+            response = current_app.test_client().post(
+                f"/callbacks/ovh/{token}", data=fields, headers={"User-Agent": USER_AGENT}
+            )
+            result = response.get_json(silent=True) or {}
+            if response.status_code == 200:
+                _run_to_completion(result["reply_id"])
+                return redirect(
+                    url_for(
+                        "manager.console.console",
+                        reply=result["reply_id"],
+                        conversation=form["conversation"] or None,
+                        _anchor="result",
+                    )
+                )
+            message = result.get("error", {}).get("message", response.status)
+            field = next((FIELDS[name] for name in FIELDS if f"'{name}'" in message), "form")
+            errors[field], status = message, response.status_code
+    else:
+        form["conversation"] = request.args.get("conversation", "")
+    reply, conversation_id = _result(whole_number(request.args.get("reply", "")))
+    return render_template(
+        "manager/console.html",
+        form=form,
+        errors=errors,
+        reply=reply,
+        conversation_id=conversation_id,
+        conversations=_open_conversations(),
+    ), status
+
+
+def _result(reply_id: int | None) -> tuple[dict | None, int | None]:
+    """The reply to show under the form, and its conversation's id."""
+    if reply_id is None:
+        return None, None
+    try:
+        row = service().store.get("replies", reply_id)
+    except NotFound:
+        return None, None
+    return reports.reply_detail(service().store, reply_id), row["conversation_id"]

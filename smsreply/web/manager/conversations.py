@@ -1,0 +1,93 @@
+"""Conversations and replies: the list (search, filter, pages), a thread, the latest replies.
+
+A thread is ``reports.conversation_detail``: the message, every reply with what was done
+with it (the action's ``outcome``, whatever keys it holds), the answers and their
+delivery, the credits spent. Replies that matched no conversation (unmatched, not from a
+French mobile) only appear on the replies page, which lists every reply.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+
+from ... import reports
+from ...phone import InvalidNumber, parse_french_mobile
+from .common import PER_PAGE, page_number, service
+
+bp = Blueprint("conversations", __name__)
+REPLY_STATUSES = ("pending", "handled", "rejected")
+
+
+def _number(text: str) -> str | None:
+    """The search box's number in the stored form (E.164), as typed if it is not one."""
+    if not text:
+        return None
+    try:
+        return parse_french_mobile(text)
+    except InvalidNumber:
+        return text
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    now = service().now_iso()
+    search = {
+        "number": request.args.get("number", "").strip(),
+        "tag": request.args.get("tag", "").strip(),
+        "status": request.args.get("status", ""),
+    }
+    if search["status"] not in ("open", "closed"):
+        search["status"] = ""
+    page = page_number()
+    rows, total = service().store.find_conversations(
+        _number(search["number"]),
+        search["tag"] or None,
+        search["status"] or None,
+        now,
+        PER_PAGE,
+        (page - 1) * PER_PAGE,
+    )
+    return render_template(
+        "manager/conversations.html",
+        conversations=[reports.conversation_summary(row, now) for row in rows],
+        search=search,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        total=total,
+    )
+
+
+@bp.get("/conversations/<int:conversation_id>")
+def thread(conversation_id: int) -> ResponseReturnValue:
+    detail = reports.conversation_detail(service().store, conversation_id, service().now_iso())
+    return render_template("manager/thread.html", conversation=detail)
+
+
+@bp.get("/replies")
+def replies() -> ResponseReturnValue:
+    status = request.args.get("status", "")
+    if status not in REPLY_STATUSES:
+        status = ""
+    page = page_number()
+    rows = service().store.latest_replies(PER_PAGE + 1, (page - 1) * PER_PAGE, status or None)
+    return render_template(
+        "manager/replies.html",
+        replies=[
+            reports.reply_view(row) | {"conversation_id": row["conversation_id"]}
+            for row in rows[:PER_PAGE]
+        ],
+        status=status,
+        statuses=REPLY_STATUSES,
+        page=page,
+        has_next=len(rows) > PER_PAGE,
+    )
+
+
+@bp.get("/replies/<int:reply_id>")
+def reply(reply_id: int) -> ResponseReturnValue:
+    detail = reports.reply_detail(service().store, reply_id)
+    row = service().store.get("replies", reply_id)
+    return render_template(
+        "manager/reply.html", reply=detail, conversation_id=row["conversation_id"]
+    )

@@ -1,0 +1,48 @@
+"""Credits: the balance, a warning under ``manager.low_balance``, the ledger, a top-up form.
+
+Every SMS sent, reply received and answer queued is a ledger line; the form adds credits
+through ``service.add_credits``, whose ``ValidationError`` is shown next to the amount.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from ...errors import ValidationError
+from .common import PER_PAGE, form_text, page_number, service, t, whole_number
+
+bp = Blueprint("credits", __name__)
+
+
+@bp.route("/credits", methods=["GET", "POST"])
+def index() -> ResponseReturnValue:
+    errors: dict[str, str] = {}
+    form = {"amount": "", "reason": ""}
+    status = 200
+    if request.method == "POST":
+        form = {"amount": form_text("amount"), "reason": form_text("reason")}
+        try:
+            # Not a number: pass the text on, so the service's own message is shown.
+            amount = whole_number(form["amount"])
+            amount = form["amount"] if amount is None else amount
+            reason = form["reason"][:200] or f"top-up by {g.user['username']}"
+            balance = service().add_credits(amount, reason)
+        except ValidationError as error:
+            errors[error.field or "amount"] = error.message
+            status = error.status
+        else:
+            flash(t("credits.added", amount=amount, balance=balance))
+            return redirect(url_for("manager.credits.index"))
+    page = page_number()
+    rows = service().store.ledger(PER_PAGE + 1, (page - 1) * PER_PAGE)
+    return render_template(
+        "manager/credits.html",
+        ledger=rows[:PER_PAGE],
+        page=page,
+        has_next=len(rows) > PER_PAGE,
+        threshold=service().settings["manager.low_balance"],
+        provider_balance=service().store.get_option("provider_credits"),
+        form=form,
+        errors=errors,
+    ), status

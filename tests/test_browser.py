@@ -1,0 +1,188 @@
+"""End to end in a real headless Chromium against smsreply under a real gunicorn.
+
+Log in with the account ``smsreply init`` printed, switch to French, compose a message
+(the live counter and the phone check run in the browser), set the reply action to the
+``cgi-bin/echo.sh`` script, simulate a reply from the test console and read the answer
+in the thread. Screenshots of the main pages go to ``$SMSREPLY_SCREENSHOTS`` when set
+(``SMSREPLY_SCREENSHOTS=docs/screenshots`` refreshes the documentation's), else to
+``tmp_path``. Skips only when ``/usr/bin/chromium`` is missing (tests/browser/install.sh).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from smsreply.segments import count_segments
+from tests.servers import ROOT, GunicornServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1280,1000",
+)
+COUNTER_SAMPLES = ["", "Bonjour", "a" * 161, "€" * 81, "ç" * 71, "🙂" * 36, "[x]{y}"]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="/usr/bin/chromium is missing: run tests/browser/install.sh"
+)
+
+
+@pytest.fixture
+def server(tmp_path):
+    server = GunicornServer(tmp_path)
+    printed = server.init()
+    with server:
+        yield server, printed["Manager user"], printed["Password"]
+
+
+@pytest.fixture
+def browser(tmp_path):
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
+    options.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
+    # An explicit driver: Selenium Manager never downloads anything.
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    folder = Path(os.environ.get("SMSREPLY_SCREENSHOTS") or tmp_path / "screenshots")
+    folder = folder if folder.is_absolute() else ROOT / folder
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def snapshot(driver, path: Path) -> None:
+    """The whole page, not just the window: grow the window to the page's height."""
+    driver.execute_script("window.scrollTo(0, 0)")
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1280, max(1000, min(height, 4000)))
+    driver.save_screenshot(str(path))
+    driver.set_window_size(1280, 1000)
+
+
+def wait(driver, condition, timeout: float = 15):
+    # Pages are replaced under our feet while they load: retry stale or missing elements.
+    ignored = (NoSuchElementException, StaleElementReferenceException)
+    return WebDriverWait(driver, timeout, ignored_exceptions=ignored).until(condition)
+
+
+def text(driver, css: str) -> str:
+    return driver.find_element(By.CSS_SELECTOR, css).text
+
+
+def test_compose_configure_simulate_and_read_the_answer(server, browser, shots):
+    gunicorn, username, password = server
+    base = gunicorn.url
+
+    # Every page leads to the login; the browser asked for English.
+    browser.get(base + "/manager/compose")
+    wait(browser, EC.url_contains("/manager/login"))
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    browser.find_element(By.ID, "username").send_keys(username)
+    browser.find_element(By.ID, "password").send_keys(password, Keys.ENTER)
+    wait(browser, EC.presence_of_element_located((By.ID, "send")))
+
+    # The first Tab reaches the skip link, with a visible focus ring.
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    focused = browser.switch_to.active_element
+    assert focused.get_attribute("class") == "skip-link"
+    assert focused.value_of_css_property("outline-style") == "solid"
+
+    browser.find_element(By.CSS_SELECTOR, 'a[hreflang="fr"]').click()
+    wait(browser, lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr")
+    wait(browser, lambda d: "Numéro court permettant la réponse" in text(d, "#sender"))
+
+    # The phone check and the live counter run in the page.
+    to = browser.find_element(By.ID, "to")
+    to.send_keys("01 23 45 67 89", Keys.TAB)
+    wait(browser, lambda d: "mobile français" in text(d, "#to-check"))
+    assert to.get_attribute("aria-invalid") == "true"
+    to.clear()
+    to.send_keys("06 12 34 56 78", Keys.TAB)
+    wait(browser, lambda d: text(d, "#to-check") == "")
+    message = browser.find_element(By.ID, "message")
+    message.send_keys("RDV demain 10h. Répondez OUI ou NON")
+    wait(browser, lambda d: text(d, "#message-counter").startswith("35 / 160 caractères · 1 SMS"))
+    message.send_keys(" 🙂")
+    wait(browser, lambda d: "Unicode (UCS-2)" in text(d, "#message-counter"))
+    for sample in COUNTER_SAMPLES:
+        counted = browser.execute_script(
+            "return window.smsreply.countSegments(arguments[0])", sample
+        )
+        expected = count_segments(sample)
+        assert (counted["encoding"], counted["units"], counted["parts"]) == (
+            expected.encoding,
+            expected.units,
+            expected.parts,
+        ), sample
+    message.clear()
+    message.send_keys("RDV demain 10h. Répondez OUI ou NON")
+    browser.find_element(By.ID, "tag").send_keys("rdv-42")
+    snapshot(browser, shots / "compose.png")
+    browser.find_element(By.ID, "send").click()
+    wait(browser, EC.url_contains("/manager/conversations/"))
+    conversation_id = browser.current_url.rstrip("/").rsplit("/", 1)[1]
+    assert "Message envoyé" in text(browser, ".flash")
+
+    # Reply options: the CGI action with a script of cgi-bin/.
+    browser.get(base + "/manager/options")
+    browser.find_element(By.ID, "action-cgi").click()
+    assert browser.find_element(By.ID, "script").is_displayed()
+    assert not browser.find_element(By.ID, "text").is_displayed()  # other panels hidden
+    Select(browser.find_element(By.ID, "script")).select_by_value("echo.sh")
+    browser.find_element(By.ID, "rules-0-pattern").send_keys("INFO")
+    browser.find_element(By.ID, "rules-0-value").send_keys("Cabinet ouvert de 9h à 18h.")
+    browser.find_element(By.ID, "save-options").click()
+    wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, ".flash")))
+    assert "enregistrées" in text(browser, ".flash")
+    assert browser.find_element(By.ID, "rules-0-pattern").get_attribute("value") == "INFO"
+    assert browser.find_element(By.ID, "rules-1-pattern").get_attribute("value") == ""
+    snapshot(browser, shots / "options.png")
+
+    # The test console posts a reply through the real callback and runs the script.
+    browser.get(base + f"/manager/console?conversation={conversation_id}")
+    browser.find_element(By.ID, "message").send_keys("OUI")
+    browser.find_element(By.ID, "simulate").click()
+    wait(browser, EC.presence_of_element_located((By.ID, "result")))
+    result = text(browser, "#result")
+    assert "traitée" in result and "X_SMSREPLY_MESSAGE" in result
+    assert "Vous avez écrit : OUI" in result
+    snapshot(browser, shots / "console.png")
+
+    # The thread shows the reply and the script's answer.
+    browser.get(base + f"/manager/conversations/{conversation_id}")
+    answer = wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, ".sms-text.answer")))
+    assert answer.text == "Vous avez écrit : OUI"
+    assert "Réponses (1)" in text(browser, "#replies-title")
+    snapshot(browser, shots / "thread.png")
+
+    browser.get(base + "/manager/")
+    assert "rdv-42" in text(browser, "table")
+    snapshot(browser, shots / "conversations.png")
+    browser.get(base + "/manager/credits")
+    assert "97 crédit(s)" in text(browser, "#balance")  # message, reply, answer
+    snapshot(browser, shots / "credits.png")

@@ -1,0 +1,326 @@
+"""The manager's screens through the Flask test client: compose, options, conversations,
+replies, credits, the test console and the language switch."""
+
+import html
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from smsreply import users
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"
+
+
+def csrf(client) -> str:
+    with client.session_transaction() as session:
+        return session["csrf"]
+
+
+def text_of(response) -> str:
+    """The page's visible text, tags dropped and entities decoded, spaces squeezed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.text)).split())
+
+
+def post(client, path, **form):
+    return client.post(path, data={**form, "csrf_token": csrf(client)})
+
+
+@pytest.fixture
+def manager(app, service):
+    users.create_user(service.store, "admin", PASSWORD, service.now_iso())
+    client = app.test_client()
+    client.get("/manager/login")
+    post(client, "/manager/login", username="admin", password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def conversation(manager, service):
+    response = post(manager, "/manager/compose", to="06 12 34 56 78", message="RDV demain ?")
+    assert response.status_code == 302
+    return int(response.location.rsplit("/", 1)[1])
+
+
+def simulate(manager, **form):
+    fields = {"conversation": "", "sender": "", "shortcode": "", "tag": "", "message": "OUI"}
+    response = post(manager, "/manager/console", **{**fields, **form})
+    assert response.status_code == 302, text_of(response)
+    return manager.get(response.location)
+
+
+# -- compose ----------------------------------------------------------------------------
+
+
+def test_compose_shows_the_reply_capable_sender_and_a_counter(manager):
+    page = manager.get("/manager/compose")
+    assert "Numéro court permettant la réponse (France uniquement)" in page.text
+    assert 'data-counter="message-counter"' in page.text
+    assert "0 / 160 caractères · 1 SMS · 1 crédit(s) · GSM-7" in text_of(page)
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "words"),
+    [
+        ({"to": "01 23 45 67 89", "message": "Bonjour"}, "to", "is a landline"),
+        ({"to": "+447911123456", "message": "Bonjour"}, "to", "not French"),
+        ({"to": "0612345678", "message": "voir www.exemple.fr"}, "message", "URL"),
+        ({"to": "0612345678", "message": "é" * 1000}, "message", "maximum is 6"),
+        ({"to": "0612345678", "message": "x", "tag": "t" * 65}, "tag", "at most 64"),
+    ],
+)
+def test_compose_errors_are_shown_next_to_their_field(manager, service, form, field, words):
+    response = post(manager, "/manager/compose", **form)
+    assert response.status_code == 422
+    error = re.search(rf'<p class="error" id="{field}-error">(.*?)</p>', response.text, re.S)
+    assert error and words in html.unescape(error.group(1))
+    described = re.search(rf'<(?:input|textarea) id="{field}"[^>]*>', response.text).group(0)
+    assert f"{field}-error" in described and 'aria-invalid="true"' in described
+    assert html.escape(form["message"][:20], quote=True) in response.text  # kept as typed
+    assert service.store.balance() == 100
+
+
+def test_a_message_too_expensive_is_a_form_error(manager, service):
+    service.store.change_credits(-99, "t", "test")
+    response = post(manager, "/manager/compose", to="0612345678", message="ç" * 71)
+    assert response.status_code == 402
+    assert "error-summary" in response.text and "needs 2" in text_of(response)
+
+
+def test_compose_sends_and_opens_the_thread(manager, service):
+    response = post(manager, "/manager/compose", to="06 12 34 56 78", message="a\r\nb", tag="t1")
+    assert response.status_code == 302
+    thread = manager.get(response.location)
+    assert "Message envoyé (conversation n° 1)." in text_of(thread)
+    row = service.store.get("conversations", 1)
+    assert row["recipient"] == "+33612345678" and row["tag"] == "t1"
+    assert row["message"] == "a\nb"  # what the counter counted: line breaks as LF
+
+
+# -- reply options ----------------------------------------------------------------------
+
+
+def test_options_list_cgi_scripts_and_handlers(manager, tmp_path):
+    (tmp_path / "cgi-bin").mkdir()
+    (tmp_path / "handlers").mkdir()
+    shutil.copy(ROOT / "cgi-bin" / "echo.sh", tmp_path / "cgi-bin" / "echo.sh")
+    (tmp_path / "cgi-bin" / "README.md").write_text("not executable")
+    (tmp_path / "handlers" / "quiz.py").write_text("def handle(reply):\n    return 'ok'\n")
+    (tmp_path / "handlers" / "_private.py").write_text("")
+    page = manager.get("/manager/options")
+    assert '<option value="echo.sh">' in page.text and "README.md" not in page.text
+    assert '<option value="quiz.py">' in page.text and "_private.py" not in page.text
+
+
+def test_options_saved_and_shown_again(manager, service):
+    response = post(manager, "/manager/options", action="text", text="Merci, c'est noté.")
+    assert response.status_code == 302
+    assert service.reply_options() == {"action": "text", "text": "Merci, c'est noté."}
+    page = manager.get("/manager/options")
+    assert "Options des réponses enregistrées." in text_of(page)
+    assert re.search(r'id="action-text"[^>]*checked', page.text)
+    assert "Merci, c&#39;est noté.</textarea>" in page.text
+
+
+def test_handler_and_url_actions_are_saved(manager, service, tmp_path):
+    (tmp_path / "handlers").mkdir()
+    shutil.copy(ROOT / "handlers" / "quiz.py", tmp_path / "handlers" / "quiz.py")
+    assert post(manager, "/manager/options", action="handler", handler="quiz.py").status_code == 302
+    assert service.reply_options() == {"action": "handler", "handler": "quiz.py"}
+    url = {"action": "url", "url": "https://example.fr/hook", "use_response": "on"}
+    assert post(manager, "/manager/options", **url).status_code == 302
+    assert service.reply_options()["use_response"] is True
+    page = manager.get("/manager/options")
+    assert re.search(r'id="use_response"[^>]*checked', page.text)
+    assert 'value="https://example.fr/hook"' in page.text
+
+
+def test_options_error_is_shown_next_to_the_field(manager, service):
+    response = post(manager, "/manager/options", action="text", text="  ")
+    assert response.status_code == 422
+    error = re.search(r'<p class="error" id="text-error">(.*?)</p>', response.text, re.S)
+    assert error and "'text' is required" in html.unescape(error.group(1))
+    assert service.reply_options() == {"action": "none"}
+
+
+def test_options_missing_script_is_refused_in_place(manager, service):
+    response = post(manager, "/manager/options", action="cgi", script="nope.sh")
+    assert response.status_code == 422
+    assert 'id="script-error"' in response.text
+
+
+def test_rules_and_notifications_rows_round_trip(manager, service):
+    rows = {
+        "rules-0-match": "keyword",
+        "rules-0-pattern": "OUI",
+        "rules-0-aliases": "YES, O",
+        "rules-0-action": "text",
+        "rules-0-value": "Confirmé",
+        "rules-1-match": "regex",
+        "rules-1-pattern": "^rdv",
+        "rules-1-action": "none",
+        "rules-1-value": "",
+        "rules-2-pattern": "",  # the blank row
+        "notifications-0-media": "email",
+        "notifications-0-sender": "sms@example.fr",
+        "notifications-0-target": "moi@example.fr",
+        "notifications-1-media": "email",
+        "notifications-1-target": "",
+    }
+    assert post(manager, "/manager/options", action="none", **rows).status_code == 302
+    saved = service.reply_options()
+    assert saved["rules"][0]["keyword"] == "OUI" and saved["rules"][0]["aliases"] == ["YES", "O"]
+    assert saved["rules"][0]["text"] == "Confirmé"
+    assert saved["rules"][1]["regex"] == "^rdv" and saved["rules"][1]["action"] == "none"
+    assert saved["notifications"] == [
+        {"media": "email", "sender": "sms@example.fr", "target": "moi@example.fr"}
+    ]
+    page = manager.get("/manager/options")
+    assert 'name="rules-0-pattern" value="OUI"' in page.text
+    assert 'name="rules-2-pattern" value=""' in page.text  # one blank row to add another
+    deleted = {**rows, "rules-0-delete": "on", "notifications-0-delete": "on"}
+    assert post(manager, "/manager/options", action="none", **deleted).status_code == 302
+    assert [rule.get("regex") for rule in service.reply_options()["rules"]] == ["^rdv"]
+    assert "notifications" not in service.reply_options()
+
+
+def test_a_bad_rule_is_pointed_at_its_row(manager, service):
+    rows = {
+        "rules-0-pattern": "",  # blank: skipped, so the service's rules[0] is form row 1
+        "rules-1-match": "keyword",
+        "rules-1-pattern": "OUI",
+        "rules-1-action": "text",
+        "rules-1-value": "",
+    }
+    response = post(manager, "/manager/options", action="none", **rows)
+    assert response.status_code == 422
+    error = re.search(r'<p class="error" id="rules-1-error">(.*?)</p>', response.text, re.S)
+    assert error and "rules[0]" in html.unescape(error.group(1))
+    assert 'id="rules-1" aria-invalid="true"' in response.text
+
+
+# -- conversations, threads and replies -------------------------------------------------
+
+
+def test_thread_shows_the_reply_and_its_text_answer(manager, service, conversation):
+    service.set_reply_options({"action": "text", "text": "Merci, c'est noté."})
+    simulate(manager, conversation=str(conversation))
+    thread = text_of(manager.get(f"/manager/conversations/{conversation}"))
+    assert "RDV demain ?" in thread and "Réponses (1)" in thread
+    assert "OUI" in thread and "traitée" in thread
+    assert "Réponse envoyée Merci, c'est noté." in thread
+    assert "Crédits dépensés 3" in thread  # message + reply + answer
+
+
+def test_thread_shows_what_a_cgi_script_saw_and_printed(manager, service, tmp_path, conversation):
+    (tmp_path / "cgi-bin").mkdir()
+    shutil.copy(ROOT / "cgi-bin" / "echo.sh", tmp_path / "cgi-bin" / "echo.sh")
+    assert post(manager, "/manager/options", action="cgi", script="echo.sh").status_code == 302
+    page = text_of(simulate(manager, conversation=str(conversation), message="Oui merci"))
+    assert "Variables vues par le script" in page
+    assert "X_SMSREPLY_MESSAGE Oui merci" in page
+    assert "exit_code 0" in page
+    assert "Vous avez écrit : Oui merci" in page
+
+
+def test_list_searches_filters_and_pages(manager, service, clock):
+    for number in ("0612345678", "0612345679", "0612345678"):
+        service.send_message(number, "Bonjour", "t" + number[-1])
+    clock.advance(hours=49)
+    service.send_message("0612345679", "Encore")
+    count = lambda query: text_of(manager.get("/manager/" + query))  # noqa: E731
+    assert "4 conversation(s)" in count("")
+    assert "2 conversation(s)" in count("?number=06+12+34+56+78")
+    assert "1 conversation(s)" in count("?tag=t9")
+    assert "1 conversation(s)" in count("?status=open")
+    assert "3 conversation(s)" in count("?status=closed")
+    for index in range(30):
+        service.send_message("0612345670", f"Message {index}")
+    first = manager.get("/manager/")
+    assert 'rel="next"' in first.text and "Message 29" in first.text
+    second = manager.get("/manager/?page=2")
+    assert 'rel="prev"' in second.text and "Message 0" in second.text
+
+
+def test_late_and_unmatched_replies_show_their_reason(manager, service, clock, conversation):
+    clock.advance(hours=49)
+    late = text_of(simulate(manager, conversation=str(conversation), message="Trop tard"))
+    assert "refusée" in late and "après la fermeture du délai de réponse" in late
+    lost = text_of(simulate(manager, sender="0698765432", shortcode="38000", message="Allo"))
+    assert "aucune conversation envoyée à ce numéro" in lost
+    replies = text_of(manager.get("/manager/replies"))
+    assert "Allo" in replies and "Trop tard" in replies
+    only = text_of(manager.get("/manager/replies?status=handled"))
+    assert "Allo" not in only
+
+
+def test_console_reports_callback_errors_next_to_the_field(manager):
+    response = post(manager, "/manager/console", sender="0612345678", message="", shortcode="")
+    assert response.status_code == 400
+    assert 'id="message-error"' in response.text
+
+
+# -- credits ----------------------------------------------------------------------------
+
+
+def test_credits_balance_ledger_and_top_up(manager, service):
+    page = text_of(manager.get("/manager/credits"))
+    assert "100 crédit(s)" in page and "+100" in page
+    response = post(manager, "/manager/credits", amount="25", reason="bon de commande 7")
+    assert response.status_code == 302 and service.store.balance() == 125
+    page = text_of(manager.get("/manager/credits"))
+    assert "25 crédit(s) ajouté(s) ; nouveau solde : 125." in page
+    assert "bon de commande 7" in page
+
+
+def test_credits_show_the_providers_own_balance_when_known(manager, service):
+    assert 'id="provider-balance"' not in manager.get("/manager/credits").text
+    with service.store.write():
+        service.store.set_option(
+            "provider_credits", {"provider": "ovh", "balance": 42.5, "at": service.now_iso()}
+        )
+    page = text_of(manager.get("/manager/credits"))
+    assert "Solde chez le fournisseur (ovh) : 42.5, au 2026-11-25 09:00:00 UTC." in page
+
+
+@pytest.mark.parametrize("amount", ["", "-5", "1.5", "abc", "0", "9" * 40])
+def test_bad_amounts_are_refused_next_to_the_field(manager, service, amount):
+    response = post(manager, "/manager/credits", amount=amount)
+    assert response.status_code == 422
+    assert 'id="amount-error"' in response.text
+    assert service.store.balance() == 100
+
+
+def test_low_balance_warning(manager, service):
+    assert "Crédit faible" not in text_of(manager.get("/manager/credits"))
+    service.store.change_credits(-95, "t", "test")
+    page = text_of(manager.get("/manager/compose"))
+    assert "Crédit faible : il reste 5 crédit(s)." in page
+
+
+# -- languages --------------------------------------------------------------------------
+
+
+def test_language_follows_the_browser_then_the_switch(manager):
+    english = manager.get("/manager/compose", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert '<html lang="en">' in english.text and "Compose a message" in english.text
+    french = manager.get("/manager/compose", headers={"Accept-Language": "fr-FR"})
+    assert '<html lang="fr">' in french.text and "Composer un message" in french.text
+    switch = manager.get("/manager/lang/en?next=/manager/credits")
+    assert switch.status_code == 302 and switch.location == "/manager/credits"
+    assert "lang=en" in switch.headers["Set-Cookie"]
+    page = manager.get("/manager/credits", headers={"Accept-Language": "fr"})
+    assert '<html lang="en">' in page.text and "Balance" in page.text
+
+
+def test_language_switch_works_before_login_and_stays_home(client):
+    response = client.get("/manager/lang/en?next=https://evil.example/")
+    assert response.location == "/manager/"
+    assert "Log in" in client.get("/manager/login").text
+
+
+def test_server_messages_are_marked_as_english(manager):
+    response = post(manager, "/manager/compose", to="01 23 45 67 89", message="x")
+    assert '<span lang="en">' in response.text

@@ -1,0 +1,178 @@
+"""The OpenAPI document matches the routes, resolves, and describes what the API answers."""
+
+import re
+
+from smsreply.web.openapi import DOCUMENT
+
+DOCUMENTED_PREFIXES = ("/api/", "/callbacks/")
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+
+def routes(app) -> set[tuple[str, str]]:
+    """(OpenAPI path, method) for every Flask rule under the documented prefixes."""
+    found = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(DOCUMENTED_PREFIXES):
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        found |= {(path, method.lower()) for method in rule.methods - IGNORED_METHODS}
+    return found
+
+
+def documented() -> set[tuple[str, str]]:
+    return {(path, method) for path, item in DOCUMENT["paths"].items() for method in item}
+
+
+def test_every_route_is_documented_and_nothing_else(app):
+    actual = routes(app)
+    assert ("/api/messages", "post") in actual  # the walk works
+    assert not actual - documented(), "routes missing from smsreply/web/openapi.py"
+    assert not documented() - actual, "documented routes that do not exist"
+
+
+def test_served_without_auth_as_openapi_31(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["openapi"] == "3.1.0"
+    assert data["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert data["security"] == [{"bearerAuth": []}]
+
+
+def walk(node, path=""):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield path, key, value
+            yield from walk(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from walk(value, f"{path}/{index}")
+
+
+def resolve(pointer: str):
+    node = DOCUMENT
+    for part in pointer.removeprefix("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def test_every_reference_resolves():
+    refs = [value for _, key, value in walk(DOCUMENT) if key == "$ref"]
+    assert len(refs) > 20
+    for ref in refs:
+        assert resolve(ref), ref
+
+
+def test_path_parameters_are_declared():
+    for path, item in DOCUMENT["paths"].items():
+        names = set(re.findall(r"{(\w+)}", path))
+        for method, operation in item.items():
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            assert declared == names, (path, method)
+
+
+def test_operations_document_responses_bodies_and_auth():
+    for path, item in DOCUMENT["paths"].items():
+        for method, operation in item.items():
+            assert operation["summary"] and operation["responses"], (path, method)
+            if method in ("post", "put"):
+                assert "requestBody" in operation, (path, method)
+            public = path in ("/api/health", "/api/openapi.json") or path.startswith("/callbacks")
+            assert (operation.get("security") == []) == public, (path, method)
+            if not public:
+                assert "401" in operation["responses"], (path, method)
+
+
+def test_the_error_shape():
+    error = DOCUMENT["components"]["schemas"]["Error"]["properties"]["error"]
+    assert set(error["properties"]) == {"code", "message", "field"}
+    assert error["required"] == ["code", "message"]
+    for response in DOCUMENT["components"]["responses"].values():
+        schema = response["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/Error"}
+
+
+PYTHON_TYPES = {
+    "object": dict,
+    "array": list,
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "null": type(None),
+}
+
+
+def is_a(value, kind: str) -> bool:
+    # bool is an int in Python, never in JSON.
+    return isinstance(value, PYTHON_TYPES[kind]) and isinstance(value, bool) == (kind == "boolean")
+
+
+def check(value, schema) -> bool:
+    """A small JSON Schema check — types, enum, required, items, $ref, allOf, oneOf — that
+    also refuses keys an object schema does not document, so answers cannot drift."""
+    if "$ref" in schema:
+        return check(value, resolve(schema["$ref"]))
+    if "oneOf" in schema:
+        return sum(check(value, part) for part in schema["oneOf"]) == 1
+    if "allOf" in schema:
+        parts = [resolve(part["$ref"]) if "$ref" in part else part for part in schema["allOf"]]
+        merged = {"type": "object", "properties": {}, "required": []}
+        for part in parts:
+            merged["properties"] |= part.get("properties", {})
+            merged["required"] += part.get("required", [])
+        return check(value, merged)
+    kinds = schema.get("type")
+    kinds = [kinds] if isinstance(kinds, str) else kinds or []
+    if kinds and not any(is_a(value, kind) for kind in kinds):
+        return False
+    if "enum" in schema and value not in schema["enum"]:
+        return False
+    if "const" in schema and value != schema["const"]:
+        return False
+    if isinstance(value, dict) and "properties" in schema:
+        properties = schema["properties"]
+        if set(value) - set(properties) or set(schema.get("required", [])) - set(value):
+            return False
+        return all(check(value[name], properties[name]) for name in value)
+    if isinstance(value, list) and "items" in schema:
+        return all(check(item, schema["items"]) for item in value)
+    return True
+
+
+def answer_schema(path: str, method: str, status: int) -> dict:
+    response = DOCUMENT["paths"][path][method]["responses"][str(status)]
+    if "$ref" in response:
+        response = resolve(response["$ref"])
+    return response["content"]["application/json"]["schema"]
+
+
+def test_real_answers_match_their_schemas(client, auth, service, callback_url):
+    service.set_reply_options({"action": "text", "text": "Merci"})
+    sent = client.post("/api/messages", json={"to": "0612345678", "message": "RDV ?"}, headers=auth)
+    assert check(sent.get_json(), answer_schema("/api/messages", "post", 201))
+    conversation = sent.get_json()
+    form = {"id": "r1", "senderid": "+33612345678", "message": "OUI"}
+    reply = client.post(callback_url, data={**form, "shortcode": conversation["shortcode"]})
+    assert check(reply.get_json(), answer_schema("/callbacks/{provider}/{token}", "post", 200))
+    service.drain()
+    cases = [
+        ("/api/conversations", "/api/conversations", 200),
+        (f"/api/conversations/{conversation['id']}", "/api/conversations/{conversation_id}", 200),
+        ("/api/reply-options", "/api/reply-options", 200),
+        ("/api/credits", "/api/credits", 200),
+        ("/api/outbox", "/api/outbox", 200),
+        ("/api/conversations/999", "/api/conversations/{conversation_id}", 404),
+    ]
+    for url, path, status in cases:
+        response = client.get(url, headers=auth)
+        assert response.status_code == status, url
+        assert check(response.get_json(), answer_schema(path, "get", status)), url
+    detail = client.get(f"/api/conversations/{conversation['id']}", headers=auth).get_json()
+    assert detail["replies"][0]["answer"]["message"] == "Merci"  # the check saw a full thread
+    bad = client.post("/api/messages", json={"to": "0123456789", "message": "x"}, headers=auth)
+    assert check(bad.get_json(), answer_schema("/api/messages", "post", 422))
+    assert not check({"error": {"message": "no code"}}, answer_schema("/api/messages", "post", 422))
+    assert not check(
+        {"balance": 1, "ledger": [], "surprise": 1}, answer_schema("/api/credits", "get", 200)
+    )
