@@ -151,3 +151,39 @@ def test_server_refuses_to_start_on_a_bad_setting(tmp_path):
     )
     assert result.returncode != 0
     assert "SMSREPLY_SMS_MAX_PARTS" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_options_for_every_action_and_from_json(run, tmp_path):
+    saved = json.loads(run("options", "set", "--action", "cgi", "--script", "echo.sh").output)
+    assert saved == {"action": "cgi", "script": "echo.sh"}
+    saved = json.loads(
+        run(
+            "options", "set", "--action", "url", "--url", "https://x.example/s", "--use-response"
+        ).output
+    )
+    assert saved["use_response"] is True
+    options = tmp_path / "options.json"
+    options.write_text(
+        json.dumps(
+            {"action": "none", "rules": [{"keyword": "OUI", "action": "text", "text": "Merci"}]}
+        )
+    )
+    saved = json.loads(run("options", "set", "--from-json", str(options)).output)
+    assert saved["rules"][0]["keyword"] == "OUI"
+    bad = run("options", "set", "--action", "cgi", "--script", "../x", ok=False)
+    assert bad.exit_code == 1 and "'..'" in bad.output
+
+
+def test_stop_then_blacklist_remove(run):
+    sent = as_json(run("send", "0612345678", "Bonjour", "--json"))
+    run("simulate-reply", "--from", "0612345678", "--shortcode", sent["shortcode"], "STOP")
+    assert "+33612345678" in run("blacklist").output
+    assert "replied STOP" in run("send", "0612345678", "Encore", ok=False).output
+    run("blacklist", "remove", "06 12 34 56 78")
+    assert "empty" in run("blacklist").output
+    assert run("blacklist", "remove", "0612345678", ok=False).exit_code == 1
+
+
+def test_poll_needs_a_pollable_provider(run):
+    result = run("poll", ok=False)
+    assert result.exit_code == 1 and "cannot be polled" in result.output

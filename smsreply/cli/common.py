@@ -1,0 +1,69 @@
+"""What every command shares: the ``smsreply`` group, the service, output and errors.
+
+Every command that shows data takes ``--json``; user errors exit 1 with one clear line
+(``friendly``). Commands work on the database directly and do the resulting work (answers,
+sends) before returning, so they are useful with or without a running server.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+
+import click
+
+from ..errors import SmsReplyError
+from ..service import Service
+from ..settings import ConfigError, load_settings
+from ..store import InsufficientCredits, NotFound, Store
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def friendly(function: Callable) -> Callable:
+    """Turn expected errors into one line on stderr and exit status 1."""
+
+    @wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except (ConfigError, SmsReplyError, NotFound, InsufficientCredits) as error:
+            raise click.ClickException(getattr(error, "message", None) or str(error)) from None
+
+    return wrapper
+
+
+def make_service(ctx: click.Context) -> Service:
+    obj = ctx.ensure_object(dict)
+    if "service" not in obj:
+        settings = load_settings(obj.get("config"))
+        store = Store(settings["database.path"], settings["database.busy_timeout"])
+        store.migrate()
+        obj["service"] = Service(settings, store)
+    return obj["service"]
+
+
+def emit(data: object, as_json: bool, text: Callable[[object], str]) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else text(data))
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+@click.group(context_settings=CONTEXT)
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    envvar="SMSREPLY_CONFIG",
+    help="Config file (default: $SMSREPLY_CONFIG).",
+)
+@click.pass_context
+def cli(ctx: click.Context, config: str | None) -> None:
+    """smsreply: a self-hosted two-way SMS reply server.
+
+    \b
+    Example:
+        smsreply init && smsreply send 0612345678 "RDV demain 10h. Repondez OUI ou NON"
+    """
+    ctx.ensure_object(dict)["config"] = config

@@ -1,0 +1,197 @@
+"""Messages and replies: ``send``, ``simulate-reply``, ``conversations``, ``outbox``,
+``work``, ``poll``."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import click
+
+from .. import reports
+from ..credentials import ensure_callback_token
+from .common import cli, emit, friendly, json_option, make_service
+
+
+@cli.command()
+@click.argument("to")
+@click.argument("message")
+@click.option("--tag", help="Your label for this conversation (echoed to scripts).")
+@json_option
+@click.pass_context
+@friendly
+def send(ctx: click.Context, to: str, message: str, tag: str | None, as_json: bool) -> None:
+    """Send MESSAGE to TO from a reply-capable short code.
+
+    \b
+    Example:
+        smsreply send +33612345678 "RDV demain 10h. Repondez OUI ou NON" --tag rdv-42
+    """
+    service = make_service(ctx)
+    conversation = service.send_message(to, message, tag)
+    service.drain()
+    data = reports.conversation_summary(conversation, service.now_iso())
+    emit(
+        data,
+        as_json,
+        lambda d: (
+            f"conversation {d['id']} to {d['to']} from {d['shortcode']}: "
+            f"{d['segments']} part(s), {d['credits']} credit(s), replies until {d['replies_until']}"
+        ),
+    )
+
+
+@cli.command("simulate-reply")
+@click.option("--from", "sender", required=True, help="The replying phone number.")
+@click.option("--shortcode", required=True, help="The short code the reply is sent to.")
+@click.option("--tag", default="", help="The tag the provider echoes, if any.")
+@click.option("--id", "provider_id", help="The provider's id (default: random).")
+@click.argument("message")
+@json_option
+@click.pass_context
+@friendly
+def simulate_reply(
+    ctx: click.Context,
+    sender: str,
+    shortcode: str,
+    tag: str,
+    provider_id: str | None,
+    message: str,
+    as_json: bool,
+) -> None:
+    """Inject a reply through the real callback path, then handle it.
+
+    \b
+    Example:
+        smsreply simulate-reply --from +33612345678 --shortcode 38123 "OUI"
+    """
+    from ..web import create_app  # the web stack is only needed here
+
+    service = make_service(ctx)
+    app = create_app(service.settings, start_worker=False)
+    token = ensure_callback_token(service.store)
+    form = {
+        "shortcode": shortcode,
+        "tag": tag,
+        "id": provider_id or f"sim-{secrets.token_hex(8)}",
+        "senderid": sender,
+        "message": message,
+    }
+    response = app.test_client().post(f"/callbacks/ovh/{token}", data=form)
+    result = response.get_json(silent=True) or {}
+    if response.status_code != 200:
+        raise click.ClickException(result.get("error", {}).get("message", response.status))
+    service.drain()
+    emit(reports.reply_detail(service.store, result["reply_id"]), as_json, _reply_text)
+
+
+def _reply_text(reply: dict) -> str:
+    line = f"reply {reply['id']} from {reply['sender']}: {reply['status']}"
+    if reply["reason"]:
+        line += f" ({reply['reason_text']})"
+    if reply["answer"]:
+        line += f"\nanswer: {reply['answer']['message']!r} [{reply['answer']['status']}]"
+    return line
+
+
+@cli.command()
+@click.option("--number", help="Only conversations with this number (E.164).")
+@click.option("--tag", help="Only conversations with this tag.")
+@click.option("--status", type=click.Choice(["open", "closed"]), help="Open or closed.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--id", "conversation_id", type=int, help="Show one conversation in full.")
+@json_option
+@click.pass_context
+@friendly
+def conversations(
+    ctx: click.Context, number, tag, status, limit, conversation_id, as_json: bool
+) -> None:
+    """List conversations, newest first, or show one with its replies.
+
+    \b
+    Example:
+        smsreply conversations --status open --json
+        smsreply conversations --id 3
+    """
+    service = make_service(ctx)
+    now = service.now_iso()
+    if conversation_id is not None:
+        detail = reports.conversation_detail(service.store, conversation_id, now)
+        emit(detail, as_json, lambda d: json.dumps(d, ensure_ascii=False, indent=2))
+        return
+    rows, _ = service.store.find_conversations(number, tag, status, now, limit, 0)
+    data = [reports.conversation_summary(row, now) for row in rows]
+    emit(
+        data,
+        as_json,
+        lambda items: (
+            "\n".join(
+                f"{c['id']:>6} {c['to']} {c['shortcode'] or '-':>5} {c['status']:6} "
+                f"{c['reply_count']} repl. {c['message'][:40]!r}"
+                for c in items
+            )
+            or "no conversations"
+        ),
+    )
+
+
+@cli.command()
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@json_option
+@click.pass_context
+@friendly
+def outbox(ctx: click.Context, limit: int, as_json: bool) -> None:
+    """Show what the simulated provider was handed, newest first.
+
+    \b
+    Example:
+        smsreply outbox --limit 5
+    """
+    rows = [reports.outbox_view(row) for row in make_service(ctx).store.list_outbox(limit)]
+    emit(
+        rows,
+        as_json,
+        lambda items: (
+            "\n".join(
+                f"{r['at']} {r['shortcode'] or '-':>5} -> {r['recipient']}: {r['message']}"
+                for r in items
+            )
+            or "the outbox is empty"
+        ),
+    )
+
+
+@cli.command()
+@click.pass_context
+@friendly
+def work(ctx: click.Context) -> None:
+    """Finish every pending reply and queued SMS now, then exit.
+
+    \b
+    Example:
+        smsreply work
+    """
+    make_service(ctx).drain()
+
+
+@cli.command()
+@click.pass_context
+@friendly
+def poll(ctx: click.Context) -> None:
+    """Fetch the replies the provider holds (OVH), store them, then handle them.
+
+    For installations that cannot expose a callback URL; a server with
+    ovh.poll_seconds > 0 does this by itself.
+
+    \b
+    Example:
+        smsreply poll
+    """
+    from ..poller import Poller
+
+    service = make_service(ctx)
+    if not hasattr(service.provider, "poll"):
+        raise click.ClickException(f"provider {service.provider.name!r} cannot be polled")
+    stored = Poller(service, 0).poll_once()
+    service.drain()
+    click.echo(f"{stored} reply(ies) stored")
