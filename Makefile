@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export SMSREPLY_CONFIG ?= config/smsreply.toml
 
-.PHONY: run test lint format install init bench clean system-deps
+.PHONY: run test lint format install init bench faults clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -28,6 +28,15 @@ test: $(STAMP) system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
+
+# Not part of `make test`: minutes of load on this machine. BENCH_ARGS=--quick for a smoke run.
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m bench --history 0,1000000 $(BENCH_ARGS)
+
+faults: $(STAMP)
+	$(BIN)/python -m bench.faults $(FAULTS_ARGS)
+	SMSREPLY_FAULT_EXAMPLES=10000 $(BIN)/python -m pytest -q tests/test_faults.py -k hostile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -20,16 +20,21 @@ from .errors import ValidationError
 from .notifications import sms_text
 from .routing import ReplyPlan
 from .segments import count_segments
-from .sending import queue_sms
+from .sending import lease_is_fresh, queue_sms
 from .store import InsufficientCredits, Store
 
 
 @dataclass
 class FollowUps:
-    """Work a handled reply leaves for the workers: SMS to send, e-mails to deliver."""
+    """Work a handled reply leaves for the workers: SMS to send, e-mails to deliver.
+
+    ``leases`` holds the SMS already claimed for sending (their lease), so that the
+    worker that queued them sends them without claiming them again.
+    """
 
     sms: list[int] = field(default_factory=list)
     emails: list[int] = field(default_factory=list)
+    leases: dict[int, float] = field(default_factory=dict)
 
 
 def handle_reply(
@@ -38,15 +43,28 @@ def handle_reply(
     clock: Clock,
     plan: Callable[[], ReplyPlan],
     reply_id: int,
+    lease: float | None = None,
 ) -> FollowUps:
-    """Run the action for one pending reply; return the work it leaves."""
+    """Run the action for one pending reply; return the work it leaves.
+
+    ``lease`` is the claim taken when the reply was stored, if any; without it the reply
+    is claimed here, and a claim of ours that runs out soon is renewed.
+    """
     now = time.time()
-    lease = now + settings["worker.lease_seconds"]
-    with store.write():
+    if lease_is_fresh(lease, settings, now):
         reply = store.get("replies", reply_id)
-        if reply["status"] != "pending" or (reply["lease_until"] or 0) >= now:
+        if reply["status"] != "pending" or reply["lease_until"] != lease:
             return FollowUps()
-        store.update("replies", reply_id, {"lease_until": lease, "attempts": reply["attempts"] + 1})
+    else:
+        renewed = now + settings["worker.lease_seconds"]
+        with store.write():
+            reply = store.get("replies", reply_id)
+            ours = lease is not None and reply["lease_until"] == lease
+            if reply["status"] != "pending" or (not ours and (reply["lease_until"] or 0) >= now):
+                return FollowUps()
+            attempts = reply["attempts"] if ours else reply["attempts"] + 1
+            store.update("replies", reply_id, {"lease_until": renewed, "attempts": attempts})
+        lease = renewed
     conversation = store.get("conversations", reply["conversation_id"])
     context = ReplyContext(
         reply_id=reply_id,
@@ -99,32 +117,37 @@ def _record(
 ) -> FollowUps:
     at = to_iso(clock())
     work = FollowUps()
+    # Pure work first: the transaction holds the database's only write lock.
+    detail = dict(outcome.detail, kind=outcome.kind)
+    segments = None if outcome.answer is None else count_segments(outcome.answer)
+    if segments is not None and segments.parts > settings["sms.max_parts"]:
+        detail.update(
+            kind="error",
+            answer_error=f"answer needs {segments.parts} parts, "
+            f"more than sms.max_parts={settings['sms.max_parts']}",
+        )
+        segments = None
+    recorded = json.dumps(detail, ensure_ascii=False)
+    now = time.time()  # the SMS we queue, we send: claimed from now until now + lease
+    claim = (now, now + settings["worker.lease_seconds"])
     with store.write():
         current = store.get("replies", reply["id"])
         if current["status"] != "pending" or current["lease_until"] != lease:
             return work  # someone else took it over after our lease ran out
-        detail = dict(outcome.detail, kind=outcome.kind)
         answer_id = None
-        if outcome.answer is not None:
-            segments = count_segments(outcome.answer)
-            if segments.parts > settings["sms.max_parts"]:
-                detail.update(
-                    kind="error",
-                    answer_error=f"answer needs {segments.parts} parts, "
-                    f"more than sms.max_parts={settings['sms.max_parts']}",
-                )
-            else:
-                answer_id = _queue_debited(
-                    store,
-                    work,
-                    "answer",
-                    reply["sender"],
-                    reply["shortcode"],
-                    outcome.answer,
-                    conversation,
-                    reply,
-                    at,
-                )
+        if segments is not None:
+            answer_id = _queue_debited(
+                store,
+                work,
+                "answer",
+                reply["sender"],
+                reply["shortcode"],
+                outcome.answer,
+                conversation,
+                reply,
+                at,
+                claim,
+            )
         store.update(
             "replies",
             reply["id"],
@@ -132,7 +155,7 @@ def _record(
                 "status": "handled",
                 "action": action_type,
                 "lease_until": None,
-                "outcome": json.dumps(detail, ensure_ascii=False),
+                "outcome": recorded,
                 "answer_id": answer_id,
             },
         )
@@ -159,6 +182,7 @@ def _record(
                     conversation,
                     reply,
                     at,
+                    claim,
                 )
                 row["status"] = "sms"
                 store.insert("notifications", row)
@@ -177,8 +201,14 @@ def _queue_debited(
     conversation: dict,
     reply: dict,
     at: str,
+    claim: tuple[float, float],
 ) -> int:
-    """Queue one SMS and debit it; one the balance cannot cover stays, marked no_credit."""
+    """Queue one SMS and debit it; one the balance cannot cover stays, marked no_credit.
+
+    The SMS is queued already claimed for sending (``claim``: from, until), as
+    ``sending.deliver`` would claim it: the worker sends it next, without one more
+    transaction.
+    """
     segments = count_segments(text)
     outgoing_id = queue_sms(
         store,
@@ -191,6 +221,10 @@ def _queue_debited(
         at,
         conversation_id=conversation["id"],
         reply_id=reply["id"],
+        status="sending",
+        attempts=1,
+        first_attempt_at=claim[0],
+        lease_until=claim[1],
     )
     try:
         store.change_credits(
@@ -202,7 +236,9 @@ def _queue_debited(
             outgoing_id=outgoing_id,
         )
     except InsufficientCredits as error:
-        store.update("outgoing", outgoing_id, {"status": "no_credit", "error": str(error)})
+        unsent = {"attempts": 0, "first_attempt_at": None, "lease_until": None}
+        store.update("outgoing", outgoing_id, {"status": "no_credit", "error": str(error)} | unsent)
     else:
         work.sms.append(outgoing_id)
+        work.leases[outgoing_id] = claim[1]
     return outgoing_id

@@ -154,8 +154,9 @@ def queue_sms(
     segments: Segments,
     tag: str,
     created_at: str,
-    **refs: int | None,
+    **columns: object,
 ) -> int:
+    """Insert one SMS to send; ``columns`` add references or a claim (see handling)."""
     return store.insert(
         "outgoing",
         {
@@ -169,34 +170,56 @@ def queue_sms(
             "tag": tag,
             "status": "queued",
             "created_at": created_at,
-            **refs,
+            **columns,
         },
     )
 
 
+def lease_is_fresh(lease: float | None, settings: Mapping[str, object], now: float) -> bool:
+    """True if our ``lease`` has half its time left or more: no one can take the work over."""
+    return lease is not None and lease - now >= settings["worker.lease_seconds"] / 2
+
+
 def deliver(
-    store: Store, settings: Mapping[str, object], provider: Provider, clock: Clock, outgoing_id: int
+    store: Store,
+    settings: Mapping[str, object],
+    provider: Provider,
+    clock: Clock,
+    outgoing_id: int,
+    lease: float | None = None,
 ) -> bool:
-    """Hand one queued SMS to the provider; return True when it was accepted."""
+    """Hand one queued SMS to the provider; return True when it was accepted.
+
+    ``lease`` is the claim taken when the SMS was queued (``handling``), if any; without
+    it the SMS is claimed here (and a claim of ours that runs out soon is taken again).
+    """
     now = time.time()
-    with store.write():
+    if lease_is_fresh(lease, settings, now):
         row = store.get("outgoing", outgoing_id)
-        due = row["status"] in ("queued", "sending") and row["next_attempt_at"] <= now
-        if not due or (row["lease_until"] or 0) >= now:
+        if row["status"] != "sending" or row["lease_until"] != lease:
             return False
-        attempts = row["attempts"] + 1
-        store.update(
-            "outgoing",
-            outgoing_id,
-            {
-                "status": "sending",
-                "attempts": attempts,
-                "provider": provider.name,
-                "lease_until": now + settings["worker.lease_seconds"],
-                "first_attempt_at": row["first_attempt_at"] or now,
-            },
-        )
-    first = row["first_attempt_at"]  # set: an earlier attempt may have reached the provider
+        attempts, first = row["attempts"], None  # queued claimed: this is the first attempt
+    else:
+        with store.write():
+            row = store.get("outgoing", outgoing_id)
+            due = row["status"] in ("queued", "sending") and row["next_attempt_at"] <= now
+            ours = lease is not None and row["lease_until"] == lease
+            if not due or (not ours and (row["lease_until"] or 0) >= now):
+                return False
+            attempts = row["attempts"] if ours else row["attempts"] + 1
+            store.update(
+                "outgoing",
+                outgoing_id,
+                {
+                    "status": "sending",
+                    "attempts": attempts,
+                    "provider": provider.name,
+                    "lease_until": now + settings["worker.lease_seconds"],
+                    "first_attempt_at": row["first_attempt_at"] or now,
+                },
+            )
+        # Set: an earlier attempt may have reached the provider (ours was never made).
+        first = None if ours else row["first_attempt_at"]
     sms = OutgoingSms(
         id=row["id"],
         to=row["recipient"],
@@ -220,6 +243,7 @@ def deliver(
             outgoing_id,
             {
                 "status": "sent",
+                "provider": provider.name,
                 "provider_id": sent.provider_id,
                 "sent_at": to_iso(clock()),
                 "lease_until": None,

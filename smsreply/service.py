@@ -64,11 +64,15 @@ class Service:
         remote_addr: str = "",
         headers: tuple[tuple[str, str], ...] = (),
     ) -> tuple[dict, bool]:
+        # A worker of this process takes the reply: stored claimed, it skips one transaction.
+        lease = None
+        if self.dispatcher is not None:
+            lease = time.time() + self.settings["worker.lease_seconds"]
         reply, created = receiving.accept_reply(
-            self.store, self.settings, self.clock, inbound, provider, remote_addr, headers
+            self.store, self.settings, self.clock, inbound, provider, remote_addr, headers, lease
         )
         if created and reply["status"] == "pending" and self.dispatcher is not None:
-            self.dispatcher.submit_reply(reply["id"])
+            self.dispatcher.submit_reply(reply["id"], reply["lease_until"])
         return reply, created
 
     def callback_parser(self, name: str):
@@ -84,14 +88,18 @@ class Service:
             to_iso(self.clock()),
         )
 
-    def handle_reply(self, reply_id: int) -> handling.FollowUps:
-        return handling.handle_reply(self.store, self.settings, self.clock, self.plan, reply_id)
+    def handle_reply(self, reply_id: int, lease: float | None = None) -> handling.FollowUps:
+        return handling.handle_reply(
+            self.store, self.settings, self.clock, self.plan, reply_id, lease
+        )
 
     def deliver_email(self, notification_id: int) -> bool:
         return mailer.deliver_email(self.store, self.settings, self.clock, notification_id)
 
-    def deliver(self, outgoing_id: int) -> bool:
-        return sending.deliver(self.store, self.settings, self.provider, self.clock, outgoing_id)
+    def deliver(self, outgoing_id: int, lease: float | None = None) -> bool:
+        return sending.deliver(
+            self.store, self.settings, self.provider, self.clock, outgoing_id, lease
+        )
 
     def drain(self, rounds: int = 10) -> None:
         """Do every due piece of work now, in this thread."""
@@ -102,12 +110,14 @@ class Service:
             emails = self.store.due_notifications(now)
             if not replies and not outgoing and not emails:
                 return
+            leases: dict[int, float] = {}
             for reply_id in replies:
                 work = self.handle_reply(reply_id)
                 outgoing += work.sms
                 emails += work.emails
+                leases.update(work.leases)
             for outgoing_id in dict.fromkeys(outgoing):
-                self.deliver(outgoing_id)
+                self.deliver(outgoing_id, leases.get(outgoing_id))
             for notification_id in dict.fromkeys(emails):
                 self.deliver_email(notification_id)
 

@@ -43,26 +43,27 @@ class Dispatcher:
         self._stop.set()
         self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def submit_reply(self, reply_id: int) -> None:
-        self._submit(("reply", reply_id), self._reply, reply_id)
+    def submit_reply(self, reply_id: int, lease: float | None = None) -> None:
+        """Handle a reply soon; ``lease``: it was stored claimed by this process until then."""
+        self._submit(("reply", reply_id), self._reply, reply_id, lease)
 
     def submit_outgoing(self, outgoing_id: int) -> None:
         self._submit(("outgoing", outgoing_id), self.service.deliver, outgoing_id)
 
-    def _submit(self, key: tuple[str, int], function, argument: int) -> None:
+    def _submit(self, key: tuple[str, int], function, *arguments) -> None:
         with self._lock:
             if key in self._queued:
                 return
             self._queued.add(key)
         try:
-            self.pool.submit(self._run, key, function, argument)
+            self.pool.submit(self._run, key, function, *arguments)
         except RuntimeError:  # shutting down: the next start's sweep picks it up
             with self._lock:
                 self._queued.discard(key)
 
-    def _run(self, key: tuple[str, int], function, argument: int) -> None:
+    def _run(self, key: tuple[str, int], function, *arguments) -> None:
         try:
-            self._guard(function, argument)
+            self._guard(function, *arguments)
         finally:
             with self._lock:
                 self._queued.discard(key)
@@ -70,12 +71,12 @@ class Dispatcher:
     def submit_email(self, notification_id: int) -> None:
         self._submit(("email", notification_id), self.service.deliver_email, notification_id)
 
-    def _reply(self, reply_id: int) -> None:
-        work = self.service.handle_reply(reply_id)
+    def _reply(self, reply_id: int, lease: float | None = None) -> None:
+        work = self.service.handle_reply(reply_id, lease)
         for notification_id in work.emails:  # e-mails in parallel: they never delay answers
             self.submit_email(notification_id)
-        for outgoing_id in work.sms:
-            self.service.deliver(outgoing_id)
+        for outgoing_id in work.sms:  # queued claimed by this worker: it sends them
+            self.service.deliver(outgoing_id, work.leases.get(outgoing_id))
 
     def _guard(self, function, *args) -> None:
         try:

@@ -1,8 +1,10 @@
 """Recipients must be French metropolitan mobiles, stored in E.164."""
 
+import phonenumbers
 import pytest
 
-from smsreply.phone import InvalidNumber, parse_french_mobile
+from smsreply.phone import FRENCH_MOBILE_E164, InvalidNumber, parse_french_mobile
+from smsreply.providers.templates import national
 
 
 @pytest.mark.parametrize(
@@ -39,3 +41,21 @@ def test_07_mobiles_are_accepted():
 def test_other_numbers_are_refused_with_the_reason(text, reason):
     with pytest.raises(InvalidNumber, match=reason):
         parse_french_mobile(text)
+
+
+@pytest.mark.parametrize("suffix", ["000000", "493817", "999999"])
+def test_the_e164_fast_path_agrees_with_libphonenumber(suffix):
+    # The pattern depends on the first three digits: try every one of them.
+    for prefix in range(100, 1000):
+        text = f"+33{prefix}{suffix}"
+        number = phonenumbers.parse(text, "FR")
+        mobile = (
+            phonenumbers.is_valid_number(number)
+            and phonenumbers.region_code_for_number(number) == "FR"
+            and phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+        )
+        assert bool(FRENCH_MOBILE_E164.fullmatch(text)) == mobile, text
+        if mobile:
+            assert parse_french_mobile(text) == text
+            formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+            assert national(text) == "".join(formatted.split())

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 import phonenumbers
 
+from ..phone import FRENCH_MOBILE_E164
 from ..segments import count_segments
 from ..settings import ConfigError
 from .base import OutgoingSms
@@ -58,13 +59,11 @@ def check_template(key: str, template: str) -> None:
 
 def template_values(sms: OutgoingSms, dlr_url: str = "") -> dict[str, str]:
     """What each placeholder stands for, for ``sms``."""
-    number = phonenumbers.parse(sms.to, "FR")
-    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     ucs2 = count_segments(sms.message).encoding == "ucs2"
     return {
         "to": sms.to,
         "to_digits": sms.to.removeprefix("+"),
-        "to_national": "".join(national.split()),
+        "to_national": national(sms.to),
         "message": sms.message,
         "message_gsm": "" if ucs2 else sms.message,
         "message_ucs2_hex": sms.message.encode("utf-16-be").hex().upper() if ucs2 else "",
@@ -74,6 +73,16 @@ def template_values(sms: OutgoingSms, dlr_url: str = "") -> dict[str, str]:
         "id": str(sms.id),
         "dlr_url": dlr_url,
     }
+
+
+def national(number: str) -> str:
+    """``+33612345678`` as dialled in France: ``0612345678``."""
+    if FRENCH_MOBILE_E164.fullmatch(number):  # every reply-capable recipient: no parsing
+        return "0" + number[3:]
+    parsed = phonenumbers.parse(number, "FR")
+    return "".join(
+        phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL).split()
+    )
 
 
 def json_object(key: str, value: str | Mapping[str, object]) -> dict[str, object]:

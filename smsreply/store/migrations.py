@@ -164,3 +164,14 @@ def m003_blacklist_and_notifications(db: Database) -> None:
     )
     db.execute("CREATE INDEX notifications_reply ON notifications (reply_id)")
     db.execute("ALTER TABLE outgoing ADD COLUMN first_attempt_at REAL")
+
+
+@migrations()
+def m004_unsent_indexes(db: Database) -> None:
+    # The sweeper asks for unsent SMS and e-mails "ORDER BY id LIMIT": with only the
+    # next_attempt_at indexes, SQLite walks the whole table in id order (170 ms for 1.5
+    # million SMS, every sweep). Indexes of the unsent rows' ids make it read only those.
+    db.execute(
+        "CREATE INDEX outgoing_unsent ON outgoing (id) WHERE status IN ('queued', 'sending')"
+    )
+    db.execute("CREATE INDEX notifications_queued ON notifications (id) WHERE status = 'queued'")

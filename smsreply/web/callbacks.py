@@ -18,6 +18,7 @@ from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
 from ..credentials import check_callback_token
 from ..providers import InvalidCallback
+from .payload import read_body
 
 bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
 
@@ -32,7 +33,7 @@ def _fields() -> dict[str, str]:
     fields = _pairs(request.query_string)
     if request.method != "POST":
         return fields
-    raw = request.get_data(cache=False)
+    raw = read_body(cache=False)
     if request.mimetype == "application/json":
         try:
             data = json.loads(raw.decode("utf-8"))

@@ -1,12 +1,15 @@
 """Every error as JSON ``{"error": {"code", "message"}}`` with the right status.
 
-Domain errors carry their code and status; werkzeug's HTTP errors keep theirs; anything
-unexpected becomes a 500 with no traceback in the answer (it is logged).
+Domain errors carry their code and status; werkzeug's HTTP errors keep theirs; a database
+that cannot be written (disk full, read-only, locked too long) is a 503 saying so, which a
+provider retries; anything unexpected becomes a 500 with no traceback in the answer (it is
+logged).
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
@@ -54,6 +57,13 @@ def init_app(app: Flask) -> None:
         # Keep protocol headers such as WWW-Authenticate (401) and Allow (405).
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         return body, status, headers
+
+    @app.errorhandler(sqlite3.OperationalError)
+    def storage_error(error: sqlite3.OperationalError):
+        # Nothing was committed, so nothing is acknowledged: the provider sends it again.
+        log.error("database unavailable: %s", error)
+        message = f"the database cannot be written ({error}); try again later"
+        return error_response(503, "storage_unavailable", message)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

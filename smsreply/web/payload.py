@@ -1,7 +1,8 @@
 """Strict reading of request input: JSON bodies and query parameters.
 
 Each failure is a 4xx with a message that names the problem: wrong content type (415),
-bytes that are not UTF-8 or not JSON (400), a missing, unknown or mistyped field (422).
+a body that cannot be read (broken chunked encoding, cut short) or bytes that are not UTF-8
+or not JSON (400), a missing, unknown or mistyped field (422).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 
 from flask import request
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 
 from ..errors import ValidationError
 
@@ -23,10 +24,20 @@ TYPE_NAMES = {
 }
 
 
+def read_body(cache: bool = True) -> bytes:
+    """The request body; one the server cannot read is the client's fault: a 400, not a 500."""
+    try:
+        return request.get_data(cache=cache)
+    except HTTPException:  # 413: larger than server.max_body_bytes
+        raise
+    except Exception as error:  # gunicorn's parse errors (bad chunk size...) are plain Exceptions
+        raise BadRequest(f"the request body cannot be read ({type(error).__name__})") from None
+
+
 def json_object() -> dict:
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("send the body as JSON with Content-Type: application/json")
-    raw = request.get_data(cache=True)
+    raw = read_body()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -1,0 +1,179 @@
+"""``python -m bench``: floors, then each action in a burst and at a pace, on fresh and long
+histories; prints a table (or ``--json``). ``make bench`` runs it; ``--quick`` is a small
+smoke run for CI.
+
+Example::
+
+    python -m bench --quick
+    python -m bench --replies 20000 --actions text,handler --history 0,1000000 --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import report
+from .actions import ACTIONS, SCRIPTS, options, server_settings
+from .dataset import add_history, open_conversations
+from .floors import spawn_floor, wire_floor
+from .load import fire, percentile
+from .plans import full_scans, plans
+from .profile import Profiler
+from .run import post_replies
+from .server import Gunicorn
+from .sink import SinkProcess
+from .wire import request
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--replies", type=int, default=10000, help="replies per burst")
+    parser.add_argument("--actions", default=",".join(ACTIONS), help="comma-separated actions")
+    parser.add_argument("--history", default="0", help="past conversations, e.g. 0,1000000")
+    parser.add_argument("--rate", type=float, default=500.0, help="paced replies per second")
+    parser.add_argument("--paced-seconds", type=float, default=10.0)
+    parser.add_argument("--burst-seconds", type=float, default=30.0, help="cap for slow actions")
+    parser.add_argument("--concurrency", type=int, default=64, help="connections in a burst")
+    parser.add_argument("--quick", action="store_true", help="a small run for CI smoke")
+    parser.add_argument("--profile", metavar="DIR", help="py-spy the workers in each burst")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="a smsreply setting"
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.replies, args.paced_seconds, args.burst_seconds = 300, 1.0, 3.0
+    args.actions = [name for name in args.actions.split(",") if name]
+    unknown = set(args.actions) - set(ACTIONS)
+    if unknown:
+        parser.error(f"unknown action(s) {', '.join(sorted(unknown))}; known: {', '.join(ACTIONS)}")
+    args.history = [int(value) for value in args.history.split(",")]
+    args.settings = dict(item.split("=", 1) for item in args.set)
+    return args
+
+
+def machine() -> dict:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
+                  if line.startswith("model name")), platform.processor())  # fmt: skip
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "kernel": platform.release(),
+    }
+
+
+def app_floor(workdir: Path, sink, args) -> dict:
+    """The empty WSGI app under the same gunicorn config: callbacks/s, and latency paced."""
+    settings = server_settings(workdir / "empty.db", sink.url, **args.settings)
+    with Gunicorn(workdir, settings, app="bench.emptyapp:app") as server:
+        host = f"127.0.0.1:{server.port}"
+        body = b"shortcode=38000&tag=sr1&id=x&senderid=%2B33612345678&message=OUI"
+        one = request("POST", "/callbacks/ovh/token", host, body)
+        asyncio.run(fire("127.0.0.1", server.port, [one] * 300, args.concurrency))  # warm up
+        before = server.usage()
+        started = time.monotonic()
+        shots = asyncio.run(fire("127.0.0.1", server.port, [one] * args.replies, args.concurrency))
+        elapsed = time.monotonic() - started
+        cpu = (server.usage() - before).cpu_seconds
+        paced = asyncio.run(
+            fire(
+                "127.0.0.1", server.port, [one] * int(args.rate * args.paced_seconds), 16, args.rate
+            )
+        )
+    latencies = [shot.answered - shot.due for shot in paced if shot.status == 200]
+    ok = sum(shot.status == 200 for shot in shots)
+    return {
+        "requests_per_second": round(ok / elapsed),
+        "server_cpu_ms_per_request": round(cpu / max(ok, 1) * 1000, 3),
+        "paced_p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
+        "paced_p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+    }
+
+
+def run_action(action: str, initialised: Gunicorn, sink, floor: float, args) -> dict:
+    burst = min(args.replies, max(100, int(floor * args.burst_seconds)))
+    warm = 100
+    database = initialised.env["SMSREPLY_DATABASE_PATH"]
+    targets = open_conversations(database, warm + burst + args.replies)
+    server = Gunicorn(initialised.workdir, server_settings(database, sink.url, **args.settings))
+    server.api_key, server.callback_path = initialised.api_key, initialised.callback_path
+    with server:
+        server.put_options(options(action, sink.url))
+        post_replies(server, sink, targets[:warm], f"{action}-warm", 8)
+        with Profiler(server.workers(), args.profile, action):
+            bursted = post_replies(
+                server, sink, targets[warm : warm + burst], f"{action}-burst", args.concurrency
+            )
+        rate = min(args.rate, max(bursted["replies_per_second"] * 0.5, 1.0))
+        count = max(10, min(args.replies, int(rate * args.paced_seconds)))
+        start = warm + burst
+        paced = post_replies(
+            server, sink, targets[start : start + count], f"{action}-paced", 32, rate=rate
+        )
+    return {"action": action, "floor": floor, "burst": bursted, "paced": paced}
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
+    args = parse_args(argv)
+    results: dict = {"machine": machine(), "floors": {}, "runs": []}
+    with tempfile.TemporaryDirectory(prefix="smsreply-bench-") as tmp, SinkProcess() as sink:
+        workdir = Path(tmp)
+        floors = results["floors"]
+        floors["wire"] = wire_floor(sink, max(args.replies, 2000), args.concurrency)
+        floors["app"] = app_floor(workdir, sink, args)
+        for action in args.actions:
+            if action in SCRIPTS:
+                seconds = 1.0 if args.quick else 3.0
+                floors[action] = {
+                    "sequential": round(spawn_floor(SCRIPTS[action], seconds, 1), 1),
+                    "parallel": round(spawn_floor(SCRIPTS[action], seconds, 8), 1),
+                }
+        report.progress(f"floors: {json.dumps(floors)}")
+        for history in args.history:
+            database = workdir / f"history-{history}" / "smsreply.db"
+            database.parent.mkdir()
+            initialised = Gunicorn(database.parent, server_settings(database, sink.url)).init()
+            if history:
+                started = time.monotonic()
+                add_history(database, history)
+                report.progress(
+                    f"{history} past conversations in {time.monotonic() - started:.0f} s"
+                )
+                Gunicorn(database.parent, server_settings(database, sink.url)).start().stop()
+                found = plans(str(database))  # after a start: the migrations' indexes too
+                results["plans"] = {name: lines for name, (lines, _) in found.items()}
+                results["full_scans"] = full_scans(found)
+            for action in args.actions:
+                floor = floors["app"]["requests_per_second"]
+                if action in SCRIPTS:
+                    floor = min(floor, floors[action]["parallel"])
+                run = run_action(action, initialised, sink, floor, args)
+                run["history"] = history
+                results["runs"].append(run)
+                report.progress(report.row(run))
+    if args.json:
+        json.dump(results, sys.stdout, indent=2)
+        print()
+    else:
+        print(report.table(results))
+    lost = sum(run[phase]["lost"] + run[phase]["duplicated"]
+               for run in results["runs"] for phase in ("burst", "paced"))  # fmt: skip
+    return 1 if lost or results.get("full_scans") else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""The actions the bench measures, and the settings that point smsreply at the sink.
+
+Each action is the reply options a customer would save (``PUT /api/reply-options``) and the
+floor it is compared with: the empty app for in-process work, the script's spawn rate for
+``cgi`` actions (whichever is lower). Scripts and the handler live in ``bench/cgi-bin`` and
+``bench/handlers``; the ``url`` action calls the sink's ``/app``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ANSWER = "Merci, c'est noté."
+
+ACTIONS = {
+    "text": {"action": "text", "text": ANSWER},
+    "cgi-sh": {"action": "cgi", "script": "answer.sh"},
+    "cgi-py": {"action": "cgi", "script": "answer.py"},
+    "handler": {"action": "handler", "handler": "answer.py"},
+    "url": {"action": "url", "url": "{sink}/app", "use_response": True},
+}
+SCRIPTS = {"cgi-sh": BENCH / "cgi-bin" / "answer.sh", "cgi-py": BENCH / "cgi-bin" / "answer.py"}
+
+# What the sink needs to pair answers with replies: the conversation tag and our SMS id.
+SEND_FIELDS = {
+    "to": "{to}",
+    "from": "{shortcode}",
+    "content": "{message}",
+    "tag": "{tag}",
+    "id": "{id}",
+}
+
+
+def options(action: str, sink_url: str) -> dict:
+    spec = dict(ACTIONS[action])
+    if "url" in spec:
+        spec["url"] = spec["url"].format(sink=sink_url)
+    return spec
+
+
+def server_settings(database: Path, sink_url: str, **more: object) -> dict[str, object]:
+    """smsreply's settings for a bench run: ``make run``'s, with the provider on the sink."""
+    return {
+        "database.path": database,
+        "provider.name": "http",
+        "http.send_url": f"{sink_url}/send",
+        "http.send_fields": json.dumps(SEND_FIELDS),
+        "cgi.directory": BENCH / "cgi-bin",
+        "handlers.directory": BENCH / "handlers",
+        **more,
+    }

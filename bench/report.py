@@ -1,0 +1,77 @@
+"""The bench's printed results: a Markdown table per run, floors and the machine first.
+
+Example::
+
+    print(table(results))  # | history | action | replies/s | floor | ratio | ...
+"""
+
+from __future__ import annotations
+
+import sys
+
+HEADER = (
+    "| history | action | burst replies/s | floor/s | ratio | burst p50 / p99 ms "
+    "| paced rate/s | paced p50 / p99 ms | lost | dup | server CPU ms/reply | peak RSS MB "
+    "| other load |"
+)
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def row(run: dict) -> str:
+    burst, paced = run["burst"], run["paced"]
+    ratio = burst["replies_per_second"] / run["floor"] if run["floor"] else 0.0
+    lost = burst["lost"] + paced["lost"]
+    duplicated = burst["duplicated"] + paced["duplicated"]
+    cells = [
+        f"{run['history']:,}",
+        run["action"],
+        f"{burst['replies_per_second']:,.0f}",
+        f"{run['floor']:,.0f}",
+        f"{ratio:.2f}",
+        f"{burst['p50_ms']:.1f} / {burst['p99_ms']:.1f}",
+        f"{paced['rate']:,.0f}",
+        f"{paced['p50_ms']:.1f} / {paced['p99_ms']:.1f}",
+        str(lost),
+        str(duplicated),
+        f"{burst['server_cpu_ms_per_reply']:.2f}",
+        f"{burst['server_peak_rss_mb']:.0f}",
+        f"{burst['other_processes_cpu_share']:.0%}",
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def table(results: dict) -> str:
+    machine = results["machine"]
+    floors = results["floors"]
+    lines = [
+        f"Machine: {machine['nproc']} CPU ({machine['cpu']}), Python {machine['python']}, "
+        f"SQLite {machine['sqlite']}, Linux {machine['kernel']}",
+        "",
+        "Floors:",
+        f"- empty WSGI app under gunicorn: {floors['app']['requests_per_second']:,} req/s "
+        f"(paced p50/p99 {floors['app']['paced_p50_ms']} / {floors['app']['paced_p99_ms']} ms, "
+        f"{floors['app']['server_cpu_ms_per_request']} ms CPU/req)",
+        f"- load generator -> sink: {floors['wire']['requests_per_second']:,} req/s "
+        f"({floors['wire']['generator_us_per_request']} us + "
+        f"{floors['wire']['sink_us_per_request']} us CPU/req)",
+    ]
+    for name in ("cgi-sh", "cgi-py"):
+        if name in floors:
+            lines.append(
+                f"- spawning the {name} script: {floors[name]['sequential']:,}/s one at a time, "
+                f"{floors[name]['parallel']:,}/s eight at a time"
+            )
+    lines += ["", HEADER, _rule()]
+    lines += [row(run) for run in results["runs"]]
+    if "plans" in results:
+        lines += ["", "Query plans with the history (EXPLAIN QUERY PLAN):"]
+        lines += [f"- {name}: {'; '.join(plan)}" for name, plan in results["plans"].items()]
+        lines.append(f"Full table scans: {', '.join(results['full_scans']) or 'none'}")
+    return "\n".join(lines)
+
+
+def _rule() -> str:
+    return "|" + "|".join("---" for _ in range(HEADER.count("|") - 1)) + "|"
