@@ -5,7 +5,7 @@ Log in with the account ``smsreply init`` printed, switch to French, compose a m
 ``cgi-bin/echo.sh`` script, simulate a reply from the test console and read the answer
 in the thread. Screenshots of the main pages go to ``$SMSREPLY_SCREENSHOTS`` when set
 (``SMSREPLY_SCREENSHOTS=docs/screenshots`` refreshes the documentation's), else to
-``tmp_path``. Skips only when ``/usr/bin/chromium`` is missing (tests/browser/install.sh).
+``tmp_path``. Skips only when ``/usr/bin/chromium`` is missing (tests/system-deps.sh installs it).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ FLAGS = (
 COUNTER_SAMPLES = ["", "Bonjour", "a" * 161, "€" * 81, "ç" * 71, "🙂" * 36, "[x]{y}"]
 
 pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="/usr/bin/chromium is missing: run tests/browser/install.sh"
+    not CHROMIUM.exists(), reason="/usr/bin/chromium is missing: run tests/system-deps.sh as root"
 )
 
 
