@@ -14,12 +14,13 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from . import handling, mailer, receiving, sending
+from . import handling, mailer, receiving, reports, sending
 from .actions import Resources
 from .clock import Clock, to_iso, utcnow
 from .errors import ValidationError
@@ -162,6 +163,20 @@ class Service:
         except InvalidNumber as error:
             raise ValidationError(str(error), field="number") from None
         self.store.remove_from_blacklist(number)
+
+    def find_conversations(
+        self, number: str | None, tag: str | None, status: str | None, limit: int, offset: int = 0
+    ) -> tuple[list[dict], int]:
+        """Conversations, newest first, as shown; ``number`` in any French form."""
+        if number:
+            # searched as typed when it is no French mobile: it matches nothing stored
+            with contextlib.suppress(InvalidNumber):
+                number = parse_french_mobile(number)
+        now = self.now_iso()
+        rows, total = self.store.find_conversations(
+            number or None, tag or None, status, now, limit, offset
+        )
+        return [reports.conversation_summary(row, now) for row in rows], total
 
     def callback_urls(self, token: str) -> dict[str, str]:
         """Where the provider posts replies and delivery reports (the simulator: OVH's)."""

@@ -118,6 +118,7 @@ def test_conversations_filter_and_page(client, auth, service, clock):
     get = lambda query: client.get("/api/conversations" + query, headers=auth).get_json()  # noqa: E731
     assert get("")["total"] == 4
     assert get("?number=%2B33612345678")["total"] == 2
+    assert get("?number=06%2012%2034%2056%2078")["total"] == 2
     assert get("?tag=t9")["total"] == 1
     assert get("?status=open")["total"] == 1
     assert get("?status=closed")["total"] == 3

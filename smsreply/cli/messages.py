@@ -119,8 +119,7 @@ def conversations(
         detail = reports.conversation_detail(service.store, conversation_id, now)
         emit(detail, as_json, lambda d: json.dumps(d, ensure_ascii=False, indent=2))
         return
-    rows, _ = service.store.find_conversations(number, tag, status, now, limit, 0)
-    data = [reports.conversation_summary(row, now) for row in rows]
+    data, _ = service.find_conversations(number, tag, status, limit)
     emit(
         data,
         as_json,

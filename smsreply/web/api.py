@@ -60,21 +60,14 @@ def list_conversations():
         raise ValidationError("query parameter 'status' must be open or closed", field="status")
     page = query_int("page", 1, 1, 10**6)
     per_page = query_int("per_page", 50, 1, 200)
-    now = service().now_iso()
-    rows, total = service().store.find_conversations(
-        request.args.get("number") or None,
-        request.args.get("tag") or None,
+    conversations, total = service().find_conversations(
+        request.args.get("number"),
+        request.args.get("tag"),
         status,
-        now,
         per_page,
         (page - 1) * per_page,
     )
-    return {
-        "conversations": [reports.conversation_summary(row, now) for row in rows],
-        "page": page,
-        "per_page": per_page,
-        "total": total,
-    }
+    return {"conversations": conversations, "page": page, "per_page": per_page, "total": total}
 
 
 @bp.get("/conversations/<int:conversation_id>")

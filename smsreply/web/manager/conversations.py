@@ -12,26 +12,14 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ... import reports
-from ...phone import InvalidNumber, parse_french_mobile
 from .common import PER_PAGE, page_number, service
 
 bp = Blueprint("conversations", __name__)
 REPLY_STATUSES = ("pending", "handled", "rejected")
 
 
-def _number(text: str) -> str | None:
-    """The search box's number in the stored form (E.164), as typed if it is not one."""
-    if not text:
-        return None
-    try:
-        return parse_french_mobile(text)
-    except InvalidNumber:
-        return text
-
-
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    now = service().now_iso()
     search = {
         "number": request.args.get("number", "").strip(),
         "tag": request.args.get("tag", "").strip(),
@@ -40,17 +28,16 @@ def index() -> ResponseReturnValue:
     if search["status"] not in ("open", "closed"):
         search["status"] = ""
     page = page_number()
-    rows, total = service().store.find_conversations(
-        _number(search["number"]),
-        search["tag"] or None,
+    conversations, total = service().find_conversations(
+        search["number"],
+        search["tag"],
         search["status"] or None,
-        now,
         PER_PAGE,
         (page - 1) * PER_PAGE,
     )
     return render_template(
         "manager/conversations.html",
-        conversations=[reports.conversation_summary(row, now) for row in rows],
+        conversations=conversations,
         search=search,
         page=page,
         pages=max(1, -(-total // PER_PAGE)),
