@@ -20,6 +20,7 @@ PAGES = [
     "/manager/options",
     "/manager/replies",
     "/manager/credits",
+    "/manager/blacklist",
     "/manager/console",
     "/manager/conversations/1",
     "/manager/replies/1",

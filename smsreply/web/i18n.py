@@ -28,6 +28,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "nav.conversations": {"fr": "Conversations", "en": "Conversations"},
     "nav.replies": {"fr": "Réponses", "en": "Replies"},
     "nav.credits": {"fr": "Crédits", "en": "Credits"},
+    "nav.blacklist": {"fr": "Liste noire", "en": "Blacklist"},
     "nav.console": {"fr": "Console de test", "en": "Test console"},
     "nav.balance": {"fr": "{balance} crédit(s)", "en": "{balance} credit(s)"},
     "nav.logout": {"fr": "Se déconnecter ({user})", "en": "Log out ({user})"},
@@ -312,6 +313,28 @@ MESSAGES: dict[str, dict[str, str]] = {
     "credits.delta": {"fr": "Mouvement", "en": "Change"},
     "credits.about": {"fr": "Concerne", "en": "About"},
     "credits.empty": {"fr": "Aucun mouvement.", "en": "No entries."},
+    # blacklist
+    "blacklist.title": {"fr": "Liste noire", "en": "Blacklist"},
+    "blacklist.lead": {
+        "fr": "Les numéros qui ont répondu STOP ne reçoivent plus rien. Retirez un numéro "
+        "seulement si son titulaire a de nouveau donné son accord.",
+        "en": "Numbers that replied STOP receive nothing more. Remove a number only if its "
+        "owner has agreed again.",
+    },
+    "blacklist.number": {"fr": "Numéro", "en": "Number"},
+    "blacklist.since": {"fr": "Depuis le", "en": "Since"},
+    "blacklist.message": {"fr": "Message STOP", "en": "STOP message"},
+    "blacklist.reply": {"fr": "Réponse", "en": "Reply"},
+    "blacklist.actions": {"fr": "Actions", "en": "Actions"},
+    "blacklist.remove": {"fr": "Retirer", "en": "Remove"},
+    "blacklist.removed": {
+        "fr": "{number} retiré de la liste noire : il peut de nouveau recevoir des messages.",
+        "en": "{number} removed from the blacklist: it can receive messages again.",
+    },
+    "blacklist.empty": {
+        "fr": "La liste noire est vide : personne n'a répondu STOP.",
+        "en": "The blacklist is empty: nobody replied STOP.",
+    },
     # test console
     "console.title": {"fr": "Console de test", "en": "Test console"},
     "console.lead": {

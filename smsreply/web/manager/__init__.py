@@ -3,7 +3,9 @@
 One parent blueprint carries what every page shares — the login check, CSRF, the
 language, HTML error pages, a strict Content-Security-Policy — and small child
 blueprints carry the screens: ``auth`` (login, logout, language), ``compose``,
-``options``, ``conversations`` (and replies), ``credits`` and ``console``.
+``options``, ``conversations`` (and replies), ``credits``, ``blacklist`` and ``console``.
+An unknown ``/manager/...`` URL is routed to the parent too, so it gets the login redirect
+or the HTML error page instead of the API's JSON 404.
 ``register_manager(app)`` also sets up the session: a secret generated once and kept in
 the database (so every gunicorn worker signs alike), and cookie flags.
 
@@ -19,14 +21,24 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from ...errors import SmsReplyError
 from ...store import NotFound, Store
 from .. import csrf, i18n
-from . import auth, compose, console, conversations, credits, options
+from . import auth, blacklist, compose, console, conversations, credits, options
 from .common import service
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -46,7 +58,7 @@ bp = Blueprint(
     static_folder=str(PACKAGE_DIR / "static"),
     static_url_path="/static",
 )
-for child in (auth, compose, options, conversations, credits, console):
+for child in (auth, compose, options, conversations, credits, blacklist, console):
     bp.register_blueprint(child.bp)
 
 
@@ -60,6 +72,13 @@ def choose_language_and_require_login() -> ResponseReturnValue | None:
 
 
 csrf.protect(bp)  # after the login check: an anonymous POST goes to the login page first
+
+
+# Werkzeug ranks a <path:> rule last, so this only catches URLs no screen claims; being a
+# route of ``bp`` it gets the login check and the HTML errors (the app's 404 is JSON).
+@bp.route("/<path:unknown>", methods=["GET", "POST"])
+def unknown_page(unknown: str) -> ResponseReturnValue:
+    abort(404)
 
 
 @bp.after_request
