@@ -87,8 +87,12 @@ class Gunicorn:
         self.api_key = ""
         self.callback_path = ""
 
-    def init(self) -> Gunicorn:
-        """``smsreply init`` on this server's database; keeps the API key and OVH callback path."""
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def run_init(self) -> dict[str, str]:
+        """The real ``smsreply init`` on this server's database; what it printed, by label."""
         result = subprocess.run(
             [sys.executable, "-m", "smsreply.cli", "init"],
             cwd=ROOT,
@@ -97,10 +101,15 @@ class Gunicorn:
             text=True,
             check=True,
         )
-        printed = dict(line.split(":", 1) for line in result.stdout.splitlines() if ":" in line)
-        self.api_key = printed["API key"].strip()
+        lines = (line.split(":", 1) for line in result.stdout.splitlines() if ":" in line)
+        return {label.strip(): value.strip() for label, value in lines}
+
+    def init(self) -> Gunicorn:
+        """``smsreply init``; keeps the API key and the OVH-shaped callback path."""
+        printed = self.run_init()
+        self.api_key = printed["API key"]
         # Replies are posted the way OVH does, whatever provider sends the answers.
-        self.callback_path = "/callbacks/ovh/" + printed["Callback URL"].strip().rsplit("/", 1)[1]
+        self.callback_path = "/callbacks/ovh/" + printed["Callback URL"].rsplit("/", 1)[1]
         return self
 
     def start(self, timeout: float = 30.0) -> Gunicorn:

@@ -23,7 +23,3 @@ def utcnow() -> datetime:
 
 def to_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def from_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text)

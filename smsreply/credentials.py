@@ -22,14 +22,19 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def ensure_callback_token(store: Store) -> str:
+def ensure_secret(store: Store, name: str, size: int) -> str:
+    """The secret ``name``, made (``size`` random bytes) the first time and kept."""
     with store.write():
         try:
-            return store.get_secret(CALLBACK_TOKEN)
+            return store.get_secret(name)
         except NotFound:
-            token = secrets.token_urlsafe(24)
-            store.set_secret(CALLBACK_TOKEN, token)
-            return token
+            value = secrets.token_urlsafe(size)
+            store.set_secret(name, value)
+            return value
+
+
+def ensure_callback_token(store: Store) -> str:
+    return ensure_secret(store, CALLBACK_TOKEN, 24)
 
 
 def new_api_key(store: Store) -> str:

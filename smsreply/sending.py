@@ -94,7 +94,7 @@ def open_conversation(
     expires_at = to_iso(now + timedelta(hours=settings["reply.window_hours"]))
     with store.write():
         shortcode = None
-        if getattr(provider, "allocates_shortcode", False):
+        if provider.allocates_shortcode:
             used = store.open_shortcodes(recipient, created_at)
             shortcode = allocate_shortcode(
                 used, settings["sms.shortcode_min"], settings["sms.shortcode_max"]

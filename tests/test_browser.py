@@ -47,7 +47,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 def server(tmp_path):
     server = GunicornServer(tmp_path)
-    printed = server.init()
+    printed = server.run_init()
     with server:
         yield server, printed["Manager user"], printed["Password"]
 

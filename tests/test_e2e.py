@@ -22,7 +22,7 @@ ANSWER = "Merci, c'est noté."
 @pytest.fixture
 def server(tmp_path):
     server = GunicornServer(tmp_path)
-    printed = server.init()
+    printed = server.run_init()
     server.start()
     server.api_key = printed["API key"]
     server.callback_path = urlsplit(printed["Callback URL"]).path
@@ -81,6 +81,10 @@ def test_send_reply_answer(server):
     assert answer["recipient"] == "+33612345678"
     assert answer["shortcode"] == conversation["shortcode"]
     assert api(server, "GET", "/api/credits").json()["balance"] == 97
+    # the access log names the route, never the callback token (it is the credential)
+    log = server.log.read_text()
+    assert '"POST /callbacks/<provider>/<token>" 200' in log
+    assert server.callback_path.rsplit("/", 1)[1] not in log
 
 
 def test_duplicate_wrong_token_and_no_credit(server):
@@ -130,7 +134,7 @@ def test_concurrent_callbacks_from_many_clients(server):
 def test_kill_9_after_ack_then_restart_answers_exactly_once(tmp_path):
     # Background work off: the callback is acknowledged, the answer not yet sent.
     server = GunicornServer(tmp_path, worker_threads=0, worker_lease_seconds=2)
-    printed = server.init()
+    printed = server.run_init()
     server.api_key = printed["API key"]
     server.callback_path = urlsplit(printed["Callback URL"]).path
     with server:

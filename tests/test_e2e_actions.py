@@ -19,7 +19,7 @@ def server(tmp_path):
     server = GunicornServer(
         tmp_path, cgi_directory=tmp_path / "cgi-bin", handlers_directory=tmp_path / "handlers"
     )
-    printed = server.init()
+    printed = server.run_init()
     server.api_key = printed["API key"]
     server.callback_path = urlsplit(printed["Callback URL"]).path
     with server:

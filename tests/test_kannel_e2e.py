@@ -63,7 +63,7 @@ def test_send_reply_answer_and_delivery_report_through_a_real_kannel(tmp_path):
         kannel_username=USERNAME,
         kannel_password=PASSWORD,
     )
-    printed = server.init()
+    printed = server.run_init()
     token = urlsplit(printed["Callback URL"]).path.rsplit("/", 1)[1]
     callback = protocol.callback_url(base_url, token)
     with FakeOperator() as operator:

@@ -31,6 +31,7 @@ class OvhCallbacks:
     """OVH's callback shapes without an OVH account: the simulator receives these too."""
 
     name = "ovh"
+    acknowledgement = None
     parse_reply = staticmethod(ovh_protocol.parse_reply)
     parse_delivery_report = staticmethod(ovh_protocol.parse_delivery_report)
 

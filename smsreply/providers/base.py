@@ -85,6 +85,10 @@ class Provider:
     """Base class: subclasses set ``name`` and implement ``send`` and ``parse_reply``."""
 
     name: ClassVar[str]
+    # True when smsreply picks the 5-digit short code (OVH picks its own).
+    allocates_shortcode: bool = False
+    # The body a gateway expects in answer to a callback (Jasmin: "ACK/Jasmin"); None: JSON.
+    acknowledgement: str | None = None
 
     def send(self, sms: OutgoingSms) -> Sent:
         raise NotImplementedError

@@ -87,9 +87,6 @@ class Connection:
                 migrations.apply(self.db)
         return pending
 
-    def is_initialised(self) -> bool:
-        return self.path.exists() and not migrations.pending(self.db)
-
     def _one(self, sql: str, params: tuple | dict = (), what: str = "row") -> dict:
         row = self.query_one(sql, params)
         if row is None:

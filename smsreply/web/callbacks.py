@@ -96,9 +96,8 @@ def reply(provider: str, token: str):
     reply, created = service.receive_reply(
         inbound, provider=parser.name, remote_addr=request.remote_addr or "", headers=headers
     )
-    acknowledgement = getattr(parser, "acknowledgement", None)
-    if acknowledgement:  # gateways such as Jasmin retry unless they read their own token
-        return Response(acknowledgement, mimetype="text/plain")
+    if parser.acknowledgement:  # gateways such as Jasmin retry unless they read their token
+        return Response(parser.acknowledgement, mimetype="text/plain")
     return {
         "ok": True,
         "reply_id": reply["id"],

@@ -17,7 +17,6 @@ Example::
 from __future__ import annotations
 
 import json
-import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from ...credentials import ensure_secret
 from ...errors import SmsReplyError
 from ...store import NotFound, Store
 from .. import csrf, i18n
@@ -128,13 +128,7 @@ def domain_error(error: SmsReplyError) -> ResponseReturnValue:
 
 def session_secret(store: Store) -> str:
     """The key that signs session cookies: made once, shared by every process."""
-    with store.write():
-        try:
-            return store.get_secret(SESSION_SECRET)
-        except NotFound:
-            secret = secrets.token_urlsafe(48)
-            store.set_secret(SESSION_SECRET, secret)
-            return secret
+    return ensure_secret(store, SESSION_SECRET, 48)
 
 
 def register_manager(app: Flask) -> None:
