@@ -26,3 +26,17 @@ access_log_format = '%(h)s "%(m)s %({x-smsreply-route}o)s" %(s)s %(B)s %(L)ss'
 # Headers with "_" would share a CGI variable with their "-" twin (X_Foo and X-Foo both
 # become HTTP_X_FOO): drop them so a script cannot be fooled (gunicorn's default, pinned).
 header_map = "drop"
+
+
+def post_worker_init(worker):
+    """Start this worker process's background work (after the fork: safe with preload_app)."""
+    from smsreply.background import start_for_app
+
+    worker.smsreply_background = start_for_app(worker.wsgi)
+
+
+def worker_exit(server, worker):
+    """Let the jobs running finish (within graceful_timeout); queued ones keep their lease."""
+    background = getattr(worker, "smsreply_background", None)
+    if background is not None:
+        background.stop(timeout=graceful_timeout - 2)

@@ -1,9 +1,10 @@
 """Handling: act on a stored reply — run its action, record the outcome, queue the answer.
 
-``handle_reply`` runs in a worker, under a lease: it routes the reply to its action (see
-``routing.py``), runs it outside any transaction, then records the outcome, queues and
-debits the answer, and queues the owner's notifications, all in one transaction. After a
-crash the reply is handled again, but answered only once.
+The work engine (``work.py``) claims a pending reply and calls ``act``: it routes the reply
+to its action (see ``routing.py``) and runs it outside any transaction, while the claim's
+heartbeat runs. Then ``record`` records the outcome, queues and debits the answer, and
+queues the owner's notifications, all in one transaction that first checks the claim is
+still ours. After a crash the reply is handled again, but answered only once.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from .errors import ValidationError
 from .notifications import sms_text
 from .routing import ReplyPlan
 from .segments import count_segments
-from .sending import lease_is_fresh, queue_sms
+from .sending import queue_sms
 from .store import InsufficientCredits, Store
 
 
@@ -37,37 +38,21 @@ class FollowUps:
     leases: dict[int, float] = field(default_factory=dict)
 
 
-def handle_reply(
-    store: Store,
-    settings: Mapping[str, object],
-    clock: Clock,
-    plan: Callable[[], ReplyPlan],
-    reply_id: int,
-    lease: float | None = None,
-) -> FollowUps:
-    """Run the action for one pending reply; return the work it leaves.
+@dataclass
+class Acted:
+    """What running a reply's action gave, before it is recorded."""
 
-    ``lease`` is the claim taken when the reply was stored, if any; without it the reply
-    is claimed here, and a claim of ours that runs out soon is renewed.
-    """
-    now = time.time()
-    if lease_is_fresh(lease, settings, now):
-        reply = store.get("replies", reply_id)
-        if reply["status"] != "pending" or reply["lease_until"] != lease:
-            return FollowUps()
-    else:
-        renewed = now + settings["worker.lease_seconds"]
-        with store.write():
-            reply = store.get("replies", reply_id)
-            ours = lease is not None and reply["lease_until"] == lease
-            if reply["status"] != "pending" or (not ours and (reply["lease_until"] or 0) >= now):
-                return FollowUps()
-            attempts = reply["attempts"] if ours else reply["attempts"] + 1
-            store.update("replies", reply_id, {"lease_until": renewed, "attempts": attempts})
-        lease = renewed
+    conversation: dict
+    action_type: str
+    outcome: Outcome
+    notifications: tuple[dict, ...] = ()
+
+
+def act(store: Store, plan: Callable[[], ReplyPlan], reply: dict) -> Acted:
+    """Run the action for one claimed reply (outside any transaction: it may be slow)."""
     conversation = store.get("conversations", reply["conversation_id"])
     context = ReplyContext(
-        reply_id=reply_id,
+        reply_id=reply["id"],
         provider_id=reply["provider_id"],
         sender=reply["sender"],
         message=reply["message"],
@@ -99,24 +84,22 @@ def handle_reply(
             "error", detail={"error": "exception", "reason": f"{type(error).__name__}: {error}"}
         )
         action_type = "error"
-    return _record(
-        store, settings, clock, reply, conversation, action_type, outcome, lease, notifications
-    )
+    return Acted(conversation, action_type, outcome, notifications)
 
 
-def _record(
+def record(
     store: Store,
     settings: Mapping[str, object],
     clock: Clock,
     reply: dict,
-    conversation: dict,
-    action_type: str,
-    outcome: Outcome,
+    acted: Acted,
     lease: float,
-    notifications: tuple[dict, ...],
 ) -> FollowUps:
+    """Record the outcome, queue and debit the answer, queue the notifications: all in one
+    transaction, and only while our claim (until ``lease``) holds."""
     at = to_iso(clock())
     work = FollowUps()
+    outcome, conversation = acted.outcome, acted.conversation
     # Pure work first: the transaction holds the database's only write lock.
     detail = dict(outcome.detail, kind=outcome.kind)
     segments = None if outcome.answer is None else count_segments(outcome.answer)
@@ -131,63 +114,25 @@ def _record(
     now = time.time()  # the SMS we queue, we send: claimed from now until now + lease
     claim = (now, now + settings["worker.lease_seconds"])
     with store.write():
-        current = store.get("replies", reply["id"])
-        if current["status"] != "pending" or current["lease_until"] != lease:
+        if not store.finish_reply(reply["id"], lease, acted.action_type, recorded):
             return work  # someone else took it over after our lease ran out
-        answer_id = None
         if segments is not None:
             answer_id = _queue_debited(
-                store,
-                work,
-                "answer",
-                reply["sender"],
-                reply["shortcode"],
-                outcome.answer,
-                conversation,
-                reply,
-                at,
-                claim,
-            )
-        store.update(
-            "replies",
-            reply["id"],
-            {
-                "status": "handled",
-                "action": action_type,
-                "lease_until": None,
-                "outcome": recorded,
-                "answer_id": answer_id,
-            },
-        )
+                store, work, "answer", reply["sender"], reply["shortcode"], outcome.answer,
+                conversation, reply, at, claim,
+            )  # fmt: skip
+            store.link_answer(reply["id"], answer_id)
         if outcome.state is not UNCHANGED:
-            store.update("conversations", conversation["id"], {"state": outcome.state})
-        for note in notifications:
-            row = {
-                "reply_id": reply["id"],
-                "media": note["media"],
-                "sender": note["sender"],
-                "target": note["target"],
-                "status": "queued",
-                "created_at": at,
-            }
+            store.set_conversation_state(conversation["id"], outcome.state)
+        for note in acted.notifications:
             if note["media"] == "sms":
-                text = sms_text(current, conversation)
-                row["outgoing_id"] = _queue_debited(
-                    store,
-                    work,
-                    "notification",
-                    note["target"],
-                    note["sender"],
-                    text,
-                    conversation,
-                    reply,
-                    at,
-                    claim,
-                )
-                row["status"] = "sms"
-                store.insert("notifications", row)
+                outgoing_id = _queue_debited(
+                    store, work, "notification", note["target"], note["sender"],
+                    sms_text(reply, conversation), conversation, reply, at, claim,
+                )  # fmt: skip
+                store.record_sms_notification(reply["id"], note, at, outgoing_id)
             else:
-                work.emails.append(store.insert("notifications", row))
+                work.emails.append(store.queue_email_notification(reply["id"], note, at))
     return work
 
 
@@ -205,9 +150,8 @@ def _queue_debited(
 ) -> int:
     """Queue one SMS and debit it; one the balance cannot cover stays, marked no_credit.
 
-    The SMS is queued already claimed for sending (``claim``: from, until), as
-    ``sending.deliver`` would claim it: the worker sends it next, without one more
-    transaction.
+    The SMS is queued already claimed for sending (``claim``: from, until), as the
+    engine would claim it: the worker sends it next, without one more transaction.
     """
     segments = count_segments(text)
     outgoing_id = queue_sms(
@@ -221,10 +165,7 @@ def _queue_debited(
         at,
         conversation_id=conversation["id"],
         reply_id=reply["id"],
-        status="sending",
-        attempts=1,
-        first_attempt_at=claim[0],
-        lease_until=claim[1],
+        claim=claim,
     )
     try:
         store.change_credits(
@@ -236,8 +177,7 @@ def _queue_debited(
             outgoing_id=outgoing_id,
         )
     except InsufficientCredits as error:
-        unsent = {"attempts": 0, "first_attempt_at": None, "lease_until": None}
-        store.update("outgoing", outgoing_id, {"status": "no_credit", "error": str(error)} | unsent)
+        store.mark_sms_no_credit(outgoing_id, str(error))
     else:
         work.sms.append(outgoing_id)
         work.leases[outgoing_id] = claim[1]

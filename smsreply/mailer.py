@@ -1,8 +1,9 @@
 """E-mail delivery of reply notifications over SMTP, with retries (smtplib only here).
 
-``deliver_email`` claims one queued notification under a lease, sends it through the
-configured server (plain, STARTTLS or implicit TLS, optional login) and records the
-outcome: sent, queued again with exponential backoff, or failed after
+``send_email`` sends one message through the configured server (plain, STARTTLS or
+implicit TLS, optional login); ``compose`` writes a notification's message. The work engine
+(``work.py``) claims each queued notification and records the outcome: sent, queued again
+with backoff, or failed when the server refuses it for good (``is_final``) or after
 ``worker.max_attempts``. The password is never logged or recorded.
 """
 
@@ -10,11 +11,9 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-import time
 from collections.abc import Mapping
 from email.message import EmailMessage
 
-from .clock import Clock, to_iso
 from .notifications import build_email
 from .store import Store
 
@@ -36,48 +35,14 @@ def send_email(settings: Mapping[str, object], message: EmailMessage) -> None:
         client.send_message(message)
 
 
-def deliver_email(
-    store: Store, settings: Mapping[str, object], clock: Clock, notification_id: int
-) -> bool:
-    now = time.time()
-    with store.write():
-        note = store.get("notifications", notification_id)
-        due = note["status"] == "queued" and note["next_attempt_at"] <= now
-        if not due or (note["lease_until"] or 0) >= now:
-            return False
-        attempts = note["attempts"] + 1
-        store.update(
-            "notifications",
-            notification_id,
-            {"attempts": attempts, "lease_until": now + settings["worker.lease_seconds"]},
-        )
+def compose(store: Store, note: Mapping) -> EmailMessage:
+    """The e-mail of one notification: the reply, its conversation and the answer given."""
     reply = store.get("replies", note["reply_id"])
     conversation = store.get("conversations", reply["conversation_id"])
     answer = store.get("outgoing", reply["answer_id"])["message"] if reply["answer_id"] else None
-    try:
-        send_email(settings, build_email(note, reply, conversation, answer))
-    except (OSError, smtplib.SMTPException) as error:
-        reason = f"{type(error).__name__}: {error}"
-        final = isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused)
-        with store.write():
-            if final or attempts >= settings["worker.max_attempts"]:
-                store.update(
-                    "notifications",
-                    notification_id,
-                    {"status": "failed", "error": reason, "lease_until": None},
-                )
-            else:
-                delay = settings["worker.retry_base_seconds"] * 2 ** (attempts - 1)
-                store.update(
-                    "notifications",
-                    notification_id,
-                    {"error": reason, "lease_until": None, "next_attempt_at": time.time() + delay},
-                )
-        return False
-    with store.write():
-        store.update(
-            "notifications",
-            notification_id,
-            {"status": "sent", "sent_at": to_iso(clock()), "lease_until": None, "error": None},
-        )
-    return True
+    return build_email(note, reply, conversation, answer)
+
+
+def is_final(error: Exception) -> bool:
+    """The server refused the sender or the recipient: trying again cannot help."""
+    return isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused)

@@ -42,7 +42,7 @@ def accept_reply(
     """Store one reply; return (its row, True if new). Never raises on a bad reply.
 
     With ``lease_until``, a reply that can be acted on is stored already claimed by the
-    caller until then (see ``handling.handle_reply``): one transaction fewer per reply.
+    caller until then (see ``work.Engine.claim``): one transaction fewer per reply.
     """
     # Pure work first: the transaction holds the database's only write lock.
     received_at = to_iso(clock())
@@ -54,7 +54,6 @@ def accept_reply(
         "message": inbound.message,
         "shortcode": inbound.shortcode,
         "tag": inbound.tag,
-        "status": "rejected",
         "remote_addr": remote_addr,
         "headers": json.dumps(headers) if headers else None,
     }
@@ -81,7 +80,7 @@ def accept_reply(
             if conversation is not None:
                 row["conversation_id"] = conversation["id"]
                 row["shortcode"] = inbound.shortcode or conversation["shortcode"]
-        reply_id = store.insert("replies", row)
+        reply_id = store.record_reply(row)
         if row.get("reason") == "stop":
             store.add_to_blacklist(row["sender"], received_at, reply_id, inbound.message)
         if conversation is not None and "reason" not in row:
@@ -121,14 +120,9 @@ def _debit_and_number(
                 conversation_id=conversation["id"],
             )
     except InsufficientCredits:
-        store.update("replies", reply_id, {"reason": "insufficient_credits"})
+        store.reject_reply(reply_id, "insufficient_credits")
         return
     number = conversation["reply_count"] + 1
-    changes = {"reply_count": number}
-    if inbound.shortcode and not conversation["shortcode"]:
-        changes["shortcode"] = inbound.shortcode  # the provider chose it: learn it
-    store.update("conversations", conversation["id"], changes)
-    pending = {"status": "pending", "credits": credits, "reply_number": number}
-    if lease_until is not None:
-        pending.update(lease_until=lease_until, attempts=1)
-    store.update("replies", reply_id, pending)
+    learnt = inbound.shortcode if not conversation["shortcode"] else None  # the provider's
+    store.count_reply(conversation["id"], number, learnt)
+    store.queue_reply(reply_id, credits, number, lease_until)

@@ -2,22 +2,22 @@
 
 ``open_conversation`` validates, debits and queues in one transaction, so a message is
 either fully accepted (conversation, outgoing SMS, ledger line) or not at all.
-``deliver`` hands one queued SMS to the provider under a lease: a retryable failure is
-tried again with exponential backoff, a final one refunds its credits. Our SMS id goes
-with it, so a resend after a crash is recognised by the provider.
+``transmit`` hands one claimed SMS to the provider, and ``record_sent`` records what the
+provider said; the work engine (``work.py``) claims it, retries it or fails it and refunds
+its credits. Our SMS id goes with it, so a resend after a crash is recognised by the
+provider.
 """
 
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from .clock import Clock, to_iso
 from .errors import PaymentRequired, ValidationError
 from .phone import InvalidNumber, parse_french_mobile
-from .providers import OutgoingSms, Provider, ProviderError
+from .providers import OutgoingSms, Provider, Sent
 from .segments import Segments, count_segments, find_url
 from .store import InsufficientCredits, Store
 
@@ -111,7 +111,7 @@ def open_conversation(
             "created_at": created_at,
             "expires_at": expires_at,
         }
-        conversation_id = store.insert("conversations", conversation)
+        conversation_id = store.record_conversation(conversation)
         provider_tag = f"sr{conversation_id}"
         outgoing_id = queue_sms(
             store,
@@ -137,11 +137,7 @@ def open_conversation(
                 f"not enough credits: this message needs {error.needed}, the balance is "
                 f"{error.balance}"
             ) from None
-        store.update(
-            "conversations",
-            conversation_id,
-            {"provider_tag": provider_tag, "outgoing_id": outgoing_id},
-        )
+        store.link_conversation(conversation_id, provider_tag, outgoing_id)
     return store.get("conversations", conversation_id)
 
 
@@ -154,72 +150,33 @@ def queue_sms(
     segments: Segments,
     tag: str,
     created_at: str,
-    **columns: object,
+    claim: tuple[float, float] | None = None,
+    **references: int,
 ) -> int:
-    """Insert one SMS to send; ``columns`` add references or a claim (see handling)."""
-    return store.insert(
-        "outgoing",
-        {
-            "kind": kind,
-            "recipient": recipient,
-            "shortcode": shortcode,
-            "message": message,
-            "encoding": segments.encoding,
-            "segments": segments.parts,
-            "credits": segments.credits,
-            "tag": tag,
-            "status": "queued",
-            "created_at": created_at,
-            **columns,
-        },
-    )
+    """Queue one SMS; ``references``: its conversation, reply; ``claim``: see handling."""
+    row = {
+        "kind": kind,
+        "recipient": recipient,
+        "shortcode": shortcode,
+        "message": message,
+        "encoding": segments.encoding,
+        "segments": segments.parts,
+        "credits": segments.credits,
+        "tag": tag,
+        "created_at": created_at,
+        **references,
+    }
+    return store.queue_sms(row, claim)
 
 
-def lease_is_fresh(lease: float | None, settings: Mapping[str, object], now: float) -> bool:
-    """True if our ``lease`` has half its time left or more: no one can take the work over."""
-    return lease is not None and lease - now >= settings["worker.lease_seconds"] / 2
+def transmit(provider: Provider, row: dict) -> Sent:
+    """Hand one claimed SMS to the provider (raises ``ProviderError`` when it refuses).
 
-
-def deliver(
-    store: Store,
-    settings: Mapping[str, object],
-    provider: Provider,
-    clock: Clock,
-    outgoing_id: int,
-    lease: float | None = None,
-) -> bool:
-    """Hand one queued SMS to the provider; return True when it was accepted.
-
-    ``lease`` is the claim taken when the SMS was queued (``handling``), if any; without
-    it the SMS is claimed here (and a claim of ours that runs out soon is taken again).
+    After a first attempt, the time of the first goes with it: an earlier attempt may have
+    reached the provider, which then recognises the SMS by our id instead of sending it
+    twice.
     """
-    now = time.time()
-    if lease_is_fresh(lease, settings, now):
-        row = store.get("outgoing", outgoing_id)
-        if row["status"] != "sending" or row["lease_until"] != lease:
-            return False
-        attempts, first = row["attempts"], None  # queued claimed: this is the first attempt
-    else:
-        with store.write():
-            row = store.get("outgoing", outgoing_id)
-            due = row["status"] in ("queued", "sending") and row["next_attempt_at"] <= now
-            ours = lease is not None and row["lease_until"] == lease
-            if not due or (not ours and (row["lease_until"] or 0) >= now):
-                return False
-            attempts = row["attempts"] if ours else row["attempts"] + 1
-            store.update(
-                "outgoing",
-                outgoing_id,
-                {
-                    "status": "sending",
-                    "attempts": attempts,
-                    "provider": provider.name,
-                    "lease_until": now + settings["worker.lease_seconds"],
-                    "first_attempt_at": row["first_attempt_at"] or now,
-                },
-            )
-        # Set: an earlier attempt may have reached the provider (ours was never made).
-        first = None if ours else row["first_attempt_at"]
+    first = row["first_attempt_at"] if row["attempts"] > 1 else None
     sms = OutgoingSms(
         id=row["id"],
         to=row["recipient"],
@@ -229,69 +186,16 @@ def deliver(
         segments=row["segments"],
         retry_of=datetime.fromtimestamp(first, UTC) if first else None,
     )
-    try:
-        sent = provider.send(sms)
-    except ProviderError as error:
-        _failed(store, settings, clock, row, attempts, error.message, error.retryable)
-        return False
-    except Exception as error:  # a provider bug or network error must not lose the SMS
-        _failed(store, settings, clock, row, attempts, f"{type(error).__name__}: {error}", True)
-        return False
+    return provider.send(sms)
+
+
+def record_sent(store: Store, provider: Provider, clock: Clock, row: dict, sent: Sent) -> None:
+    at = to_iso(clock())
     with store.write():
-        store.update(
-            "outgoing",
-            outgoing_id,
-            {
-                "status": "sent",
-                "provider": provider.name,
-                "provider_id": sent.provider_id,
-                "sent_at": to_iso(clock()),
-                "lease_until": None,
-                "error": None,
-                "shortcode": row["shortcode"] or sent.shortcode,
-            },
+        store.finish_sms(
+            row["id"], provider.name, sent.provider_id, at, row["shortcode"] or sent.shortcode
         )
         if sent.shortcode and row["kind"] == "message" and not row["shortcode"]:
-            store.update("conversations", row["conversation_id"], {"shortcode": sent.shortcode})
+            store.learn_shortcode(row["conversation_id"], sent.shortcode)
         if sent.credits_left is not None:  # the provider's own balance, shown beside ours
-            store.set_option(
-                "provider_credits",
-                {"provider": provider.name, "balance": sent.credits_left, "at": to_iso(clock())},
-            )
-    return True
-
-
-def _failed(
-    store: Store,
-    settings: Mapping[str, object],
-    clock: Clock,
-    row: dict,
-    attempts: int,
-    reason: str,
-    retryable: bool,
-) -> None:
-    with store.write():
-        if retryable and attempts < settings["worker.max_attempts"]:
-            delay = settings["worker.retry_base_seconds"] * 2 ** (attempts - 1)
-            store.update(
-                "outgoing",
-                row["id"],
-                {
-                    "status": "queued",
-                    "error": reason,
-                    "lease_until": None,
-                    "next_attempt_at": time.time() + delay,
-                },
-            )
-            return
-        store.update(
-            "outgoing", row["id"], {"status": "failed", "error": reason, "lease_until": None}
-        )
-        store.change_credits(
-            row["credits"],
-            to_iso(clock()),
-            "refund: SMS not sent",
-            conversation_id=row["conversation_id"],
-            reply_id=row["reply_id"],
-            outgoing_id=row["id"],
-        )
+            store.record_provider_balance(provider.name, sent.credits_left, at)

@@ -2,8 +2,11 @@
 
 It holds the store, the settings, the provider and the clock, and offers the verbs of
 smsreply — send a message, accept and handle replies, deliver SMS, read and change the
-reply options and credits. Background work goes through a ``Dispatcher`` (see
-``worker.py``); ``drain()`` does all due work in the calling thread, for the CLI and tests.
+reply options and credits. Building it starts nothing. Work it stores (a reply, an SMS) is
+*submitted* to its ``WorkQueue`` (``work.py``): background threads of this process, when
+some run (``background.py``), take it from there at once; without them the work waits in
+the database for any process's sweep, or for ``drain()``, which does all due work in the
+calling thread (the CLI, tests).
 
 Example::
 
@@ -20,7 +23,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from . import handling, mailer, receiving, reports, sending
+from . import handling, receiving, reports, sending
 from .actions import Resources
 from .clock import Clock, to_iso, utcnow
 from .errors import ValidationError
@@ -28,6 +31,7 @@ from .phone import InvalidNumber, parse_french_mobile
 from .providers import DeliveryReport, InboundReply, Provider, build_provider, callback_parser
 from .routing import ReplyPlan
 from .store import Store
+from .work import Engine, WorkQueue
 
 DEFAULT_OPTIONS = {"action": "none"}
 
@@ -40,13 +44,15 @@ class Service:
         provider: Provider | None = None,
         clock: Clock = utcnow,
         project_dir: Path | None = None,
+        work_queue: WorkQueue | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
         self.provider = provider or build_provider(settings, store, clock)
         self.resources = Resources(project_dir or Path.cwd(), settings)
-        self.dispatcher = None  # set by worker.Dispatcher
+        self.work_queue = work_queue or WorkQueue()
+        self.engine = Engine(store, settings, self.provider, clock, self.plan)
         self._plan: tuple[str, ReplyPlan] | None = None
 
     # -- messages and replies --------------------------------------------------------
@@ -55,7 +61,7 @@ class Service:
         conversation = sending.open_conversation(
             self.store, self.settings, self.provider, self.clock, to, message, tag
         )
-        self._submit_outgoing([conversation["outgoing_id"]])
+        self.work_queue.submit("sms", conversation["outgoing_id"])
         return conversation
 
     def receive_reply(
@@ -67,13 +73,13 @@ class Service:
     ) -> tuple[dict, bool]:
         # A worker of this process takes the reply: stored claimed, it skips one transaction.
         lease = None
-        if self.dispatcher is not None:
+        if self.work_queue.accepting:
             lease = time.time() + self.settings["worker.lease_seconds"]
         reply, created = receiving.accept_reply(
             self.store, self.settings, self.clock, inbound, provider, remote_addr, headers, lease
         )
-        if created and reply["status"] == "pending" and self.dispatcher is not None:
-            self.dispatcher.submit_reply(reply["id"], reply["lease_until"])
+        if created and lease is not None and reply["lease_until"] == lease:  # accepted
+            self.work_queue.submit("reply", reply["id"], lease)
         return reply, created
 
     def callback_parser(self, name: str):
@@ -90,42 +96,17 @@ class Service:
         )
 
     def handle_reply(self, reply_id: int, lease: float | None = None) -> handling.FollowUps:
-        return handling.handle_reply(
-            self.store, self.settings, self.clock, self.plan, reply_id, lease
-        )
+        return self.engine.handle_reply(reply_id, lease)
 
     def deliver_email(self, notification_id: int) -> bool:
-        return mailer.deliver_email(self.store, self.settings, self.clock, notification_id)
+        return self.engine.send_email(notification_id)
 
     def deliver(self, outgoing_id: int, lease: float | None = None) -> bool:
-        return sending.deliver(
-            self.store, self.settings, self.provider, self.clock, outgoing_id, lease
-        )
+        return self.engine.send_sms(outgoing_id, lease)
 
     def drain(self, rounds: int = 10) -> None:
         """Do every due piece of work now, in this thread."""
-        for _ in range(rounds):
-            now = time.time()
-            replies = self.store.due_replies(now)
-            outgoing = self.store.due_outgoing(now)
-            emails = self.store.due_notifications(now)
-            if not replies and not outgoing and not emails:
-                return
-            leases: dict[int, float] = {}
-            for reply_id in replies:
-                work = self.handle_reply(reply_id)
-                outgoing += work.sms
-                emails += work.emails
-                leases.update(work.leases)
-            for outgoing_id in dict.fromkeys(outgoing):
-                self.deliver(outgoing_id, leases.get(outgoing_id))
-            for notification_id in dict.fromkeys(emails):
-                self.deliver_email(notification_id)
-
-    def _submit_outgoing(self, ids: list[int]) -> None:
-        if self.dispatcher is not None:
-            for outgoing_id in ids:
-                self.dispatcher.submit_outgoing(outgoing_id)
+        self.engine.drain(rounds)
 
     # -- reply options -----------------------------------------------------------------
 

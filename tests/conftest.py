@@ -1,7 +1,7 @@
 """Shared fixtures: settings on a real SQLite file in tmp_path, the app, its client, a clock.
 
-``app`` is built by the real factory with the background worker off, so tests decide when
-work happens (``service.drain()``); ``clock`` is a settable clock for the reply window.
+``app`` is built by the real factory, which starts no background work, so tests decide
+when work happens (``service.drain()``); ``clock`` is a settable clock for the reply window.
 """
 
 from __future__ import annotations
@@ -45,13 +45,12 @@ def settings(tmp_path):
 
 @pytest.fixture
 def app(settings, clock, tmp_path):
-    app = create_app(settings, start_worker=False, clock=clock, project_dir=tmp_path)
+    app = create_app(settings, clock=clock, project_dir=tmp_path)
     service = app.extensions["smsreply"]
     service.add_credits(100)
     app.config["api_key"] = new_api_key(service.store)
     app.config["callback_token"] = ensure_callback_token(service.store)
-    yield app
-    app.extensions["smsreply.dispatcher"].stop()
+    return app
 
 
 @pytest.fixture

@@ -157,7 +157,7 @@ def test_malformed_settings_stop_start_up_naming_the_key(tmp_path, setting, valu
         setting: value,
     }
     with pytest.raises(ConfigError, match=message):
-        create_app(load_settings(None, env={}, overrides=overrides), start_worker=False)
+        create_app(load_settings(None, env={}, overrides=overrides))
 
 
 def test_get_with_json_is_refused():

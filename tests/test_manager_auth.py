@@ -133,7 +133,7 @@ def test_session_cookie_flags(app, admin):
 
 def test_cookie_is_secure_behind_https(settings, clock, tmp_path):
     https = dict(settings, **{"server.base_url": "https://sms.example.fr"})
-    app = create_app(https, start_worker=False, clock=clock, project_dir=tmp_path)
+    app = create_app(https, clock=clock, project_dir=tmp_path)
     service = app.extensions["smsreply"]
     users.create_user(service.store, "admin", PASSWORD, service.now_iso())
     client = app.test_client()
@@ -145,7 +145,7 @@ def test_cookie_is_secure_behind_https(settings, clock, tmp_path):
 def test_the_session_secret_is_stored_once_and_shared(app, settings, clock, tmp_path, admin):
     secret = app.extensions["smsreply"].store.get_secret("session_secret")
     assert app.secret_key == secret and len(secret) >= 48
-    other = create_app(settings, start_worker=False, clock=clock, project_dir=tmp_path)
+    other = create_app(settings, clock=clock, project_dir=tmp_path)
     assert other.secret_key == secret
     client = app.test_client()
     login(client)

@@ -26,7 +26,7 @@ def make_app(tmp_path, clock, port):
             "worker.max_attempts": 3,
         },
     )
-    app = create_app(settings, start_worker=False, clock=clock)
+    app = create_app(settings, clock=clock)
     service = app.extensions["smsreply"]
     service.add_credits(20)
     return app, service

@@ -36,7 +36,7 @@ def ovh_app(fake, tmp_path, clock):
             "worker.retry_base_seconds": 0.0,
         },
     )
-    app = create_app(settings, start_worker=False, clock=clock)
+    app = create_app(settings, clock=clock)
     service = app.extensions["smsreply"]
     service.add_credits(10)
     app.config["callback_token"] = ensure_callback_token(service.store)

@@ -94,7 +94,7 @@ def test_window_is_configurable(tmp_path, clock):
     settings = load_settings(
         None, env={}, overrides={"database.path": str(tmp_path / "w.db"), "reply.window_hours": 1.0}
     )
-    app = create_app(settings, start_worker=False, clock=clock)
+    app = create_app(settings, clock=clock)
     service = app.extensions["smsreply"]
     service.add_credits(5)
     conversation = service.send_message(NUMBER, "Bonjour")

@@ -1,7 +1,9 @@
 """Action ``url``: POST each reply to the customer's own URL, like OVH's ``cgiUrl``.
 
 The five callback fields go as ``application/x-www-form-urlencoded``; network errors and
-5xx answers are retried with backoff (``url.attempts``), within ``url.timeout`` each. With
+5xx answers are retried with backoff (``url.attempts``). ``url.timeout`` bounds each whole
+exchange, from connecting to the last byte of the answer (``deadline.py``): a server that
+trickles its answer is cut at the deadline, not kept alive by each byte. With
 ``use_response``, a 2xx ``text/*`` body is the answer (judged by the same decision table as
 a CGI script's output); otherwise the reply is only delivered, as OVH does.
 """
@@ -16,6 +18,7 @@ import requests
 from ..cgi import CgiRun, RawRun, decide
 from .base import Action, ActionConfigError, Outcome, ReplyContext, check_keys, require_text
 from .cgi import outcome_of
+from .deadline import DeadlineAdapter, deadline
 
 URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 
@@ -23,6 +26,8 @@ URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 class UrlAction(Action):
     type = "url"
     session = requests.Session()  # connection reuse across replies
+    session.mount("http://", DeadlineAdapter())
+    session.mount("https://", DeadlineAdapter())
 
     @classmethod
     def validate(cls, options, resources) -> dict:
@@ -40,12 +45,19 @@ class UrlAction(Action):
         url = self.options["url"]
         fields = reply.callback_fields()
         started = time.perf_counter()
-        problem = ""
+        problem, error_kind = "", "unreachable"
+        timeout = settings["url.timeout"]
         for attempt in range(1, settings["url.attempts"] + 1):
             try:
-                response = self.session.post(url, data=fields, timeout=settings["url.timeout"])
+                with deadline(timeout) as watch:
+                    response = self.session.post(url, data=fields, timeout=timeout)
             except requests.RequestException as error:
                 problem = f"{type(error).__name__}: {error}"
+                if watch.expired:
+                    problem, error_kind = (
+                        f"no whole answer within url.timeout={timeout}s",
+                        "timeout",
+                    )
             else:
                 if response.status_code < 500:
                     return self._judge(response, attempt, time.perf_counter() - started)
@@ -56,7 +68,7 @@ class UrlAction(Action):
             "error",
             detail={
                 "url": url,
-                "error": "unreachable",
+                "error": error_kind,
                 "reason": problem,
                 "attempts": settings["url.attempts"],
             },

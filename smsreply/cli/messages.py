@@ -68,7 +68,7 @@ def simulate_reply(
     from ..web import create_app  # the web stack is only needed here
 
     service = make_service(ctx)
-    app = create_app(service.settings, start_worker=False)
+    app = create_app(service.settings)
     token = ensure_callback_token(service.store)
     form = {
         "shortcode": shortcode,

@@ -59,6 +59,30 @@ class MessageQueries(Connection):
         )
         return rows, total
 
+    def record_conversation(self, row: dict) -> int:
+        return self.insert("conversations", row)
+
+    def link_conversation(self, conversation_id: int, provider_tag: str, outgoing_id: int) -> None:
+        """Its tag for the provider and its first SMS, known once both rows exist."""
+        self.update(
+            "conversations",
+            conversation_id,
+            {"provider_tag": provider_tag, "outgoing_id": outgoing_id},
+        )
+
+    def count_reply(self, conversation_id: int, number: int, shortcode: str | None) -> None:
+        """One more accepted reply; ``shortcode``: the one the provider chose, learnt."""
+        changes: dict = {"reply_count": number}
+        if shortcode:
+            changes["shortcode"] = shortcode
+        self.update("conversations", conversation_id, changes)
+
+    def learn_shortcode(self, conversation_id: int, shortcode: str) -> None:
+        self.update("conversations", conversation_id, {"shortcode": shortcode})
+
+    def set_conversation_state(self, conversation_id: int, state: str | None) -> None:
+        self.update("conversations", conversation_id, {"state": state})
+
     def rows_for(self, table: str, column: str, value: int) -> list[dict]:
         return self.query(f"SELECT * FROM {table} WHERE {column} = ? ORDER BY id", (value,))
 
@@ -69,22 +93,55 @@ class MessageQueries(Connection):
             "SELECT * FROM replies WHERE provider = ? AND provider_id = ?", (provider, provider_id)
         )
 
-    def due_replies(self, now: float, limit: int = 100) -> list[int]:
-        rows = self.db.execute(
-            "SELECT id FROM replies WHERE status = 'pending' "
-            "AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT ?",
-            (now, limit),
-        )
-        return [row[0] for row in rows]
+    def record_reply(self, row: dict) -> int:
+        """Store a reply as received (``status``: rejected until it is accepted)."""
+        return self.insert("replies", {"status": "rejected", **row})
 
-    def due_outgoing(self, now: float, limit: int = 100) -> list[int]:
-        rows = self.db.execute(
-            "SELECT id FROM outgoing WHERE status IN ('queued', 'sending') "
-            "AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?) "
-            "ORDER BY id LIMIT ?",
-            (now, now, limit),
+    def reject_reply(self, reply_id: int, reason: str) -> None:
+        self.update("replies", reply_id, {"reason": reason})
+
+    def queue_reply(
+        self, reply_id: int, credits: int, number: int, lease_until: float | None = None
+    ) -> None:
+        """Accept a reply: pending, to be handled; ``lease_until``: claimed by the caller."""
+        pending = {"status": "pending", "credits": credits, "reply_number": number}
+        if lease_until is not None:
+            pending.update(lease_until=lease_until, attempts=1)
+        self.update("replies", reply_id, pending)
+
+    def link_answer(self, reply_id: int, outgoing_id: int) -> None:
+        self.update("replies", reply_id, {"answer_id": outgoing_id})
+
+    def queue_sms(self, row: dict, claim: tuple[float, float] | None = None) -> int:
+        """Queue one SMS to send; ``claim`` (from, until): queued already claimed."""
+        row = {"status": "queued", **row}
+        if claim is not None:
+            row.update(status="sending", attempts=1, first_attempt_at=claim[0])
+            row["lease_until"] = claim[1]
+        return self.insert("outgoing", row)
+
+    def mark_sms_no_credit(self, outgoing_id: int, error: str) -> None:
+        """Not sent for want of credit (and never claimed: no attempt was made)."""
+        unsent = {"attempts": 0, "first_attempt_at": None, "lease_until": None}
+        self.update("outgoing", outgoing_id, {"status": "no_credit", "error": error} | unsent)
+
+    def queue_email_notification(self, reply_id: int, note: dict, at: str) -> int:
+        return self._notification(reply_id, note, at, "queued")
+
+    def record_sms_notification(self, reply_id: int, note: dict, at: str, outgoing_id: int):
+        """An SMS notification: its SMS is in the outgoing queue (``outgoing_id``)."""
+        return self._notification(reply_id, note, at, "sms", outgoing_id=outgoing_id)
+
+    def _notification(self, reply_id: int, note: dict, at: str, status: str, **more) -> int:
+        row = {key: note[key] for key in ("media", "sender", "target")}
+        return self.insert(
+            "notifications",
+            {"reply_id": reply_id, **row, "status": status, "created_at": at, **more},
         )
-        return [row[0] for row in rows]
+
+    def record_provider_balance(self, provider: str, balance: float, at: str) -> None:
+        """The provider's own balance, shown beside ours."""
+        self.set_option("provider_credits", {"provider": provider, "balance": balance, "at": at})
 
     def set_delivery(
         self, provider: str, provider_id: str, status: str, detail: str, at: str
@@ -104,14 +161,6 @@ class MessageQueries(Connection):
                 ),
             )
             return cursor.rowcount > 0
-
-    def due_notifications(self, now: float, limit: int = 100) -> list[int]:
-        rows = self.db.execute(
-            "SELECT id FROM notifications WHERE status = 'queued' AND next_attempt_at <= ? "
-            "AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT ?",
-            (now, now, limit),
-        )
-        return [row[0] for row in rows]
 
     def list_outbox(self, limit: int, offset: int = 0) -> list[dict]:
         return self.query(

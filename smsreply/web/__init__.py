@@ -1,12 +1,14 @@
 """The Flask application factory: a checklist of ``register_*`` steps.
 
-``create_app()`` reads the settings (``SMSREPLY_CONFIG`` and ``SMSREPLY_*``), opens the
-store and applies pending migrations, builds the service and starts its background
-dispatcher. Tests pass explicit settings and ``start_worker=False`` to drive work by hand.
+``create_app()`` reads the settings (``SMSREPLY_CONFIG`` and ``SMSREPLY_*``), applies
+pending migrations and builds the service, and nothing else: no thread, no poller, no
+connection left open (so gunicorn's ``preload_app`` forks it safely). Background work is
+started per process by ``background.Background`` — from gunicorn's ``post_worker_init``
+hook, or ``smsreply worker``. Tests drive work by hand with ``service.drain()``.
 
 Example::
 
-    app = create_app(overrides={"database.path": "/tmp/sms.db"}, start_worker=False)
+    app = create_app(overrides={"database.path": "/tmp/sms.db"})
 """
 
 from __future__ import annotations
@@ -18,11 +20,9 @@ from pathlib import Path
 from flask import Flask, request
 
 from ..clock import Clock, utcnow
-from ..poller import Poller
 from ..service import Service
 from ..settings import load_settings
 from ..store import Store
-from ..worker import Dispatcher
 from . import api, callbacks, errors, openapi
 from .manager import register_manager
 
@@ -31,7 +31,6 @@ def create_app(
     settings: Mapping[str, object] | None = None,
     *,
     overrides: Mapping[str, object] | None = None,
-    start_worker: bool = True,
     clock: Clock = utcnow,
     project_dir: Path | None = None,
 ) -> Flask:
@@ -40,8 +39,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings["server.max_body_bytes"]
     app.json.ensure_ascii = False
     register_logging(settings)
-    service = register_service(app, settings, clock, project_dir)
-    register_dispatcher(app, service, settings, start_worker)
+    register_service(app, settings, clock, project_dir)
     errors.init_app(app)
     app.register_blueprint(callbacks.bp)
     app.register_blueprint(api.bp)
@@ -62,19 +60,10 @@ def register_service(
 ) -> Service:
     store = Store(settings["database.path"], settings["database.busy_timeout"])
     store.migrate()
+    store.close()  # each process (each thread) opens its own connection when it needs one
     service = Service(settings, store, clock=clock, project_dir=project_dir)
     app.extensions["smsreply"] = service
     return service
-
-
-def register_dispatcher(
-    app: Flask, service: Service, settings: Mapping[str, object], start_worker: bool
-) -> None:
-    threads = settings["worker.threads"] if start_worker else 0
-    dispatcher = Dispatcher(service, threads, settings["worker.sweep_seconds"]).start()
-    app.extensions["smsreply.dispatcher"] = dispatcher
-    if start_worker and Poller.wanted(service):
-        app.extensions["smsreply.poller"] = Poller(service, settings["ovh.poll_seconds"]).start()
 
 
 def register_security_headers(app: Flask) -> None:

@@ -1,0 +1,200 @@
+"""The work queue's SQL: claim, renew, finish, retry later, fail — one set of verbs for the
+three kinds of queued work (``smsreply/work.py`` drives them).
+
+Each kind is a table whose rows are jobs, with ``attempts``, ``lease_until`` (epoch seconds)
+and, for SMS and e-mails, ``next_attempt_at``. Their states, as stored:
+
+============  =====================  ===================  ==============================
+kind          to do                  doing (claimed)      done
+============  =====================  ===================  ==============================
+``reply``     ``pending``            ``pending`` + lease  ``handled``
+``sms``       ``queued``             ``sending`` + lease  ``sent``, ``failed``, ``no_credit``
+``email``     ``queued``             ``queued`` + lease   ``sent``, ``failed``
+============  =====================  ===================  ==============================
+
+A job is *due* when it is to do (or doing with a lease that ran out: its worker died), and
+its ``next_attempt_at`` has come. A claim sets ``lease_until`` and counts an attempt; the
+lease's value is the claim's identity: renewing, finishing, retrying and failing all check
+it (compare-and-set), so a worker that lost its claim changes nothing.
+
+On SQLite, ``write()`` takes the database's one write lock, so a claim is atomic as it is.
+On PostgreSQL two hosts may pick the same due row at once: the claim re-checks the due
+condition on the row it updates, and a PostgreSQL store overrides ``_lock_due()`` to return
+``" FOR UPDATE SKIP LOCKED"`` so that each host skips the rows another is claiming::
+
+    class PostgresWorkQueries(WorkQueries):
+        def _lock_due(self) -> str:
+            return " FOR UPDATE SKIP LOCKED"
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .connection import Connection
+
+
+@dataclass(frozen=True)
+class Kind:
+    table: str
+    due: str  # every "?" is the current time
+    doing: str | None  # the status a claim sets, if it sets one
+    retry_status: str | None  # the status a job waits in for its next attempt
+
+
+KINDS = {
+    "reply": Kind(
+        "replies", "status = 'pending' AND (lease_until IS NULL OR lease_until < ?)", None, None
+    ),
+    "sms": Kind(
+        "outgoing",
+        "status IN ('queued', 'sending') AND next_attempt_at <= ? "
+        "AND (lease_until IS NULL OR lease_until < ?)",
+        "sending",
+        "queued",
+    ),
+    "email": Kind(
+        "notifications",
+        "status = 'queued' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)",
+        None,
+        "queued",
+    ),
+}
+DOING = {"reply": "status = 'pending'", "sms": "status = 'sending'", "email": "status = 'queued'"}
+
+
+class WorkQueries(Connection):
+    def _lock_due(self) -> str:
+        """The dialect hook of claims: SQLite needs nothing (see the module docstring)."""
+        return ""
+
+    def _claim_set(self, kind: str, now: float, lease_until: float, provider: str | None):
+        sets, params = ["lease_until = ?", "attempts = attempts + 1"], [lease_until]
+        if kind == "sms":
+            sets += [
+                "status = 'sending'",
+                "provider = ?",
+                "first_attempt_at = COALESCE(first_attempt_at, ?)",
+            ]
+            params += [provider, now]
+        return ", ".join(sets), params
+
+    def due_work(self, kind: str, now: float, limit: int = 100) -> list[int]:
+        """Ids of due jobs of ``kind``, oldest first (for reports and ``drain``)."""
+        spec = KINDS[kind]
+        rows = self.db.execute(
+            f"SELECT id FROM {spec.table} WHERE {spec.due} ORDER BY id LIMIT ?",
+            (*[now] * spec.due.count("?"), limit),
+        )
+        return [row[0] for row in rows]
+
+    def claim_due(
+        self, kind: str, now: float, lease_until: float, limit: int, provider: str | None = None
+    ) -> list[dict]:
+        """Claim up to ``limit`` due jobs of ``kind`` until ``lease_until``; their rows."""
+        spec = KINDS[kind]
+        sets, params = self._claim_set(kind, now, lease_until, provider)
+        due = [now] * spec.due.count("?")
+        with self.write():
+            cursor = self.db.execute(
+                f"UPDATE {spec.table} SET {sets} WHERE id IN (SELECT id FROM {spec.table} "
+                f"WHERE {spec.due} ORDER BY id LIMIT ?{self._lock_due()}) AND {spec.due} "
+                "RETURNING *",
+                (*params, *due, limit, *due),
+            )
+            return self._rows(cursor)
+
+    def claim_job(
+        self, kind: str, job_id: int, now: float, lease_until: float, provider: str | None = None
+    ) -> dict | None:
+        """Claim one job if it is due; its row, or None when it is not (done, or claimed)."""
+        spec = KINDS[kind]
+        sets, params = self._claim_set(kind, now, lease_until, provider)
+        with self.write():
+            cursor = self.db.execute(
+                f"UPDATE {spec.table} SET {sets} WHERE id = ? AND {spec.due} RETURNING *",
+                (*params, job_id, *[now] * spec.due.count("?")),
+            )
+            rows = self._rows(cursor)
+        return rows[0] if rows else None
+
+    def claimed_job(self, kind: str, job_id: int, lease: float) -> dict | None:
+        """The job's row if it is still ours (claimed until ``lease``), else None."""
+        return self.query_one(
+            f"SELECT * FROM {KINDS[kind].table} WHERE id = ? AND lease_until = ? AND {DOING[kind]}",
+            (job_id, lease),
+        )
+
+    def renew_claim(self, kind: str, job_id: int, lease: float, lease_until: float) -> bool:
+        """Push our claim's end to ``lease_until``; False when it is no longer ours."""
+        with self.write():
+            cursor = self.db.execute(
+                f"UPDATE {KINDS[kind].table} SET lease_until = ? "
+                f"WHERE id = ? AND lease_until = ? AND {DOING[kind]}",
+                (lease_until, job_id, lease),
+            )
+            return cursor.rowcount == 1
+
+    def retry_later(self, kind: str, job_id: int, lease: float, error: str, at: float) -> bool:
+        """Give the job back, to be tried again from ``at``; False when it was not ours."""
+        spec = KINDS[kind]
+        with self.write():
+            cursor = self.db.execute(
+                f"UPDATE {spec.table} SET status = ?, error = ?, lease_until = NULL, "
+                "next_attempt_at = ? WHERE id = ? AND lease_until = ?",
+                (spec.retry_status, error, at, job_id, lease),
+            )
+            return cursor.rowcount == 1
+
+    def fail_job(self, kind: str, job_id: int, lease: float, error: str, at: str) -> bool:
+        """Mark the job failed for good; a failed SMS's credits are refunded with it."""
+        with self.write():
+            cursor = self.db.execute(
+                f"UPDATE {KINDS[kind].table} SET status = 'failed', error = ?, "
+                "lease_until = NULL WHERE id = ? AND lease_until = ?",
+                (error, job_id, lease),
+            )
+            if cursor.rowcount != 1:
+                return False
+            if kind == "sms":
+                row = self.get("outgoing", job_id)
+                self.change_credits(
+                    row["credits"],
+                    at,
+                    "refund: SMS not sent",
+                    conversation_id=row["conversation_id"],
+                    reply_id=row["reply_id"],
+                    outgoing_id=job_id,
+                )
+            return True
+
+    def finish_sms(
+        self, outgoing_id: int, provider: str, provider_id: str, sent_at: str, shortcode: str | None
+    ) -> None:
+        """The provider took the SMS: recorded whoever holds the claim (it was sent)."""
+        self.db.execute(
+            "UPDATE outgoing SET status = 'sent', provider = ?, provider_id = ?, sent_at = ?, "
+            "lease_until = NULL, error = NULL, shortcode = ? WHERE id = ?",
+            (provider, provider_id, sent_at, shortcode, outgoing_id),
+        )
+
+    def finish_email(self, notification_id: int, sent_at: str) -> None:
+        self.db.execute(
+            "UPDATE notifications SET status = 'sent', sent_at = ?, lease_until = NULL, "
+            "error = NULL WHERE id = ?",
+            (sent_at, notification_id),
+        )
+
+    def finish_reply(self, reply_id: int, lease: float, action: str, outcome: str) -> bool:
+        """Record a reply's outcome if the claim is still ours; then queue its answer, in
+        the same transaction (``write()``), so that it is queued exactly once."""
+        cursor = self.db.execute(
+            "UPDATE replies SET status = 'handled', action = ?, outcome = ?, "
+            "lease_until = NULL WHERE id = ? AND status = 'pending' AND lease_until = ?",
+            (action, outcome, reply_id, lease),
+        )
+        return cursor.rowcount == 1
+
+    def _rows(self, cursor) -> list[dict]:
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
