@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from .poller import Poller
 from .service import Service
@@ -66,8 +67,9 @@ class Background:
         self.poller.stop()
         if self.threads > 0:
             self.queue.close()
+        deadline = time.monotonic() + timeout
         for thread in self._running:
-            thread.join(timeout)
+            thread.join(max(deadline - time.monotonic(), 0))
 
     def wait(self) -> None:
         """Block until ``stop()`` is called (from a signal handler, for ``smsreply worker``)."""
@@ -112,12 +114,12 @@ class Background:
 
     def sweep(self) -> bool:
         """Claim due jobs for the free threads (twice as many: they start without a wait);
-        True when there may be more due."""
+        True when more may be due."""
         backlog = False
         for kind in KINDS:
             free = 2 * self.threads - self._busy - len(self.queue)
-            if free <= 0:
-                return True
+            if free <= 0:  # the threads have enough to do: the next sweep comes soon
+                return False
             jobs = self.service.engine.claim_due(kind, free)
             for job in jobs:
                 self.queue.submit(job.kind, job.id, job.lease)

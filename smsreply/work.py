@@ -131,6 +131,8 @@ class Engine:
     def claim_due(self, kind: str, limit: int) -> list[Job]:
         """Claim up to ``limit`` jobs nobody holds (new, retried, or left by a crash)."""
         now = time.time()
+        if not self.store.due_work(kind, now, 1):  # a read: no write lock when idle
+            return []
         lease_until = now + self.lease_seconds
         rows = self.store.claim_due(kind, now, lease_until, limit, self.provider.name)
         return [Job(kind, row["id"], lease_until) for row in rows]

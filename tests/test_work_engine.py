@@ -1,0 +1,151 @@
+"""The work engine: claims and their heartbeat, the backoff, nothing started by create_app,
+and ``smsreply worker`` as a process of its own (real subprocesses on a real SQLite file)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from smsreply import handling
+from smsreply.web import create_app
+from smsreply.work import backoff
+from tests.actions import ROOT
+from tests.servers import GunicornServer
+from tests.test_e2e import answers, callback, send, set_text_answer, wait_for
+
+
+def pending_reply(client, callback_url, conversation, provider_id: str) -> int:
+    form = {
+        "shortcode": conversation["shortcode"],
+        "tag": "",
+        "id": provider_id,
+        "senderid": conversation["recipient"],
+        "message": "OUI",
+    }
+    response = client.post(callback_url, data=form)
+    assert response.status_code == 200 and response.get_json()["status"] == "pending"
+    return response.get_json()["reply_id"]
+
+
+def test_create_app_starts_no_thread(settings, tmp_path):
+    before = set(threading.enumerate())
+    app = create_app(settings, project_dir=tmp_path)
+    assert set(threading.enumerate()) == before
+    assert not app.extensions["smsreply"].work_queue.accepting
+
+
+def test_the_heartbeat_keeps_a_running_claim(service, client, callback_url, settings):
+    settings["worker.lease_seconds"] = 2.0
+    service.engine.heartbeat.lease_seconds = service.engine.lease_seconds = 2.0
+    reply_id = pending_reply(client, callback_url, service.send_message("0612345678", "?"), "hb")
+    claim = service.engine.claim("reply", reply_id)
+    first_lease = claim.lease_until
+    taken = []
+    with service.engine.heartbeat.keep(claim):
+        deadline = time.time() + 5.0  # two and a half leases
+        while time.time() < deadline:  # another worker keeps trying to take it over
+            taken.append(service.store.claim_job("reply", reply_id, time.time(), 1e12))
+            time.sleep(0.25)
+    assert not any(taken) and not claim.lost
+    assert claim.lease_until > first_lease + 2.0
+    assert service.store.claimed_job("reply", reply_id, claim.lease_until) is not None
+
+
+def test_a_claim_taken_over_records_nothing(service, client, callback_url, settings):
+    service.set_reply_options({"action": "text", "text": "Merci"})
+    service.engine.lease_seconds = 0.2  # and no heartbeat: as if this worker had stalled
+    reply_id = pending_reply(client, callback_url, service.send_message("0612345678", "?"), "x")
+    claim = service.engine.claim("reply", reply_id)
+    acted = handling.act(service.store, service.plan, claim.row)
+    time.sleep(0.3)
+    other = service.store.claim_job("reply", reply_id, time.time(), time.time() + 60)
+    assert other is not None and other["attempts"] == 2
+    work = handling.record(
+        service.store, settings, service.clock, claim.row, acted, claim.lease_until
+    )
+    assert work.sms == [] and service.store.get("replies", reply_id)["status"] == "pending"
+    assert service.store.get("replies", reply_id)["answer_id"] is None
+
+
+def test_backoff_doubles_with_jitter(settings):
+    settings["worker.retry_base_seconds"] = 2.0
+    for attempts in range(1, 6):
+        full = 2.0 * 2 ** (attempts - 1)
+        delays = [backoff(settings, attempts) for _ in range(50)]
+        assert all(full / 2 <= delay <= full for delay in delays)
+        assert len(set(delays)) > 1  # jitter: work failed together is not retried together
+
+
+def worker_process(database, *arguments: str) -> subprocess.Popen:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "SMSREPLY_DATABASE_PATH": str(database),
+        "SMSREPLY_WORKER_SWEEP_SECONDS": "0.2",
+        "SMSREPLY_LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "smsreply.cli", "worker", *arguments],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_smsreply_worker_processes_answer_each_reply_once(
+    service, client, callback_url, settings
+):
+    service.set_reply_options({"action": "text", "text": "Merci"})
+    conversation = service.send_message("0612345678", "RDV ?")
+    replies = [pending_reply(client, callback_url, conversation, f"w-{n}") for n in range(30)]
+    workers = [worker_process(settings["database.path"], "--threads", "3") for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            rows = [service.store.get("replies", reply_id) for reply_id in replies]
+            if all(row["status"] == "handled" for row in rows):
+                break
+            time.sleep(0.1)
+        for process in workers:
+            process.send_signal(signal.SIGTERM)
+        outputs = [process.communicate(timeout=30) for process in workers]
+    finally:
+        for process in workers:
+            if process.poll() is None:
+                process.kill()
+    assert [process.returncode for process in workers] == [0, 0], outputs
+    assert all("smsreply worker: stopped" in out for out, _ in outputs)
+    assert all(row["status"] == "handled" and row["answer_id"] for row in rows)
+    answers = service.store.query("SELECT reply_id FROM outgoing WHERE kind = 'answer'")
+    assert sorted(row["reply_id"] for row in answers) == sorted(replies)
+    message = service.store.get("outgoing", conversation["outgoing_id"])
+    assert message["status"] == "sent" and message["attempts"] == 1
+
+
+def test_smsreply_worker_refuses_zero_threads(settings):
+    process = worker_process(settings["database.path"], "--threads", "0")
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 2 and "--threads" in err
+
+
+def test_gunicorn_with_preload_app_answers_once(tmp_path):
+    # The app is built once in the master, then forked: each worker process starts its own
+    # background work from post_worker_init (create_app started none to lose at the fork).
+    server = GunicornServer(tmp_path, server_workers=2)
+    server.env["GUNICORN_CMD_ARGS"] = "--preload"
+    server.init()
+    with server:
+        set_text_answer(server)
+        conversation = send(server)
+        for n in range(6):
+            assert callback(server, conversation, f"preload-{n}").status_code == 200
+        assert wait_for(lambda: len(answers(server)) == 6)
+        time.sleep(1.0)
+        assert len(answers(server)) == 6
+    log = server.log.read_text()
+    assert "Traceback" not in log and "database is locked" not in log
