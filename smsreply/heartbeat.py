@@ -48,6 +48,7 @@ class Heartbeat:
         self._claims: set[Claim] = set()
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._wake_at = 0.0  # when the thread wakes next, unless told to
 
     @contextlib.contextmanager
     def keep(self, claim: Claim) -> Iterator[Claim]:
@@ -56,7 +57,8 @@ class Heartbeat:
         claim.next_beat = claim.lease_until - self.lease_seconds * 2 / 3
         with self._changed:
             self._claims.add(claim)
-            self._changed.notify()
+            if claim.next_beat < self._wake_at:  # most jobs end long before: no wake-up
+                self._changed.notify()
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._loop, name="smsreply-heartbeat", daemon=True
@@ -72,6 +74,7 @@ class Heartbeat:
         while True:
             with self._changed:
                 if not self._claims:
+                    self._wake_at = time.time() + self.lease_seconds
                     self._changed.wait(self.lease_seconds)
                     if not self._claims:
                         self._thread = None  # idle: the next keep() starts a new one
@@ -79,8 +82,8 @@ class Heartbeat:
                 now = time.time()
                 due = [claim for claim in self._claims if claim.next_beat <= now]
                 if not due:
-                    wake = min(claim.next_beat for claim in self._claims)
-                    self._changed.wait(max(wake - now, 0.01))
+                    self._wake_at = min(claim.next_beat for claim in self._claims)
+                    self._changed.wait(max(self._wake_at - now, 0.01))
                     continue
             for claim in due:
                 self._renew(claim)
