@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import secrets
 import signal
 import subprocess
 import sys
@@ -82,7 +83,10 @@ def script_faults(workdir: Path, replies: int) -> dict:
     scripts = workdir / "cgi-bin"
     scripts.mkdir()
     hang = scripts / "hang.sh"
-    hang.write_text("#!/bin/sh\nsleep 37.5 &\n(sleep 37.5; echo late) &\nsleep 37.5\n")
+    # A duration of this run's own, so that pgrep counts none of another run's scripts
+    # (several test runs may share the machine).
+    pause = f"37.{secrets.randbelow(10**6):06d}"
+    hang.write_text(f"#!/bin/sh\nsleep {pause} &\n(sleep {pause}; echo late) &\nsleep {pause}\n")
     hang.chmod(0o755)
     with SinkProcess() as sink:
         database = workdir / "smsreply.db"
@@ -104,7 +108,7 @@ def script_faults(workdir: Path, replies: int) -> dict:
         ack_seconds = time.monotonic() - started
         result = tally(sink, 0, targets, acked)
         time.sleep(1.5)  # past every script's timeout
-        left = subprocess.run(["pgrep", "-f", "sleep 37.5"], capture_output=True, text=True)
+        left = subprocess.run(["pgrep", "-f", f"sleep {pause}"], capture_output=True, text=True)
         server.stop()
     return result | {
         "hanging_scripts": sum(shot.status == 200 for shot in shots),
