@@ -2,7 +2,7 @@
 
 The bug this proves fixed: a ``url`` action whose endpoint trickled a byte every few seconds
 outlived the lease, and other workers took the reply over and called the URL again (six
-times for one reply). Here the lease is short (1.5 s), the endpoint takes three leases to
+times for one reply). Here the lease is short (2.5 s), the endpoint takes three leases to
 answer, and two gunicorn workers with four threads each sweep every 0.2 s: the endpoint
 must be reached once and the reply answered once.
 """
@@ -21,12 +21,12 @@ SLOW_ANSWER = "Bien reçu"
 
 def test_a_slow_url_outliving_its_lease_runs_once(tmp_path):
     body = SLOW_ANSWER.encode()
-    with TrickleServer(body, interval=0.5) as endpoint:  # ~5 s: over three leases
+    with TrickleServer(body, interval=0.8) as endpoint:  # 8 s: over three leases
         server = GunicornServer(
             tmp_path,
             server_workers=2,
             worker_threads=4,
-            worker_lease_seconds=1.5,
+            worker_lease_seconds=2.5,
             worker_sweep_seconds=0.2,
             url_timeout=30,
             url_attempts=1,
