@@ -43,6 +43,7 @@ class Background:
         self._running: list[threading.Thread] = []
         self._busy = 0
         self._busy_lock = threading.Lock()
+        self._turn = 0
         self.poller = Poller(service, settings["ovh.poll_seconds"])
 
     @property
@@ -113,18 +114,20 @@ class Background:
                 self._stop.wait(self.sweep_seconds)
 
     def sweep(self) -> bool:
-        """Claim due jobs for the free threads (twice as many: they start without a wait);
-        True when more may be due."""
-        backlog = False
-        for kind in KINDS:
+        """Claim due jobs for the free threads (twice as many: they start without a wait),
+        each kind first in turn so that none waits behind another's backlog; True when
+        more may be due."""
+        self._turn = (self._turn + 1) % len(KINDS)
+        for kind in KINDS[self._turn :] + KINDS[: self._turn]:
             free = 2 * self.threads - self._busy - len(self.queue)
-            if free <= 0:  # the threads have enough to do: the next sweep comes soon
-                return False
+            if free <= 0:  # the threads have enough to do until the next sweep
+                return True
             jobs = self.service.engine.claim_due(kind, free)
             for job in jobs:
                 self.queue.submit(job.kind, job.id, job.lease)
-            backlog = backlog or len(jobs) == free
-        return backlog
+            if len(jobs) == free:
+                return True
+        return False
 
 
 def start_for_app(app: object) -> Background | None:

@@ -108,7 +108,8 @@ def test_two_smsreply_worker_processes_answer_each_reply_once(
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             rows = [service.store.get("replies", reply_id) for reply_id in replies]
-            if all(row["status"] == "handled" for row in rows):
+            message = service.store.get("outgoing", conversation["outgoing_id"])
+            if all(row["status"] == "handled" for row in rows) and message["status"] == "sent":
                 break
             time.sleep(0.1)
         for process in workers:
@@ -123,7 +124,6 @@ def test_two_smsreply_worker_processes_answer_each_reply_once(
     assert all(row["status"] == "handled" and row["answer_id"] for row in rows)
     answers = service.store.query("SELECT reply_id FROM outgoing WHERE kind = 'answer'")
     assert sorted(row["reply_id"] for row in answers) == sorted(replies)
-    message = service.store.get("outgoing", conversation["outgoing_id"])
     assert message["status"] == "sent" and message["attempts"] == 1
 
 

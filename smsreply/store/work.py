@@ -37,30 +37,27 @@ from .connection import Connection
 @dataclass(frozen=True)
 class Kind:
     table: str
-    due: str  # every "?" is the current time
-    doing: str | None  # the status a claim sets, if it sets one
-    retry_status: str | None  # the status a job waits in for its next attempt
+    due: str  # to do, or doing with a lease run out; every "?" is the current time
+    doing: str  # the status of a claimed job
+    todo: str  # the status a job waits in for its next attempt
 
 
+_UNHELD = "(lease_until IS NULL OR lease_until < ?)"
 KINDS = {
-    "reply": Kind(
-        "replies", "status = 'pending' AND (lease_until IS NULL OR lease_until < ?)", None, None
-    ),
+    "reply": Kind("replies", f"status = 'pending' AND {_UNHELD}", "pending", "pending"),
     "sms": Kind(
         "outgoing",
-        "status IN ('queued', 'sending') AND next_attempt_at <= ? "
-        "AND (lease_until IS NULL OR lease_until < ?)",
+        f"status IN ('queued', 'sending') AND next_attempt_at <= ? AND {_UNHELD}",
         "sending",
         "queued",
     ),
     "email": Kind(
         "notifications",
-        "status = 'queued' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)",
-        None,
+        f"status = 'queued' AND next_attempt_at <= ? AND {_UNHELD}",
+        "queued",
         "queued",
     ),
 }
-DOING = {"reply": "status = 'pending'", "sms": "status = 'sending'", "email": "status = 'queued'"}
 
 
 class WorkQueries(Connection):
@@ -69,18 +66,15 @@ class WorkQueries(Connection):
         return ""
 
     def _claim_set(self, kind: str, now: float, lease_until: float, provider: str | None):
-        sets, params = ["lease_until = ?", "attempts = attempts + 1"], [lease_until]
-        if kind == "sms":
-            sets += [
-                "status = 'sending'",
-                "provider = ?",
-                "first_attempt_at = COALESCE(first_attempt_at, ?)",
-            ]
+        sets = ["status = ?", "lease_until = ?", "attempts = attempts + 1"]
+        params = [KINDS[kind].doing, lease_until]
+        if kind == "sms":  # who took it, and when it was first tried (for resends: retry_of)
+            sets += ["provider = ?", "first_attempt_at = COALESCE(first_attempt_at, ?)"]
             params += [provider, now]
         return ", ".join(sets), params
 
     def due_work(self, kind: str, now: float, limit: int = 100) -> list[int]:
-        """Ids of due jobs of ``kind``, oldest first (for reports and ``drain``)."""
+        """Ids of due jobs of ``kind``, oldest first (the sweeper reads before it claims)."""
         spec = KINDS[kind]
         rows = self.db.execute(
             f"SELECT id FROM {spec.table} WHERE {spec.due} ORDER BY id LIMIT ?",
@@ -121,8 +115,8 @@ class WorkQueries(Connection):
     def claimed_job(self, kind: str, job_id: int, lease: float) -> dict | None:
         """The job's row if it is still ours (claimed until ``lease``), else None."""
         return self.query_one(
-            f"SELECT * FROM {KINDS[kind].table} WHERE id = ? AND lease_until = ? AND {DOING[kind]}",
-            (job_id, lease),
+            f"SELECT * FROM {KINDS[kind].table} WHERE id = ? AND lease_until = ? AND status = ?",
+            (job_id, lease, KINDS[kind].doing),
         )
 
     def renew_claim(self, kind: str, job_id: int, lease: float, lease_until: float) -> bool:
@@ -130,8 +124,8 @@ class WorkQueries(Connection):
         with self.write():
             cursor = self.db.execute(
                 f"UPDATE {KINDS[kind].table} SET lease_until = ? "
-                f"WHERE id = ? AND lease_until = ? AND {DOING[kind]}",
-                (lease_until, job_id, lease),
+                "WHERE id = ? AND lease_until = ? AND status = ?",
+                (lease_until, job_id, lease, KINDS[kind].doing),
             )
             return cursor.rowcount == 1
 
@@ -142,7 +136,7 @@ class WorkQueries(Connection):
             cursor = self.db.execute(
                 f"UPDATE {spec.table} SET status = ?, error = ?, lease_until = NULL, "
                 "next_attempt_at = ? WHERE id = ? AND lease_until = ?",
-                (spec.retry_status, error, at, job_id, lease),
+                (spec.todo, error, at, job_id, lease),
             )
             return cursor.rowcount == 1
 
