@@ -105,6 +105,7 @@ def test_every_command_has_help_with_an_example(run):
         "options set",
         "api-key",
         "work",
+        "worker",
     ]
     for command in commands:
         result = run(*command.split(), "-h")
