@@ -149,3 +149,23 @@ def test_gunicorn_with_preload_app_answers_once(tmp_path):
         assert len(answers(server)) == 6
     log = server.log.read_text()
     assert "Traceback" not in log and "database is locked" not in log
+
+
+def test_web_processes_without_background_work_and_a_separate_worker(tmp_path):
+    # worker.threads = 0 on the web side: replies are stored and acknowledged only; the
+    # `smsreply worker` process (as on another host) handles them and sends the answers.
+    server = GunicornServer(tmp_path, worker_threads=0)
+    server.init()
+    with server:
+        set_text_answer(server)
+        conversation = send(server)
+        assert callback(server, conversation, "apart-1").status_code == 200
+        time.sleep(1.0)
+        assert answers(server) == []  # nobody does background work yet
+        worker = worker_process(tmp_path / "smsreply.db")
+        try:
+            assert wait_for(lambda: len(answers(server)) == 1, timeout=30)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            out, err = worker.communicate(timeout=30)
+        assert worker.returncode == 0 and "stopped" in out, err
