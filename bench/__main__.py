@@ -24,8 +24,11 @@ from pathlib import Path
 
 from . import report
 from .actions import ACTIONS, SCRIPTS, options, server_settings
+from .compare import medians
 from .dataset import add_history, open_conversations
 from .floors import spawn_floor, wire_floor
+from .kannel import installed as kannel_installed
+from .kannel import run_peer
 from .load import fire, percentile
 from .plans import full_scans, plans
 from .profile import Profiler
@@ -44,6 +47,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--paced-seconds", type=float, default=10.0)
     parser.add_argument("--burst-seconds", type=float, default=30.0, help="cap for slow actions")
     parser.add_argument("--concurrency", type=int, default=64, help="connections in a burst")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (medians)")
+    parser.add_argument("--no-kannel", action="store_true", help="skip the Kannel peer")
     parser.add_argument("--quick", action="store_true", help="a small run for CI smoke")
     parser.add_argument("--profile", metavar="DIR", help="py-spy the workers in each burst")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -53,6 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.replies, args.paced_seconds, args.burst_seconds = 300, 1.0, 3.0
+        args.rounds = 1
     args.actions = [name for name in args.actions.split(",") if name]
     unknown = set(args.actions) - set(ACTIONS)
     if unknown:
@@ -126,6 +132,15 @@ def run_action(action: str, initialised: Gunicorn, sink, floor: float, args) -> 
     return {"action": action, "floor": floor, "burst": bursted, "paced": paced}
 
 
+def peer_jobs(args) -> list[tuple[str, bool]]:
+    """Kannel's jobs matching the actions measured, each with its store off and on."""
+    if args.no_kannel or not kannel_installed():
+        return []
+    jobs = ["exec"] if any(action in SCRIPTS for action in args.actions) else []
+    jobs += ["text"] if set(args.actions) - set(SCRIPTS) else []
+    return [(job, store) for job in jobs for store in (False, True)]
+
+
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
     args = parse_args(argv)
@@ -143,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
                     "parallel": round(spawn_floor(SCRIPTS[action], seconds, 8), 1),
                 }
         report.progress(f"floors: {json.dumps(floors)}")
+        senders = 0  # Kannel's replies come from distinct numbers across the whole run
         for history in args.history:
             database = workdir / f"history-{history}" / "smsreply.db"
             database.parent.mkdir()
@@ -157,14 +173,22 @@ def main(argv: list[str] | None = None) -> int:
                 found = plans(str(database))  # after a start: the migrations' indexes too
                 results["plans"] = {name: lines for name, (lines, _) in found.items()}
                 results["full_scans"] = full_scans(found)
-            for action in args.actions:
-                floor = floors["app"]["requests_per_second"]
-                if action in SCRIPTS:
-                    floor = min(floor, floors[action]["parallel"])
-                run = run_action(action, initialised, sink, floor, args)
-                run["history"] = history
-                results["runs"].append(run)
-                report.progress(report.row(run))
+            for round_number in range(args.rounds):  # interleaved: each round runs them all
+                for job, store in peer_jobs(args):
+                    senders += 2 * args.replies
+                    run = run_peer(
+                        workdir / f"round-{round_number}", sink, job, store, senders, args
+                    )
+                    results["runs"].append(run | {"history": history, "round": round_number})
+                    report.progress(report.row(results["runs"][-1]))
+                for action in args.actions:
+                    floor = floors["app"]["requests_per_second"]
+                    if action in SCRIPTS:
+                        floor = min(floor, floors[action]["parallel"])
+                    run = run_action(action, initialised, sink, floor, args)
+                    results["runs"].append(run | {"history": history, "round": round_number})
+                    report.progress(report.row(results["runs"][-1]))
+        results["medians"] = medians(results["runs"], floors)
     if args.json:
         json.dump(results, sys.stdout, indent=2)
         print()

@@ -9,10 +9,23 @@ from __future__ import annotations
 
 import sys
 
+from .compare import targets
+
 HEADER = (
     "| history | action | burst replies/s | floor/s | ratio | burst p50 / p99 ms "
     "| paced rate/s | paced p50 / p99 ms | lost | dup | server CPU ms/reply | peak RSS MB "
     "| other load |"
+)
+
+
+MEDIANS = (
+    "| history | action | burst replies/s | x Kannel | x Kannel spool | x floor | x spawn floor "
+    "| paced rate/s | paced p50 / p99 ms (p99/p50) | server CPU ms/reply | lost / dup "
+    "| other load |"
+)
+SPLIT = (
+    "| history | action | receive | handle | send | spawn | total "
+    "(server CPU ms per reply, burst and paced) |"
 )
 
 
@@ -64,8 +77,20 @@ def table(results: dict) -> str:
                 f"- spawning the {name} script: {floors[name]['sequential']:,}/s one at a time, "
                 f"{floors[name]['parallel']:,}/s eight at a time"
             )
-    lines += ["", HEADER, _rule()]
+    lines += ["", "Every run (rounds interleaved: Kannel's jobs, then smsreply's actions):", ""]
+    lines += [HEADER, _rule(HEADER)]
     lines += [row(run) for run in results["runs"]]
+    lines += ["", "Medians of the rounds; ratios to Kannel taken within each round:", ""]
+    lines += [MEDIANS, _rule(MEDIANS)]
+    lines += [median_row(found) for found in results["medians"]]
+    if any("cpu_split" in found for found in results["medians"]):
+        lines += ["", SPLIT, _rule(SPLIT)]
+        lines += [split_row(found) for found in results["medians"] if "cpu_split" in found]
+    lines += ["", "| target | measured | met? |", "|---|---|---|"]
+    lines += [
+        f"| {name} | {measured} | {'yes' if met else 'no'} |"
+        for name, measured, met in targets(results["medians"])
+    ]
     if "plans" in results:
         lines += ["", "Query plans with the history (EXPLAIN QUERY PLAN):"]
         lines += [f"- {name}: {'; '.join(plan)}" for name, plan in results["plans"].items()]
@@ -73,5 +98,34 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def _rule() -> str:
-    return "|" + "|".join("---" for _ in range(HEADER.count("|") - 1)) + "|"
+def _ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def median_row(found: dict) -> str:
+    cells = [
+        f"{found['history']:,}",
+        found["action"],
+        f"{found['burst_rps']:,.0f}",
+        _ratio(found["vs_kannel"]),
+        _ratio(found["vs_kannel_spool"]),
+        _ratio(found["vs_floor"]),
+        _ratio(found.get("vs_spawn_floor")),
+        f"{found['paced_rate']:,.0f}",
+        f"{found['paced_p50_ms']:.1f} / {found['paced_p99_ms']:.1f} ({found['tail']:.1f} x)",
+        f"{found['cpu_ms']:.2f}",
+        f"{found['lost']} / {found['duplicated']}",
+        f"{found['other_load']:.0%}",
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def split_row(found: dict) -> str:
+    split = found["cpu_split"]
+    cells = [f"{found['history']:,}", found["action"]]
+    cells += [f"{split[part]:.2f}" for part in ("receive", "handle", "send", "spawn", "total")]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _rule(header: str) -> str:
+    return "|" + "|".join("---" for _ in range(header.count("|") - 1)) + "|"

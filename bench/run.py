@@ -80,9 +80,11 @@ def post_replies(
     rate: float | None = None,
     idle: float = 20.0,
     limit: float = 900.0,
+    requests: list[bytes] | None = None,
 ) -> dict:
-    """Post one reply per target, wait for the answers, return the phase's figures."""
-    requests = callbacks(server, targets, label)
+    """Post one reply per target (OVH callbacks, or the ``requests`` given: Kannel's MO),
+    wait for the answers, return the phase's figures."""
+    requests = requests or callbacks(server, targets, label)
     start = sink.stats()["accepted"]
     server_before, sink_before = server.usage(), process_usage([sink.process.pid])
     own_before, busy_before, started = _cpu_self(), machine_busy_seconds(), time.monotonic()

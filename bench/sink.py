@@ -44,13 +44,13 @@ class Sink:
 
     def handle(self, start_line: str, body: bytes, reply) -> None:
         method, _, rest = start_line.partition(" ")
-        path = rest.split(" ", 1)[0]
-        if path == "/send":
-            self.send(body, reply)
+        path, _, query = rest.split(" ", 1)[0].partition("?")
+        if path == "/send":  # smsreply posts a form; Kannel's generic SMSC puts it in the URL
+            self.send(query.encode() + b"&" + body if query else body, reply)
         elif path == "/app":
             reply(response(200, ANSWER.encode(), "text/plain; charset=utf-8"))
-        elif path.startswith("/_records"):
-            start = int(path.partition("=")[2] or 0)
+        elif path == "/_records":
+            start = int(query.partition("=")[2] or 0)
             reply(response(200, json.dumps(self.accepted[start:]).encode(), "application/json"))
         elif path == "/_stats":
             stats = {"accepted": len(self.accepted), "rejected": self.rejected}
