@@ -33,7 +33,7 @@ from .load import fire, percentile
 from .plans import full_scans, plans
 from .profile import Profiler
 from .run import post_replies
-from .server import Gunicorn
+from .server import Gunicorn, Usage
 from .sink import SinkProcess
 from .wire import request
 
@@ -109,16 +109,33 @@ def app_floor(workdir: Path, sink, args) -> dict:
     }
 
 
+def cpu_split(used: Usage, ledger: Path, replies: int) -> dict[str, float]:
+    """Server CPU ms per reply by part: what the processes marked (``smsreply.cputime``),
+    the scripts' own CPU in ``spawn``, and the rest — gunicorn, Flask, the callback — as
+    ``receive``."""
+    parts = dict.fromkeys(("handle", "send", "spawn"), 0.0)
+    for path in ledger.glob("*.json"):
+        for part, seconds in json.loads(path.read_text()).items():
+            parts[part] += seconds
+    parts["spawn"] += used.children_seconds
+    parts["receive"] = max(used.cpu_seconds - sum(parts.values()), 0.0)
+    parts["total"] = used.cpu_seconds
+    return {part: round(seconds / max(replies, 1) * 1000, 3) for part, seconds in parts.items()}
+
+
 def run_action(action: str, initialised: Gunicorn, sink, floor: float, args) -> dict:
     burst = min(args.replies, max(100, int(floor * args.burst_seconds)))
     warm = 100
     database = initialised.env["SMSREPLY_DATABASE_PATH"]
     targets = open_conversations(database, warm + burst + args.replies)
-    server = Gunicorn(initialised.workdir, server_settings(database, sink.url, **args.settings))
+    ledger = Path(tempfile.mkdtemp(prefix=f"cpu-{action}-", dir=initialised.workdir))
+    settings = server_settings(database, sink.url, **args.settings, **{"server.cpu_ledger": ledger})
+    server = Gunicorn(initialised.workdir, settings)
     server.api_key, server.callback_path = initialised.api_key, initialised.callback_path
     with server:
+        started = server.usage()  # after start-up (imports, migrations): not a reply's CPU
         server.put_options(options(action, sink.url))
-        post_replies(server, sink, targets[:warm], f"{action}-warm", 8)
+        warmed = post_replies(server, sink, targets[:warm], f"{action}-warm", 8)
         with Profiler(server.workers(), args.profile, action):
             bursted = post_replies(
                 server, sink, targets[warm : warm + burst], f"{action}-burst", args.concurrency
@@ -129,7 +146,10 @@ def run_action(action: str, initialised: Gunicorn, sink, floor: float, args) -> 
         paced = post_replies(
             server, sink, targets[start : start + count], f"{action}-paced", 32, rate=rate
         )
-    return {"action": action, "floor": floor, "burst": bursted, "paced": paced}
+        used = server.usage() - started
+    replies = sum(phase["acknowledged"] for phase in (warmed, bursted, paced))
+    split = cpu_split(used, ledger, replies)
+    return {"action": action, "floor": floor, "burst": bursted, "paced": paced, "cpu_split": split}
 
 
 def peer_jobs(args) -> list[tuple[str, bool]]:

@@ -34,15 +34,20 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 @dataclass(frozen=True)
 class Usage:
-    cpu_seconds: float
+    cpu_seconds: float  # the processes' own and their reaped children's
     peak_rss_mb: float  # sum of each process's peak (VmHWM)
+    children_seconds: float = 0.0  # of which reaped children's (CGI scripts)
 
     def __sub__(self, other: Usage) -> Usage:
-        return Usage(self.cpu_seconds - other.cpu_seconds, self.peak_rss_mb)
+        return Usage(
+            self.cpu_seconds - other.cpu_seconds,
+            self.peak_rss_mb,
+            self.children_seconds - other.children_seconds,
+        )
 
 
 def process_usage(pids: list[int]) -> Usage:
-    cpu, rss = 0.0, 0.0
+    cpu, rss, reaped = 0.0, 0.0, 0.0
     for pid in pids:
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
@@ -51,9 +56,10 @@ def process_usage(pids: list[int]) -> Usage:
             continue
         fields = stat.rsplit(")", 1)[1].split()
         cpu += sum(int(value) for value in fields[11:15]) / TICK  # utime stime cutime cstime
+        reaped += sum(int(value) for value in fields[13:15]) / TICK
         found = re.search(r"VmHWM:\s+(\d+) kB", status)
         rss += int(found.group(1)) / 1024 if found else 0
-    return Usage(cpu, rss)
+    return Usage(cpu, rss, reaped)
 
 
 def machine_busy_seconds() -> float:

@@ -40,3 +40,6 @@ def worker_exit(server, worker):
     background = getattr(worker, "smsreply_background", None)
     if background is not None:
         background.stop(timeout=graceful_timeout - 2)
+    from smsreply.cputime import write
+
+    write(_settings["server.cpu_ledger"])  # after the background work has stopped

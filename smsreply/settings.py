@@ -43,6 +43,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("server.workers", 2, "Gunicorn worker processes"),
     Setting("server.threads", 8, "Threads per gunicorn worker"),
     Setting("server.max_body_bytes", 65536, "Largest request body accepted (413 beyond)"),
+    Setting(
+        "server.cpu_ledger",
+        "",
+        "Folder where each server process writes its CPU time by part as it stops (the bench)",
+    ),
     Setting("provider.name", "simulator", "Upstream provider: simulator, ovh, kannel or http"),
     Setting("reply.window_hours", 48.0, "How long after a message its replies are accepted"),
     Setting("reply.credits_per_reply", 1, "Credits debited for each accepted reply"),

@@ -38,6 +38,7 @@ from typing import NamedTuple
 
 from . import handling, mailer, sending
 from .clock import Clock, to_iso
+from .cputime import spending
 from .heartbeat import Claim, Heartbeat
 from .providers import Provider, ProviderError
 from .routing import ReplyPlan
@@ -156,6 +157,10 @@ class Engine:
     # -- the three kinds of work -------------------------------------------------------
 
     def handle_reply(self, reply_id: int, lease: float | None = None) -> handling.FollowUps:
+        with spending("handle"):
+            return self._handle_reply(reply_id, lease)
+
+    def _handle_reply(self, reply_id: int, lease: float | None) -> handling.FollowUps:
         claim = self.claim("reply", reply_id, lease)
         if claim is None:
             return handling.FollowUps()
@@ -166,6 +171,10 @@ class Engine:
         )
 
     def send_sms(self, outgoing_id: int, lease: float | None = None) -> bool:
+        with spending("send"):
+            return self._send_sms(outgoing_id, lease)
+
+    def _send_sms(self, outgoing_id: int, lease: float | None) -> bool:
         claim = self.claim("sms", outgoing_id, lease)
         if claim is None:
             return False

@@ -1,0 +1,58 @@
+"""CPU time by part of a reply's life (``smsreply/cputime.py``), which the bench splits into
+receive, handle, send and spawn: nested parts are not counted twice, and each gunicorn
+process writes its totals to ``server.cpu_ledger`` as it stops.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from bench.dataset import open_conversations
+from bench.scenario import post, start, tally
+from bench.sink import SinkProcess
+from smsreply import cputime
+
+
+def burn(seconds: float) -> None:
+    """Use this thread's CPU for ``seconds`` of CPU time."""
+    until = time.thread_time() + seconds
+    while time.thread_time() < until:
+        pass
+
+
+def test_a_part_inside_another_pauses_it():
+    before = cputime.totals()
+    started = time.thread_time()
+    with cputime.spending("handle"):
+        burn(0.02)
+        with cputime.spending("spawn"):
+            burn(0.03)
+        burn(0.01)
+    spent = time.thread_time() - started
+    after = cputime.totals()
+    handle = after["handle"] - before["handle"]
+    spawn = after["spawn"] - before["spawn"]
+    assert spawn >= 0.03 and handle >= 0.03
+    assert handle + spawn <= spent  # each CPU second charged once
+    assert handle < 0.03 + 0.03  # the script's part is not in handle
+
+
+def test_each_process_writes_its_totals_to_the_ledger_as_it_stops(tmp_path):
+    ledger = tmp_path / "ledger"
+    ledger.mkdir()
+    with SinkProcess() as sink:
+        database = tmp_path / "sms.db"
+        server = start(tmp_path, sink, database, **{"server.cpu_ledger": ledger})
+        try:
+            targets = open_conversations(database, 20)
+            acked = post(server, targets, "ledger")
+            assert tally(sink, 0, targets, acked)["lost"] == 0
+            workers = set(server.workers())
+        finally:
+            server.stop()
+    written = {int(path.stem): json.loads(path.read_text()) for path in ledger.glob("*.json")}
+    assert set(written) == workers  # one file per gunicorn worker
+    assert sum(parts["handle"] for parts in written.values()) > 0
+    assert sum(parts["send"] for parts in written.values()) > 0
+    assert all(parts["spawn"] == 0 for parts in written.values())  # a text action spawns none
