@@ -18,7 +18,7 @@ from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
 from ..credentials import check_callback_token
 from ..providers import InvalidCallback
-from .payload import read_body
+from .payload import parse_json, read_body
 
 bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
 
@@ -36,8 +36,8 @@ def _fields() -> dict[str, str]:
     raw = read_body(cache=False)
     if request.mimetype == "application/json":
         try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            data = parse_json(raw.decode("utf-8"))
+        except UnicodeDecodeError as error:
             raise BadRequest(f"the callback body is not valid UTF-8 JSON: {error}") from None
         if not isinstance(data, dict) or len(data) > MAX_FIELDS:
             raise BadRequest("the callback body must be a JSON object of at most 32 fields")
