@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from ..clock import Clock, utcnow
@@ -46,6 +47,7 @@ def create_app(
     register_dispatcher(app, service, settings, start_worker)
     errors.init_app(app)
     body.init_app(app)
+    register_proxy_trust(app, settings)
     app.register_blueprint(callbacks.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
@@ -61,6 +63,17 @@ class RowId(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs) -> None:
         kwargs.setdefault("max", 2**63 - 1)
         super().__init__(url_map, *args, **kwargs)
+
+
+def register_proxy_trust(app: Flask, settings: Mapping[str, object]) -> None:
+    """Behind ``server.proxy_hops`` proxies, the client is the address they forwarded.
+
+    Explicit and off by default: without a proxy, X-Forwarded-For is whatever the client
+    wrote, and trusting it would let anyone choose the address scripts and the login
+    throttle see."""
+    hops = settings["server.proxy_hops"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_logging(settings: Mapping[str, object]) -> None:

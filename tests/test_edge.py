@@ -1,0 +1,108 @@
+"""The production edge: real nginx from ``deploy/nginx.conf`` in front of a real gunicorn.
+
+Issue 10, items 1 and 2. Gunicorn alone gave each of its 16 threads to a client sending
+one byte a second, and every callback timed out (``bench/slow_clients.py`` against bare
+gunicorn: 0 of 200 answered). Behind nginx, 300 such clients (half dripping headers,
+half bodies) wait in nginx while 200 ordinary callbacks, over TLS, are all answered.
+With ``server.proxy_hops = 1`` smsreply records the client's address, not nginx's, and a
+client cannot choose it by sending its own X-Forwarded-For.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import socket
+import sqlite3
+from urllib.parse import urlencode
+
+import pytest
+
+from bench.slow_clients import slow_clients_and_callbacks
+from tests.nginx import Nginx, nginx_binary
+from tests.servers import GunicornServer
+
+pytestmark = pytest.mark.skipif(
+    nginx_binary() is None, reason="nginx not installed (tests/system-deps.sh installs it)"
+)
+
+
+@pytest.fixture(scope="module")
+def edge(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("edge")
+    server = GunicornServer(tmp_path, server_proxy_hops=1).init()
+    with server, Nginx(tmp_path, server.port) as proxy:
+        yield server, proxy
+
+
+def test_slow_clients_do_not_starve_the_callbacks(edge):
+    server, proxy = edge
+    result = asyncio.run(
+        slow_clients_and_callbacks(
+            "127.0.0.1",
+            proxy.https_port,
+            server.callback_path,
+            proxy.client_context(),
+            slow=300,
+            normal=200,
+            bound=30.0,
+        )
+    )
+    assert result["slow"]["connected"] == 300, result
+    # They were all still holding their connection while the callbacks went through.
+    assert result["slow"]["open_at_end"] == 300, result
+    assert result["statuses"] == {200: 200}, result
+    assert result["p99"] < 1.0, result
+
+
+def post_from(proxy, source: str, path: str, reply_id: str, headers: dict) -> int:
+    """One callback over TLS from the loopback address ``source`` (127.0.0.0/8 is ours)."""
+    connection = http.client.HTTPSConnection(
+        "127.0.0.1",
+        proxy.https_port,
+        timeout=10,
+        context=proxy.client_context(),
+        source_address=(source, 0),
+    )
+    body = urlencode(
+        {"id": reply_id, "senderid": "+33612345678", "shortcode": "38127", "message": "OUI"}
+    )
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **headers}
+    connection.request("POST", path, body, headers)
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def test_smsreply_sees_the_client_not_the_proxy(edge):
+    server, proxy = edge
+    path = server.callback_path
+    assert post_from(proxy, "127.0.0.2", path, "addr-1", {}) == 200
+    spoofed = {"X-Forwarded-For": "203.0.113.9"}
+    assert post_from(proxy, "127.0.0.3", path, "addr-2", spoofed) == 200
+    with sqlite3.connect(server.tmp_path / "smsreply.db") as db:
+        rows = dict(
+            db.execute(
+                "SELECT provider_id, remote_addr FROM replies WHERE provider_id LIKE 'addr-%'"
+            )
+        )
+    assert rows == {"addr-1": "127.0.0.2", "addr-2": "127.0.0.3"}
+
+
+def test_plain_http_is_redirected_keeping_the_method(edge):
+    _, proxy = edge
+    with socket.create_connection(("127.0.0.1", proxy.http_port), timeout=5) as connection:
+        connection.sendall(b"POST /callbacks/ovh/x HTTP/1.1\r\nHost: sms.example.org\r\n\r\n")
+        answer = connection.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 308")
+    assert b"Location: https://sms.example.org/callbacks/ovh/x" in answer
+
+
+def test_a_body_over_the_limit_is_refused_by_nginx(edge):
+    server, proxy = edge
+    connection = http.client.HTTPSConnection(
+        "127.0.0.1", proxy.https_port, timeout=10, context=proxy.client_context()
+    )
+    connection.request("POST", server.callback_path, b"message=" + b"x" * 70000)
+    assert connection.getresponse().status == 413
+    connection.close()
