@@ -80,6 +80,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ovh.poll_seconds", 0.0, "Poll OVH for replies every N s (0: callbacks only)"),
     Setting("ovh.no_stop_clause", True, "Send noStopClause (short-code messages carry no STOP)"),
     Setting("manager.low_balance", 10, "Balance under which the manager warns of low credit"),
+    Setting("manager.session_hours", 12.0, "A manager login lasts this long, however busy"),
     Setting("http.send_url", "", "Gateway URL taking one SMS, e.g. http://127.0.0.1:1401/send"),
     Setting("http.send_method", "POST", "GET or POST"),
     Setting("http.send_format", "form", "POST body: form (urlencoded) or json; GET: query"),
@@ -204,7 +205,13 @@ def load_settings(
 
 
 def _check(values: Mapping[str, object]) -> None:
-    positive = ("reply.window_hours", "sms.max_parts", "worker.lease_seconds", "server.workers")
+    positive = (
+        "reply.window_hours",
+        "sms.max_parts",
+        "worker.lease_seconds",
+        "server.workers",
+        "manager.session_hours",
+    )
     for name in positive:
         if values[name] <= 0:
             raise ConfigError(f"{name} must be greater than 0, got {values[name]!r}")

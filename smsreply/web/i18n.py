@@ -49,8 +49,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Wrong user name or password.",
     },
     "login.throttled": {
-        "fr": "Trop d'essais. Réessayez dans {minutes} minute(s).",
-        "en": "Too many tries. Try again in {minutes} minute(s).",
+        "fr": "Trop d'essais. Réessayez dans {seconds} seconde(s).",
+        "en": "Too many tries. Try again in {seconds} second(s).",
     },
     "login.hint": {
         "fr": "Comptes : smsreply user add NOM ; mot de passe oublié : smsreply user passwd NOM.",
