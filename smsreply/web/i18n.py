@@ -143,6 +143,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Renvoyer le corps de la réponse HTTP comme SMS",
         "en": "Send the HTTP response body back as the SMS answer",
     },
+    "options.follow_redirects": {
+        "fr": "Suivre les redirections (la réponse est alors postée à l'adresse indiquée)",
+        "en": "Follow redirects (the reply is then posted to the address they give)",
+    },
     "options.rules": {"fr": "Règles par mot-clé", "en": "Keyword rules"},
     "options.rules_hint": {
         "fr": "La première règle qui correspond à la réponse choisit l'action ; sinon l'action "
