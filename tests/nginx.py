@@ -47,6 +47,7 @@ class Nginx:
         self.upstream_port = upstream_port
         self.http_port = free_port()
         self.https_port = free_port()
+        self.access_log = self.dir / "access.log"
         self.process: subprocess.Popen | None = None
 
     def site(self) -> str:
@@ -61,6 +62,7 @@ class Nginx:
             (CERT, str(self.dir / "cert.pem")),
             (KEY, str(self.dir / "key.pem")),
             ("root /var/www/letsencrypt;", f"root {self.dir / 'acme'};"),
+            ("/var/log/nginx/smsreply.access.log", str(self.access_log)),
         ]
         for old, new in changes:
             if text.count(old) != 1:

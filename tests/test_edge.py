@@ -89,6 +89,15 @@ def test_smsreply_sees_the_client_not_the_proxy(edge):
     assert rows == {"addr-1": "127.0.0.2", "addr-2": "127.0.0.3"}
 
 
+def test_nginx_logs_callbacks_without_their_token(edge):
+    server, proxy = edge
+    assert post_from(proxy, "127.0.0.4", server.callback_path + "?x=1", "log-1", {}) == 200
+    token = server.callback_path.rsplit("/", 1)[1]
+    log = proxy.access_log.read_text()
+    assert "127.0.0.4 [" in log and '"POST /callbacks/ovh/<token>?x=1" 200' in log
+    assert token not in log
+
+
 def test_plain_http_is_redirected_keeping_the_method(edge):
     _, proxy = edge
     with socket.create_connection(("127.0.0.1", proxy.http_port), timeout=5) as connection:
