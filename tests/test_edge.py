@@ -4,23 +4,27 @@ Issue 10, items 1 and 2. Gunicorn alone gave each of its 16 threads to a client 
 one byte a second, and every callback timed out (``bench/slow_clients.py`` against bare
 gunicorn: 0 of 200 answered). Behind nginx, 300 such clients (half dripping headers,
 half bodies) wait in nginx while 200 ordinary callbacks, over TLS, are all answered.
-With ``server.proxy_hops = 1`` smsreply records the client's address, not nginx's, and a
-client cannot choose it by sending its own X-Forwarded-For.
+With ``server.proxy_hops = 1`` smsreply records the client's address, not nginx's (what
+CGI scripts get as REMOTE_ADDR), the login throttle counts each client apart, and a
+client cannot choose its address by sending its own X-Forwarded-For.
 """
 
 from __future__ import annotations
 
 import asyncio
 import http.client
+import re
 import socket
 import sqlite3
+import subprocess
+import sys
 from urllib.parse import urlencode
 
 import pytest
 
 from bench.slow_clients import slow_clients_and_callbacks
 from tests.nginx import Nginx, nginx_binary
-from tests.servers import GunicornServer
+from tests.servers import ROOT, GunicornServer
 
 pytestmark = pytest.mark.skipif(
     nginx_binary() is None, reason="nginx not installed (tests/system-deps.sh installs it)"
@@ -31,6 +35,16 @@ pytestmark = pytest.mark.skipif(
 def edge(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("edge")
     server = GunicornServer(tmp_path, server_proxy_hops=1).init()
+    server.admin_password = "correct horse battery"
+    subprocess.run(
+        [sys.executable, "-m", "smsreply.cli", "user", "passwd", "admin", "--password-stdin"],
+        cwd=ROOT,
+        env=server.env,
+        input=server.admin_password + "\n",
+        text=True,
+        capture_output=True,
+        check=True,
+    )
     with server, Nginx(tmp_path, server.port) as proxy:
         yield server, proxy
 
@@ -96,6 +110,47 @@ def test_nginx_logs_callbacks_without_their_token(edge):
     log = proxy.access_log.read_text()
     assert "127.0.0.4 [" in log and '"POST /callbacks/ovh/<token>?x=1" 200' in log
     assert token not in log
+
+
+class Browser:
+    """A manager user over TLS through nginx from one loopback address, with its cookies."""
+
+    def __init__(self, proxy, source: str) -> None:
+        self.proxy, self.source, self.cookies = proxy, source, {}
+
+    def request(self, method: str, path: str, body: str = "") -> tuple[int, str]:
+        connection = http.client.HTTPSConnection(
+            "127.0.0.1",
+            self.proxy.https_port,
+            timeout=10,
+            context=self.proxy.client_context(),
+            source_address=(self.source, 0),
+        )
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if body:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body, headers)
+        response = connection.getresponse()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            self.cookies[name] = rest.split(";", 1)[0]
+        text = response.read().decode()
+        connection.close()
+        return response.status, text
+
+    def login(self, password: str) -> int:
+        _, page = self.request("GET", "/manager/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        form = urlencode({"username": "admin", "password": password, "csrf_token": token})
+        return self.request("POST", "/manager/login", form)[0]
+
+
+def test_the_login_throttle_sees_each_client_through_nginx(edge):
+    server, proxy = edge
+    guesser, owner = Browser(proxy, "127.0.0.5"), Browser(proxy, "127.0.0.6")
+    statuses = [guesser.login(f"guess number {n}") for n in range(6)]
+    assert statuses == [403] * 5 + [429]  # the guessing address is slowed...
+    assert owner.login(server.admin_password) == 302  # ...not the user elsewhere
 
 
 def test_plain_http_is_redirected_keeping_the_method(edge):
