@@ -10,15 +10,23 @@ Example::
 
     result = asyncio.run(slow_clients_and_callbacks("127.0.0.1", 8443, path, ssl_context))
     result["statuses"], result["p99"]
+
+    python -m bench.slow_clients --slow 300 --normal 200   # against gunicorn alone
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import ssl
+import tempfile
 import time
 from collections import Counter
+from pathlib import Path
 from urllib.parse import urlencode
+
+from .server import Gunicorn
 
 
 def callback_request(path: str, reply_id: str, host: str = "127.0.0.1") -> bytes:
@@ -131,3 +139,33 @@ async def slow_clients_and_callbacks(
         "max": round(durations[-1], 4) if durations else None,
         "seconds": round(time.monotonic() - started, 2),
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Against gunicorn alone, as ``make run`` starts it: the figure nginx is there to fix
+    (``tests/test_edge.py`` measures the same load through ``deploy/nginx.conf``)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.slow_clients", description=__doc__)
+    parser.add_argument("--slow", type=int, default=300)
+    parser.add_argument("--normal", type=int, default=200)
+    parser.add_argument("--bound", type=float, default=30.0)
+    arguments = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        database = Path(folder) / "smsreply.db"
+        server = Gunicorn(Path(folder), {"database.path": database, "log.level": "WARNING"})
+        with server.init():
+            result = asyncio.run(
+                slow_clients_and_callbacks(
+                    "127.0.0.1",
+                    server.port,
+                    server.callback_path,
+                    slow=arguments.slow,
+                    normal=arguments.normal,
+                    bound=arguments.bound,
+                )
+            )
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
