@@ -31,38 +31,44 @@ from pathlib import Path
 
 PARTS = ("handle", "send", "spawn")
 
-_lock = threading.Lock()
-_totals = dict.fromkeys(PARTS, 0.0)
-_local = threading.local()  # this thread's open parts: [(part, clock started), ...]
+_lock = threading.Lock()  # guards the list of threads' ledgers, not the counting
+_ledgers: list[dict[str, float]] = []
+_local = threading.local()  # this thread's ledger and open parts
 
 
-def _charge(part: str, since: float, now: float) -> None:
-    with _lock:
-        _totals[part] += now - since
+def _this_thread() -> threading.local:
+    if not hasattr(_local, "ledger"):
+        _local.ledger, _local.stack = dict.fromkeys(PARTS, 0.0), []
+        with _lock:
+            _ledgers.append(_local.ledger)
+    return _local
 
 
 @contextmanager
 def spending(part: str) -> Iterator[None]:
     """Charge this thread's CPU time to ``part`` while the block runs."""
-    stack = _local.__dict__.setdefault("stack", [])
+    mine = _this_thread()
+    ledger, stack = mine.ledger, mine.stack  # this thread's alone: no lock to count
     now = time.thread_time()
     if stack:  # pause the outer part
         outer, since = stack[-1]
-        _charge(outer, since, now)
+        ledger[outer] += now - since
     stack.append((part, now))
     try:
         yield
     finally:
         part, since = stack.pop()
         now = time.thread_time()
-        _charge(part, since, now)
+        ledger[part] += now - since
         if stack:  # resume the outer part
             stack[-1] = (stack[-1][0], now)
 
 
 def totals() -> dict[str, float]:
+    """This process's CPU seconds by part, over all its threads (a sum of their ledgers)."""
     with _lock:
-        return dict(_totals)
+        ledgers = list(_ledgers)
+    return {part: sum(ledger[part] for ledger in ledgers) for part in PARTS}
 
 
 def write(folder: str | Path) -> Path | None:
