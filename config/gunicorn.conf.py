@@ -36,7 +36,11 @@ header_map = "drop"
 
 def post_worker_init(worker):
     """Start this worker process's background work (after the fork: safe with preload_app)."""
+    from smsreply import cputime
     from smsreply.background import start_for_app
+
+    if _settings["server.cpu_ledger"]:
+        cputime.enable()  # CPU time by part, for the bench (smsreply/cputime.py)
 
     worker.smsreply_background = start_for_app(worker.wsgi)
 

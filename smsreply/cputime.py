@@ -9,11 +9,13 @@ part entered inside another stops the outer one's clock until it ends, so no CPU
 twice. Whatever is not marked — gunicorn, Flask and the callback that receives the reply —
 is the process's CPU time minus these parts (the bench works it out as ``receive``).
 
-With ``server.cpu_ledger`` set to a folder, each process writes its totals there as it
-stops (``<pid>.json``, seconds by part); otherwise nothing is written.
+With ``server.cpu_ledger`` set to a folder, each gunicorn worker counts (``enable()``) and
+writes its totals there as it stops (``<pid>.json``, seconds by part); otherwise nothing is
+counted or written.
 
 Example::
 
+    enable()
     with spending("send"):
         provider.send(sms)
     totals()  # {"handle": 1.92, "send": 0.81, "spawn": 0.0}
@@ -31,6 +33,7 @@ from pathlib import Path
 
 PARTS = ("handle", "send", "spawn")
 
+_enabled = False
 _lock = threading.Lock()  # guards the list of threads' ledgers, not the counting
 _ledgers: list[dict[str, float]] = []
 _local = threading.local()  # this thread's ledger and open parts
@@ -44,9 +47,19 @@ def _this_thread() -> threading.local:
     return _local
 
 
+def enable() -> None:
+    """Count from now on in this process (the server does when ``server.cpu_ledger`` is set:
+    a production server pays no clock readings for figures nobody reads)."""
+    global _enabled
+    _enabled = True
+
+
 @contextmanager
 def spending(part: str) -> Iterator[None]:
-    """Charge this thread's CPU time to ``part`` while the block runs."""
+    """Charge this thread's CPU time to ``part`` while the block runs (once enabled)."""
+    if not _enabled:
+        yield
+        return
     mine = _this_thread()
     ledger, stack = mine.ledger, mine.stack  # this thread's alone: no lock to count
     now = time.thread_time()

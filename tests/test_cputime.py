@@ -6,10 +6,13 @@ process writes its totals to ``server.cpu_ledger`` as it stops.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 
 from bench.dataset import open_conversations
 from bench.scenario import post, start, tally
+from bench.server import ROOT
 from bench.sink import SinkProcess
 from smsreply import cputime
 
@@ -21,7 +24,26 @@ def burn(seconds: float) -> None:
         pass
 
 
+def test_nothing_is_counted_until_enabled():
+    code = (
+        "from smsreply import cputime\n"
+        "from tests.test_cputime import burn\n"
+        "with cputime.spending('handle'):\n"
+        "    burn(0.01)\n"
+        "print(cputime.totals()['handle'])\n"
+        "cputime.enable()\n"
+        "with cputime.spending('handle'):\n"
+        "    burn(0.01)\n"
+        "print(cputime.totals()['handle'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    off, on = (float(line) for line in done.stdout.split())
+    assert off == 0.0 and on >= 0.01
+
+
 def test_a_part_inside_another_pauses_it():
+    cputime.enable()
     before = cputime.totals()
     started = time.thread_time()
     with cputime.spending("handle"):
