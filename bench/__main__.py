@@ -111,14 +111,14 @@ def app_floor(workdir: Path, sink, args) -> dict:
 
 def cpu_split(used: Usage, ledger: Path, replies: int) -> dict[str, float]:
     """Server CPU ms per reply by part: what the processes marked (``smsreply.cputime``),
-    the scripts' own CPU in ``spawn``, and the rest — gunicorn, Flask, the callback — as
-    ``receive``."""
-    parts = dict.fromkeys(("handle", "send", "spawn"), 0.0)
+    the scripts' own CPU in ``spawn``, and the rest — gunicorn, Flask — with the callback
+    view (``callback``, also shown alone) as ``receive``."""
+    parts = dict.fromkeys(("callback", "handle", "send", "spawn"), 0.0)
     for path in ledger.glob("*.json"):
         for part, seconds in json.loads(path.read_text()).items():
             parts[part] += seconds
     parts["spawn"] += used.children_seconds
-    parts["receive"] = max(used.cpu_seconds - sum(parts.values()), 0.0)
+    parts["receive"] = max(used.cpu_seconds - sum(parts.values()), 0.0) + parts["callback"]
     parts["total"] = used.cpu_seconds
     return {part: round(seconds / max(replies, 1) * 1000, 3) for part, seconds in parts.items()}
 

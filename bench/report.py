@@ -24,8 +24,8 @@ MEDIANS = (
     "| other load |"
 )
 SPLIT = (
-    "| history | action | receive | handle | send | spawn | total "
-    "(server CPU ms per reply, burst and paced) |"
+    "| history | action | receive | (of which the callback view) | handle | send | spawn "
+    "| total (server CPU ms per reply, burst and paced) |"
 )
 
 
@@ -123,7 +123,8 @@ def median_row(found: dict) -> str:
 def split_row(found: dict) -> str:
     split = found["cpu_split"]
     cells = [f"{found['history']:,}", found["action"]]
-    cells += [f"{split[part]:.2f}" for part in ("receive", "handle", "send", "spawn", "total")]
+    parts = ("receive", "callback", "handle", "send", "spawn", "total")
+    cells += [f"{split[part]:.2f}" for part in parts]
     return "| " + " | ".join(cells) + " |"
 
 

@@ -1,13 +1,14 @@
 """This process's CPU time by part of a reply's life, so the bench can tell where time goes.
 
-The background work marks what it is doing — ``handle`` (claim the reply, run its action,
-record the outcome), ``send`` (claim the answer, hand it to the provider, record it) and,
-inside ``handle``, ``spawn`` (start a CGI script, feed it, read it, reap it: our side of
-the script; the script's own CPU is the process's children's) — and each part is charged
-the calling thread's CPU time (``time.thread_time``: about a microsecond a reading). A
-part entered inside another stops the outer one's clock until it ends, so no CPU is counted
-twice. Whatever is not marked — gunicorn, Flask and the callback that receives the reply —
-is the process's CPU time minus these parts (the bench works it out as ``receive``).
+The code marks what it is doing — ``callback`` (the callback view: read the reply, store it
+in its transaction), ``handle`` (claim the reply, run its action, record the outcome),
+``send`` (claim the answer, hand it to the provider, record it) and, inside ``handle``,
+``spawn`` (start a CGI script, feed it, read it, reap it: our side of the script; the
+script's own CPU is the process's children's) — and each part is charged the calling
+thread's CPU time (``time.thread_time``: about a microsecond a reading). A part entered
+inside another stops the outer one's clock until it ends, so no CPU is counted twice.
+Whatever is not marked — gunicorn and Flask around the view, the sweeper — is the
+process's CPU time minus these parts; the bench adds it to ``callback`` as ``receive``.
 
 With ``server.cpu_ledger`` set to a folder, each gunicorn worker counts (``enable()``) and
 writes its totals there as it stops (``<pid>.json``, seconds by part); otherwise nothing is
@@ -23,15 +24,18 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
-PARTS = ("handle", "send", "spawn")
+F = TypeVar("F", bound=Callable)
+PARTS = ("callback", "handle", "send", "spawn")
 
 _enabled = False
 _lock = threading.Lock()  # guards the list of threads' ledgers, not the counting
@@ -75,6 +79,20 @@ def spending(part: str) -> Iterator[None]:
         ledger[part] += now - since
         if stack:  # resume the outer part
             stack[-1] = (stack[-1][0], now)
+
+
+def charged(part: str) -> Callable[[F], F]:
+    """Decorate a function so that its calls are charged to ``part``."""
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with spending(part):
+                return function(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def totals() -> dict[str, float]:

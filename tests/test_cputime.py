@@ -75,6 +75,7 @@ def test_each_process_writes_its_totals_to_the_ledger_as_it_stops(tmp_path):
             server.stop()
     written = {int(path.stem): json.loads(path.read_text()) for path in ledger.glob("*.json")}
     assert set(written) == workers  # one file per gunicorn worker
+    assert sum(parts["callback"] for parts in written.values()) > 0  # the view
     assert sum(parts["handle"] for parts in written.values()) > 0
     assert sum(parts["send"] for parts in written.values()) > 0
     assert all(parts["spawn"] == 0 for parts in written.values())  # a text action spawns none

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
+from ..cputime import charged
 from ..credentials import check_callback_token
 from ..providers import InvalidCallback
 from . import charsets
@@ -83,6 +84,7 @@ def _parser(provider: str, token: str):
 
 
 @bp.route("/<provider>/<token>", methods=["GET", "POST"])
+@charged("callback")  # for the bench's CPU split (smsreply/cputime.py)
 def reply(provider: str, token: str):
     service, parser = _parser(provider, token)
     callback = _read()
