@@ -13,7 +13,9 @@ Example::
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -62,6 +64,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cgi.max_running", 8, "Scripts running at once, across all server processes"),
     Setting("cgi.max_output_bytes", 65536, "Bytes of a script's stdout (and of stderr) kept"),
     Setting("cgi.max_answer_chars", 1600, "Longest answer a script or handler may give"),
+    Setting(
+        "cgi.interpreters",
+        '{".php": "php-cgi"}',
+        "JSON object: extension -> interpreter for scripts without a '#!' line",
+    ),
+    Setting(
+        "cgi.answer_types",
+        "text/plain",
+        "Comma-separated media types sent as an SMS; other output is a failed run",
+    ),
     Setting("url.timeout", 10.0, "Seconds to wait for the customer's URL (action url)"),
     Setting("url.attempts", 3, "Tries of the customer's URL on network errors and 5xx"),
     Setting("smtp.host", "localhost", "SMTP server for e-mail notifications"),
@@ -203,10 +215,18 @@ def load_settings(
 
 
 def _check(values: Mapping[str, object]) -> None:
-    positive = ("reply.window_hours", "sms.max_parts", "worker.lease_seconds", "server.workers")
+    positive = ("reply.window_hours", "worker.lease_seconds", "server.workers", "cgi.timeout")
     for name in positive:
         if values[name] <= 0:
             raise ConfigError(f"{name} must be greater than 0, got {values[name]!r}")
+    if not 1 <= values["sms.max_parts"] <= 255:
+        raise ConfigError(
+            "sms.max_parts must be greater than 0 and at most 255 (a concatenated SMS "
+            f"has at most 255 parts), got {values['sms.max_parts']!r}"
+        )
+    bind_address(values["server.bind"])
+    interpreters(values["cgi.interpreters"])
+    answer_types(values["cgi.answer_types"])
     if not 10000 <= values["sms.shortcode_min"] <= values["sms.shortcode_max"] <= 99999:
         raise ConfigError("sms.shortcode_min/max must be 5-digit numbers with min <= max")
     if values["smtp.security"] not in {"none", "starttls", "tls"}:
@@ -217,3 +237,50 @@ def _check(values: Mapping[str, object]) -> None:
         raise ConfigError(
             f"log.level must be DEBUG, INFO, WARNING or ERROR, got {values['log.level']!r}"
         )
+
+
+def bind_address(value: str) -> tuple[str, int]:
+    """``server.bind`` as (host, port): ``127.0.0.1:8080``, ``[::1]:8080``, ``unix:PATH``."""
+    if value.startswith("unix:") and len(value) > 5:
+        return value, 0
+    host, colon, port = value.rpartition(":")
+    if not colon or not host or not port.isdigit() or int(port) > 65535:
+        raise ConfigError(
+            f"server.bind must be host:port (127.0.0.1:8080, 0.0.0.0:80, [::1]:8080) "
+            f"or unix:PATH, got {value!r}"
+        )
+    return host.removeprefix("[").removesuffix("]"), int(port)
+
+
+def interpreters(value: str) -> dict[str, str]:
+    """``cgi.interpreters`` as a dict: ``{".php": "php-cgi"}``."""
+    try:
+        data = json.loads(value) if value.strip() else {}
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"cgi.interpreters is not valid JSON: {error}") from None
+    if not isinstance(data, dict) or not all(
+        isinstance(key, str)
+        and len(key) > 1
+        and key.startswith(".")
+        and isinstance(command, str)
+        and command.strip()
+        for key, command in data.items()
+    ):
+        raise ConfigError(
+            'cgi.interpreters must be a JSON object such as {".php": "php-cgi"} '
+            "(extension with its dot -> interpreter command)"
+        )
+    return {key.lower(): command.strip() for key, command in data.items()}
+
+
+def answer_types(value: str) -> tuple[str, ...]:
+    """``cgi.answer_types`` as a tuple of lower-case media types."""
+    types = tuple(part.strip().lower() for part in value.split(",") if part.strip())
+    if not types or not all(_MEDIA_TYPE.fullmatch(item) for item in types):
+        raise ConfigError(
+            f"cgi.answer_types must list media types such as text/plain, got {value!r}"
+        )
+    return types
+
+
+_MEDIA_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+")

@@ -175,3 +175,16 @@ def m004_unsent_indexes(db: Database) -> None:
         "CREATE INDEX outgoing_unsent ON outgoing (id) WHERE status IN ('queued', 'sending')"
     )
     db.execute("CREATE INDEX notifications_queued ON notifications (id) WHERE status = 'queued'")
+
+
+@migrations()
+def m005_reply_results_fields_and_routes(db: Database) -> None:
+    # result: answered / no_answer / failed, with result_reason, so failures can be listed;
+    # fields: the callback's fields as the provider posted them (OVH's keyword and any
+    # field it may add), handed to scripts; route: the rule that routed the conversation,
+    # so its next replies go to the same action (sticky rules).
+    db.execute("ALTER TABLE replies ADD COLUMN result TEXT")
+    db.execute("ALTER TABLE replies ADD COLUMN result_reason TEXT")
+    db.execute("ALTER TABLE replies ADD COLUMN fields TEXT")
+    db.execute("ALTER TABLE conversations ADD COLUMN route TEXT")
+    db.execute("CREATE INDEX replies_result ON replies (result, id)")

@@ -173,6 +173,19 @@ SCHEMAS = {
                 "type": ["string", "null"],
                 "examples": ["late", "unmatched", "not_french_mobile", "insufficient_credits"],
             },
+            result={
+                "type": ["string", "null"],
+                "enum": ["answered", "no_answer", "failed", None],
+                "description": "What became of a handled reply: `answered` (an answer was "
+                "queued), `no_answer` (none by design: `none` action, status 204, empty body) "
+                "or `failed` (exit, signal, timeout, malformed output, refused answer); null "
+                "while pending and for rejected replies",
+            },
+            result_reason={
+                "type": ["string", "null"],
+                "description": "Why, in one line: `exit: exit status 1: IndexError…`, "
+                "`answer refused: it contains a URL…`",
+            },
             outcome={
                 "type": ["object", "null"],
                 "description": "What the action did: `kind`, and for scripts `script`, "
