@@ -88,11 +88,13 @@ def handle_reply(
     try:
         current = plan()
         notifications = current.notifications
-        action, rule = current.route(reply["message"])
+        action, rule = current.route(reply["message"], conversation["route"])
         outcome = action.run(context)
         action_type = action.type
         if rule:
             outcome.detail["rule"] = rule
+            if current.is_sticky(rule):  # the conversation's next replies follow it
+                outcome.detail["sticky"] = True
     except ValidationError as error:  # options that no longer work (a script was removed)
         outcome = Outcome("error", detail={"error": "config", "reason": error.message})
         action_type = "error"
@@ -160,6 +162,8 @@ def _record(
         )
         if outcome.state is not UNCHANGED:
             store.update("conversations", conversation["id"], {"state": outcome.state})
+        if outcome.detail.get("sticky") and conversation["route"] != outcome.detail["rule"]:
+            store.update("conversations", conversation["id"], {"route": outcome.detail["rule"]})
         for note in notifications:
             row = {
                 "reply_id": reply["id"],

@@ -169,8 +169,11 @@ def test_row_answer(stdout, answer):
     "stdout, error",
     [
         (b"Content-Type: application/json\n\n{}", "unsupported-content"),
-        (b"Content-Type: text/xml\n\n<Response><Message>x</Message></Response>", "unsupported-content"),
-        (b"Content-Type: text/html\n\n<pre>string(2) \"hi\"</pre>", "unsupported-content"),
+        (
+            b"Content-Type: text/xml\n\n<Response><Message>x</Message></Response>",
+            "unsupported-content",
+        ),
+        (b'Content-Type: text/html\n\n<pre>string(2) "hi"</pre>', "unsupported-content"),
         (b"Content-Type: image/png\n\n\x89PNG", "unsupported-content"),
         (b"Status: 200 OK\n\nbody but no type", "unsupported-content"),
         (b"Content-Type: text/plain\n\ncaf\xe9", "bad-encoding"),

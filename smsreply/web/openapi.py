@@ -199,9 +199,10 @@ SCHEMAS = {
         "action",
     ),
     "Rule": obj(
-        fields("keyword:str regex:str", aliases=array(TYPES["str"])) | ACTION,
+        fields("keyword:str regex:str sticky:bool", aliases=array(TYPES["str"])) | ACTION,
         "action",
-        description="A keyword (with aliases) or a regex, and the action it chooses",
+        description="A keyword (with aliases) or a regex, and the action it chooses; "
+        "`sticky` (default true): the conversation's next replies go to the same action",
     ),
     "Notification": obj(
         fields(
