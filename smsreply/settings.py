@@ -51,6 +51,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sms.max_parts", 6, "Most concatenated parts one SMS may use (OVH: 6, manager: 255)"),
     Setting("sms.shortcode_min", 30000, "Lowest 5-digit short code the simulator allocates"),
     Setting("sms.shortcode_max", 89999, "Highest 5-digit short code the simulator allocates"),
+    Setting("simulator.dlr_delay", 1.0, "Seconds before the simulator reports delivery (0: never)"),
+    Setting("simulator.failure_rate", 0.0, "Share of simulated SMS reported failed, 0.0 to 1.0"),
     Setting("credits.initial", 100, "Credits granted by `smsreply init` on a new database"),
     Setting("worker.threads", 4, "Background threads per process handling replies and sends"),
     Setting("worker.lease_seconds", 60.0, "Time after which unfinished work is taken over"),
@@ -223,6 +225,10 @@ def _check(values: Mapping[str, object]) -> None:
         raise ConfigError(
             "sms.max_parts must be greater than 0 and at most 255 (a concatenated SMS "
             f"has at most 255 parts), got {values['sms.max_parts']!r}"
+        )
+    if not 0.0 <= values["simulator.failure_rate"] <= 1.0:
+        raise ConfigError(
+            f"simulator.failure_rate must be 0.0 to 1.0, got {values['simulator.failure_rate']!r}"
         )
     bind_address(values["server.bind"])
     interpreters(values["cgi.interpreters"])

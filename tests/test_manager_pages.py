@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from smsreply import users
+from tests.httpapp import LocalServer
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -30,6 +31,14 @@ def post(client, path, **form):
 
 @pytest.fixture
 def manager(app, service):
+    """A logged-in manager; the app also serves real HTTP on a loopback port, at
+    server.base_url, for the test console to post its replies to."""
+    with LocalServer(app) as server:
+        service.settings["server.base_url"] = server.url
+        yield _logged_in(app, service)
+
+
+def _logged_in(app, service):
     users.create_user(service.store, "admin", PASSWORD, service.now_iso())
     client = app.test_client()
     client.get("/manager/login")
