@@ -265,6 +265,34 @@ def test_late_and_unmatched_replies_show_their_reason(manager, service, clock, c
     assert "Allo" not in only
 
 
+def test_a_failed_script_looks_failed_everywhere(manager, service, tmp_path, conversation):
+    """Issue 11 item 1: red badge, readable sentences, a filter and a count of failures."""
+    (tmp_path / "cgi-bin").mkdir()
+    crash = tmp_path / "cgi-bin" / "crash.sh"
+    crash.write_text("#!/bin/sh\necho 'IndexError: list index out of range' >&2\nexit 1\n")
+    crash.chmod(0o755)
+    assert post(manager, "/manager/options", action="cgi", script="crash.sh").status_code == 302
+    page = simulate(manager, conversation=str(conversation), message="OUI")
+    assert '<span class="badge badge-failed">traitée · échec</span>' in page.text
+    words = text_of(page)
+    assert "Le script crash.sh a tourné" in words and " ms." in words
+    assert "Il s'est terminé en erreur : code de sortie 1" in words
+    assert "Résultat : échec, rien n'a été envoyé. exit: exit status 1: IndexError" in words
+    manager.set_cookie("lang", "en")
+    english = text_of(manager.get(page.request.path + "?" + page.request.query_string.decode()))
+    assert (
+        "The script crash.sh ran for" in english and "It ended in error: exit status 1" in english
+    )
+    manager.set_cookie("lang", "fr")
+    assert "1 réponse(s) en échec" in text_of(manager.get("/manager/"))
+    assert post(manager, "/manager/options", action="text", text="Merci").status_code == 302
+    simulate(manager, conversation=str(conversation), message="NON")
+    failed = text_of(manager.get("/manager/replies?result=failed"))
+    assert "OUI" in failed and "NON" not in failed and "IndexError" in failed
+    answered = manager.get("/manager/replies?result=answered")
+    assert "badge-answered" in answered.text and "OUI" not in text_of(answered)
+
+
 def test_console_reports_callback_errors_next_to_the_field(manager):
     response = post(manager, "/manager/console", sender="0612345678", message="", shortcode="")
     assert response.status_code == 400
