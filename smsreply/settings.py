@@ -1,7 +1,8 @@
 """Every setting of smsreply, declared once as data, and how a value is chosen.
 
 A value comes from, in rising priority: the default declared here, the TOML config file
-(``config/smsreply.toml``, or the path in ``SMSREPLY_CONFIG``), then an environment
+(the path in ``SMSREPLY_CONFIG``, else ``config/smsreply.toml`` in the current directory
+when there is one), then an environment
 variable ``SMSREPLY_<SECTION>_<KEY>`` (``reply.window_hours`` → ``SMSREPLY_REPLY_WINDOW_HOURS``).
 An unknown key or a value of the wrong type stops start-up with a message naming the key.
 
@@ -191,7 +192,7 @@ def load_settings(
     """Return every setting's value: defaults, then the file, the env, then ``overrides``."""
     env = os.environ if env is None else env
     if config_path is None:
-        config_path = env.get("SMSREPLY_CONFIG") or None
+        config_path = env.get("SMSREPLY_CONFIG") or project_config()
     values = {setting.name: setting.default for setting in SETTINGS}
     if config_path is not None:
         path = Path(config_path)
@@ -214,6 +215,19 @@ def load_settings(
         values[name] = _coerce(BY_NAME[name], value, "argument")
     _check(values)
     return values
+
+
+PROJECT_CONFIG = Path("config") / "smsreply.toml"
+
+
+def project_config(directory: Path | None = None) -> Path | None:
+    """``config/smsreply.toml`` of the project when run from its directory, else None.
+
+    ``make run`` names it in ``SMSREPLY_CONFIG``; a second terminal in the same directory
+    reads the same file without it, so the CLI and the server agree (same database, same
+    base URL). Relative paths in it stay relative to that directory."""
+    path = (directory or Path.cwd()) / PROJECT_CONFIG
+    return path if path.is_file() else None
 
 
 def _check(values: Mapping[str, object]) -> None:
