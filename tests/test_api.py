@@ -15,6 +15,20 @@ def test_api_needs_the_bearer_key(client, auth):
     assert client.get("/api/credits", headers=auth).status_code == 200
 
 
+def test_a_revoked_key_says_so(client, auth, service):
+    from smsreply.credentials import new_api_key
+
+    old = auth
+    new = {"Authorization": f"Bearer {new_api_key(service.store)}"}
+    revoked = client.get("/api/credits", headers=old)
+    assert revoked.status_code == 401
+    assert "unknown or revoked API key" in revoked.get_json()["error"]["message"]
+    assert "invalid_token" in revoked.headers["WWW-Authenticate"]
+    missing = client.get("/api/credits")
+    assert "Authorization: Bearer <key>" in missing.get_json()["error"]["message"]
+    assert client.get("/api/credits", headers=new).status_code == 200
+
+
 def test_send_returns_the_conversation(client, auth, service):
     response = send(
         client, auth, to="06 12 34 56 78", message="RDV demain 10h. OUI ou NON ?", tag="rdv-42"

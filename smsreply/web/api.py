@@ -29,10 +29,17 @@ def authenticate():
         return None
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")
-    if scheme.lower() != "bearer" or not key or not check_api_key(service().store, key.strip()):
+    if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized(
             "send the API key as 'Authorization: Bearer <key>'",
             www_authenticate=WWWAuthenticate("Bearer"),
+        )
+    if not check_api_key(service().store, key.strip()):
+        # Only the newest key works: `smsreply api-key` revokes the one before it.
+        raise Unauthorized(
+            "unknown or revoked API key (`smsreply api-key` replaces the key; the old one "
+            "stops working)",
+            www_authenticate=WWWAuthenticate("Bearer", {"error": "invalid_token"}),
         )
     return None
 
