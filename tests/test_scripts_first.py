@@ -5,13 +5,14 @@ through ``php-cgi`` as Apache runs them; OVH's ``keyword`` (and any other field)
 scripts; every handled reply has a result: answered, no_answer or failed with a reason.
 """
 
+import os
 import shutil
 import subprocess
 import sys
 
 import pytest
 
-from tests.actions import Phone, write_script
+from tests.actions import Phone, copy_examples, write_script
 
 PHP = shutil.which("php-cgi")
 needs_php = pytest.mark.skipif(PHP is None, reason="php-cgi is not installed (Debian: php-cgi)")
@@ -253,3 +254,13 @@ def test_results_of_each_kind(app, service, cgi_dir):
     assert seen["crash.py"][1].startswith("exit: exit status 1: IndexError")
     assert seen["quiet.sh"][0] == "no_answer"
     assert seen["ok.py"] == ("answered", "answer of 5 characters")
+
+
+@needs_php
+def test_the_shipped_php_example_runs_unchanged(app, service, tmp_path):
+    copy_examples(tmp_path)
+    assert not os.access(tmp_path / "cgi-bin" / "confirm.php", os.X_OK)
+    use(service, action="cgi", script="confirm.php")
+    phone = Phone(app, service)
+    assert phone.reply("oui merci")["answer"] == "Merci, votre rendez-vous est confirmé."
+    assert phone.reply("Non")["answer"] == "Votre rendez-vous est annulé."
