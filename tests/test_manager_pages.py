@@ -195,6 +195,34 @@ def test_rules_and_notifications_rows_round_trip(manager, service):
     assert "notifications" not in service.reply_options()
 
 
+def test_a_rule_can_let_go_of_its_conversation(manager, service, tmp_path):
+    rows = {
+        "rules-0-match": "keyword",
+        "rules-0-pattern": "QUIZ",
+        "rules-0-action": "text",
+        "rules-0-value": "Question ?",
+        "rules-1-match": "keyword",
+        "rules-1-pattern": "AIDE",
+        "rules-1-action": "text",
+        "rules-1-value": "Aide.",
+        "rules-1-unsticky": "on",
+    }
+    assert post(manager, "/manager/options", action="none", **rows).status_code == 302
+    quiz, help_rule = service.reply_options()["rules"]
+    assert "sticky" not in quiz and help_rule["sticky"] is False
+    page = manager.get("/manager/options").text
+    assert 'id="rules-1-unsticky" name="rules-1-unsticky" value="on" checked' in page
+    assert 'id="rules-0-unsticky" name="rules-0-unsticky" value="on" aria' in page
+
+
+def test_php_scripts_without_the_executable_bit_are_offered(manager, service, tmp_path):
+    (tmp_path / "cgi-bin").mkdir()
+    (tmp_path / "cgi-bin" / "reply.php").write_text("<?php echo 'x';\n")
+    (tmp_path / "cgi-bin" / "notes.txt").write_text("not a script\n")
+    page = manager.get("/manager/options").text
+    assert '<option value="reply.php"' in page and "notes.txt" not in page
+
+
 def test_a_bad_rule_is_pointed_at_its_row(manager, service):
     rows = {
         "rules-0-pattern": "",  # blank: skipped, so the service's rules[0] is form row 1

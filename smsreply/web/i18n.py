@@ -166,6 +166,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Text, script, module or URL",
     },
     "options.delete": {"fr": "Supprimer", "en": "Delete"},
+    "options.rule_unsticky": {
+        "fr": "Ne pas garder la conversation",
+        "en": "Do not keep the conversation",
+    },
+    "options.rule_unsticky_hint": {
+        "fr": "Par défaut, les réponses suivantes d'une conversation vont à l'action de la "
+        "règle qui l'a choisie ; cochez pour router chaque réponse selon ses mots.",
+        "en": "By default a conversation's next replies go to the action of the rule that "
+        "chose it; tick to route each reply on its own words.",
+    },
     "options.notifications": {"fr": "Notifications de réception", "en": "Reply notifications"},
     "options.notifications_hint": {
         "fr": "Un e-mail ou un SMS à chaque réponse reçue (un SMS coûte un crédit).",
