@@ -160,12 +160,30 @@ class HandlerAction(Action):
             }
         )
         started = time.perf_counter()
-        chunks, status, response_headers = run_wsgi_app(application, environ, buffered=True)
-        try:
-            payload = b"".join(chunks)
-        finally:
-            if hasattr(chunks, "close"):
-                chunks.close()
+        started_response: list[bool] = []
+
+        def tracked(environ, start_response):
+            def start(*args):
+                started_response.append(True)
+                return start_response(*args)
+
+            return application(environ, start)
+
+        try:  # buffered: the body is read whole and the app's iterable closed
+            chunks, status, response_headers = run_wsgi_app(tracked, environ, buffered=True)
+        except TypeError:
+            if started_response:
+                raise
+            return Outcome(
+                "error",
+                detail={
+                    "handler": name,
+                    "error": "exception",
+                    "reason": "the WSGI application never called start_response",
+                    "duration": round(time.perf_counter() - started, 4),
+                },
+            )
+        payload = b"".join(chunks)
         headers: dict[str, str] = {}
         for key, value in response_headers.items():
             lowered = key.lower()
