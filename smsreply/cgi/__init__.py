@@ -2,7 +2,7 @@
 
 Pure parts (``environ``: request to meta-variables and body; ``output``: stdout parsed,
 then judged under the contract's decision table) sit apart from the process handling
-(``runner``: resolve, run with a timeout and caps, limit concurrency) and the
+(``runner``: resolve, run with a timeout and caps; ``slots``: limit concurrency) and the
 ``gateway`` that ties them together. No Flask and no database here; see
 ``docs/cgi.md`` for the contract customers write against.
 """
@@ -12,7 +12,6 @@ from .gateway import CgiGateway, CgiRun
 from .output import ANSWER_TYPES, CgiOutcome, MalformedOutput, decide, judge, parse_output
 from .runner import (
     CgiConfigError,
-    ConcurrencyCap,
     RawRun,
     ScriptNotAllowed,
     ScriptNotFound,
@@ -20,6 +19,7 @@ from .runner import (
     resolve_script,
     run_script,
 )
+from .slots import ConcurrencyCap
 
 __all__ = [
     "ANSWER_TYPES",

@@ -26,12 +26,12 @@ from pathlib import Path, PurePosixPath
 from .environ import CgiRequest, build_environ
 from .output import ANSWER_TYPES, CgiOutcome, decide
 from .runner import (
-    ConcurrencyCap,
     ScriptNotAllowed,
     interpreter_for,
     resolve_script,
     run_script,
 )
+from .slots import ConcurrencyCap
 
 DEFAULT_INTERPRETERS = {".php": "php-cgi"}  # as Apache's and lighttpd's PHP handlers
 
