@@ -1,8 +1,9 @@
 """Action ``url``: POST each reply to the customer's own URL, like OVH's ``cgiUrl``.
 
-The five callback fields go as ``application/x-www-form-urlencoded``; network errors and
-5xx answers are retried with backoff (``url.attempts``), within ``url.timeout`` each. With
-``use_response``, a 2xx ``text/*`` body is the answer (judged by the same decision table as
+The callback's fields (OVH's five, ``keyword``, any other) go as
+``application/x-www-form-urlencoded``; network errors and 5xx answers are retried with
+backoff (``url.attempts``), within ``url.timeout`` each. With ``use_response``, a 2xx
+``text/plain`` body is the answer (judged by the same decision table as
 a CGI script's output: the response's status, headers and body go to ``judge``
 directly); otherwise the reply is only delivered, as OVH does.
 """
