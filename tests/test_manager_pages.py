@@ -321,6 +321,23 @@ def test_a_failed_script_looks_failed_everywhere(manager, service, tmp_path, con
     assert "badge-answered" in answered.text and "OUI" not in text_of(answered)
 
 
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("nosuchcommand\n", "127 : une commande lancée par le script est introuvable"),
+        ("kill -9 $$\n", "Il a été tué par le signal 9 (SIGKILL)."),
+        ("sh -c 'kill -15 $$'\nexit $?\n", "tué par le signal 15"),
+    ],
+)
+def test_exit_statuses_are_explained(manager, service, tmp_path, conversation, body, words):
+    (tmp_path / "cgi-bin").mkdir()
+    script = tmp_path / "cgi-bin" / "end.sh"
+    script.write_text("#!/bin/sh\n" + body)
+    script.chmod(0o755)
+    assert post(manager, "/manager/options", action="cgi", script="end.sh").status_code == 302
+    assert words in text_of(simulate(manager, conversation=str(conversation), message="x"))
+
+
 def test_console_reports_callback_errors_next_to_the_field(manager):
     response = post(manager, "/manager/console", sender="0612345678", message="", shortcode="")
     assert response.status_code == 400

@@ -385,6 +385,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "signale un échec).",
         "en": "It ended in error: exit status {code} (any status but 0 reports a failure).",
     },
+    "outcome.exit_126": {
+        "fr": "126 : une commande lancée par le script n'a pas pu s'exécuter (permission).",
+        "en": "126: a command the script ran could not be executed (permission).",
+    },
+    "outcome.exit_127": {
+        "fr": "127 : une commande lancée par le script est introuvable (PATH).",
+        "en": "127: a command the script ran was not found (PATH).",
+    },
+    "outcome.exit_signal": {
+        "fr": "Un code au-delà de 128 signale souvent un programme tué par le signal {number}.",
+        "en": "A status above 128 usually means a program killed by signal {number}.",
+    },
     "outcome.signal": {
         "fr": "Il a été tué par le signal {number} ({name}).",
         "en": "It was killed by signal {number} ({name}).",

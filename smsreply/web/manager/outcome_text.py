@@ -53,7 +53,13 @@ def _ending(outcome: dict) -> list[tuple[str, str | None]]:
         return []
     if code == 0:
         return [(t("outcome.exit_ok"), None)]
-    return [(t("outcome.exit_failed", code=code), None)]
+    sentences = [(t("outcome.exit_failed", code=code), None)]
+    # The statuses a shell gives itself say more than "failure": explain them.
+    if code in (126, 127):
+        sentences.append((t(f"outcome.exit_{code}"), None))
+    elif 128 < code < 160:
+        sentences.append((t("outcome.exit_signal", number=code - 128), None))
+    return sentences
 
 
 def _ms(duration: object) -> str:
