@@ -338,6 +338,13 @@ def test_exit_statuses_are_explained(manager, service, tmp_path, conversation, b
     assert words in text_of(simulate(manager, conversation=str(conversation), message="x"))
 
 
+def test_console_says_when_the_base_url_reaches_no_server(manager, service):
+    service.settings["server.base_url"] = "http://127.0.0.1:9"
+    response = post(manager, "/manager/console", sender="0612345678", message="x", shortcode="1")
+    assert response.status_code == 502
+    assert "no smsreply server answers at http://127.0.0.1:9" in text_of(response)
+
+
 def test_console_reports_callback_errors_next_to_the_field(manager):
     response = post(manager, "/manager/console", sender="0612345678", message="", shortcode="")
     assert response.status_code == 400
