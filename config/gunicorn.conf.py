@@ -8,7 +8,8 @@ import errno
 import socket
 import sys
 
-from smsreply.settings import ConfigError, bind_address, load_settings
+from smsreply.setting_values import bind_address
+from smsreply.settings import ConfigError, load_settings
 
 try:
     _settings = load_settings()

@@ -14,9 +14,7 @@ Example::
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -231,6 +229,8 @@ def project_config(directory: Path | None = None) -> Path | None:
 
 
 def _check(values: Mapping[str, object]) -> None:
+    from .setting_values import answer_types, bind_address, interpreters  # they use ConfigError
+
     positive = ("reply.window_hours", "worker.lease_seconds", "server.workers", "cgi.timeout")
     for name in positive:
         if values[name] <= 0:
@@ -247,6 +247,7 @@ def _check(values: Mapping[str, object]) -> None:
     bind_address(values["server.bind"])
     interpreters(values["cgi.interpreters"])
     answer_types(values["cgi.answer_types"])
+
     if not 10000 <= values["sms.shortcode_min"] <= values["sms.shortcode_max"] <= 99999:
         raise ConfigError("sms.shortcode_min/max must be 5-digit numbers with min <= max")
     if values["smtp.security"] not in {"none", "starttls", "tls"}:
@@ -257,50 +258,3 @@ def _check(values: Mapping[str, object]) -> None:
         raise ConfigError(
             f"log.level must be DEBUG, INFO, WARNING or ERROR, got {values['log.level']!r}"
         )
-
-
-def bind_address(value: str) -> tuple[str, int]:
-    """``server.bind`` as (host, port): ``127.0.0.1:8080``, ``[::1]:8080``, ``unix:PATH``."""
-    if value.startswith("unix:") and len(value) > 5:
-        return value, 0
-    host, colon, port = value.rpartition(":")
-    if not colon or not host or not port.isdigit() or int(port) > 65535:
-        raise ConfigError(
-            f"server.bind must be host:port (127.0.0.1:8080, 0.0.0.0:80, [::1]:8080) "
-            f"or unix:PATH, got {value!r}"
-        )
-    return host.removeprefix("[").removesuffix("]"), int(port)
-
-
-def interpreters(value: str) -> dict[str, str]:
-    """``cgi.interpreters`` as a dict: ``{".php": "php-cgi"}``."""
-    try:
-        data = json.loads(value) if value.strip() else {}
-    except json.JSONDecodeError as error:
-        raise ConfigError(f"cgi.interpreters is not valid JSON: {error}") from None
-    if not isinstance(data, dict) or not all(
-        isinstance(key, str)
-        and len(key) > 1
-        and key.startswith(".")
-        and isinstance(command, str)
-        and command.strip()
-        for key, command in data.items()
-    ):
-        raise ConfigError(
-            'cgi.interpreters must be a JSON object such as {".php": "php-cgi"} '
-            "(extension with its dot -> interpreter command)"
-        )
-    return {key.lower(): command.strip() for key, command in data.items()}
-
-
-def answer_types(value: str) -> tuple[str, ...]:
-    """``cgi.answer_types`` as a tuple of lower-case media types."""
-    types = tuple(part.strip().lower() for part in value.split(",") if part.strip())
-    if not types or not all(_MEDIA_TYPE.fullmatch(item) for item in types):
-        raise ConfigError(
-            f"cgi.answer_types must list media types such as text/plain, got {value!r}"
-        )
-    return types
-
-
-_MEDIA_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+")

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from .. import __version__
 from ..cgi import CgiGateway
-from ..settings import answer_types, interpreters
+from ..setting_values import answer_types, interpreters
 
 
 class ActionConfigError(ValueError):
