@@ -58,6 +58,8 @@ def accept_reply(
         "remote_addr": remote_addr,
         "headers": json.dumps(headers) if headers else None,
         "fields": json.dumps(inbound.fields, ensure_ascii=False) if inbound.fields else None,
+        "charset": inbound.charset,
+        "raw_request": inbound.raw_request,
     }
     try:
         row["sender"] = parse_french_mobile(inbound.sender)

@@ -56,6 +56,8 @@ class InboundReply:
     # The callback's fields exactly as received, in the order received (OVH shape only:
     # its sixth field ``keyword`` and any it may add reach scripts unchanged).
     fields: tuple[tuple[str, str], ...] = ()
+    charset: str = "utf-8"  # how the request's bytes were read (see web.charsets)
+    raw_request: str | None = None  # kept, percent-escaped, when they were not UTF-8
 
 
 @dataclass(frozen=True)
