@@ -105,6 +105,10 @@ def test_two_smsreply_worker_processes_answer_each_reply_once(
     replies = [pending_reply(client, callback_url, conversation, f"w-{n}") for n in range(30)]
     workers = [worker_process(settings["database.path"], "--threads", "3") for _ in range(2)]
     try:
+        # Both started (their SIGTERM handlers set) before either is stopped: on a loaded
+        # machine one can drain all the work while the other is still importing.
+        started = [process.stdout.readline() for process in workers]
+        assert all("thread(s)" in line for line in started), started
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             rows = [service.store.get("replies", reply_id) for reply_id in replies]
