@@ -27,6 +27,7 @@ from .errors import ValidationError
 from .phone import InvalidNumber, parse_french_mobile
 from .providers import DeliveryReport, InboundReply, Provider, build_provider, callback_parser
 from .routing import ReplyPlan
+from .smart_encoding import smart_encode
 from .store import Store
 
 DEFAULT_OPTIONS = {"action": "none"}
@@ -51,7 +52,13 @@ class Service:
 
     # -- messages and replies --------------------------------------------------------
 
-    def send_message(self, to: object, message: object, tag: object = None) -> dict:
+    def send_message(
+        self, to: object, message: object, tag: object = None, *, smart_encoding: bool = False
+    ) -> dict:
+        """Open a conversation; ``smart_encoding`` sends typographic characters as GSM-7
+        when that makes the message cheaper (``smart_encoding.smart_encode``)."""
+        if smart_encoding and isinstance(message, str):
+            message = smart_encode(message)
         conversation = sending.open_conversation(
             self.store, self.settings, self.provider, self.clock, to, message, tag
         )

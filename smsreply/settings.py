@@ -79,6 +79,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ovh.poll_seconds", 0.0, "Poll OVH for replies every N s (0: callbacks only)"),
     Setting("ovh.no_stop_clause", True, "Send noStopClause (short-code messages carry no STOP)"),
     Setting("manager.low_balance", 10, "Balance under which the manager warns of low credit"),
+    Setting("manager.timezone", "Europe/Paris", "Time zone of the times the manager shows (IANA)"),
     Setting("http.send_url", "", "Gateway URL taking one SMS, e.g. http://127.0.0.1:1401/send"),
     Setting("http.send_method", "POST", "GET or POST"),
     Setting("http.send_format", "form", "POST body: form (urlencoded) or json; GET: query"),

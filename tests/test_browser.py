@@ -184,5 +184,5 @@ def test_compose_configure_simulate_and_read_the_answer(server, browser, shots):
     assert "rdv-42" in text(browser, "table")
     snapshot(browser, shots / "conversations.png")
     browser.get(base + "/manager/credits")
-    assert "97 crédit(s)" in text(browser, "#balance")  # message, reply, answer
+    assert "97 crédits" in text(browser, "#balance")  # message, reply, answer
     snapshot(browser, shots / "credits.png")

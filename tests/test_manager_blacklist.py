@@ -65,7 +65,8 @@ def test_a_stop_reply_is_listed_with_its_message_and_reply(manager, stop_reply):
     page = manager.get("/manager/blacklist")
     row = re.search(r"<tr>\s*<th scope=\"row\">\+33612345678</th>(.*?)</tr>", page.text, re.S)
     assert row, page.text
-    assert "2026-11-25 09:00:00 UTC" in row.group(1) and "Stop svp" in row.group(1)
+    assert "25 nov. 2026, 10:00" in row.group(1) and "Stop svp" in row.group(1)
+    assert 'title="2026-11-25 09:00:00 UTC"' in row.group(1)
     assert f'href="/manager/replies/{stop_reply}"' in row.group(1)
     assert 'name="number" value="+33612345678"' in row.group(1)
     assert 'name="csrf_token"' in row.group(1)

@@ -58,7 +58,7 @@ def test_compose_shows_the_reply_capable_sender_and_a_counter(manager):
     page = manager.get("/manager/compose")
     assert "Numéro court permettant la réponse (France uniquement)" in page.text
     assert 'data-counter="message-counter"' in page.text
-    assert "0 / 160 caractères · 1 SMS · 1 crédit(s) · GSM-7" in text_of(page)
+    assert "0 / 160 caractères · 1 SMS · 1 crédit · GSM-7" in text_of(page)
 
 
 @pytest.mark.parametrize(
@@ -231,11 +231,11 @@ def test_list_searches_filters_and_pages(manager, service, clock):
     clock.advance(hours=49)
     service.send_message("0612345679", "Encore")
     count = lambda query: text_of(manager.get("/manager/" + query))  # noqa: E731
-    assert "4 conversation(s)" in count("")
-    assert "2 conversation(s)" in count("?number=06+12+34+56+78")
-    assert "1 conversation(s)" in count("?tag=t9")
-    assert "1 conversation(s)" in count("?status=open")
-    assert "3 conversation(s)" in count("?status=closed")
+    assert "4 conversations" in count("")
+    assert "2 conversations" in count("?number=06+12+34+56+78")
+    assert "1 conversation " in count("?tag=t9")
+    assert "1 conversation " in count("?status=open")
+    assert "3 conversations" in count("?status=closed")
     for index in range(30):
         service.send_message("0612345670", f"Message {index}")
     first = manager.get("/manager/")
@@ -267,12 +267,14 @@ def test_console_reports_callback_errors_next_to_the_field(manager):
 
 def test_credits_balance_ledger_and_top_up(manager, service):
     page = text_of(manager.get("/manager/credits"))
-    assert "100 crédit(s)" in page and "+100" in page
+    assert "100 crédits" in page and "+100" in page
     response = post(manager, "/manager/credits", amount="25", reason="bon de commande 7")
     assert response.status_code == 302 and service.store.balance() == 125
     page = text_of(manager.get("/manager/credits"))
-    assert "25 crédit(s) ajouté(s) ; nouveau solde : 125." in page
+    assert "25 crédits ajoutés ; nouveau solde : 125." in page
     assert "bon de commande 7" in page
+    post(manager, "/manager/credits", amount="1")
+    assert "1 crédit ajouté ; nouveau solde : 126." in text_of(manager.get("/manager/credits"))
 
 
 def test_credits_show_the_providers_own_balance_when_known(manager, service):
@@ -282,7 +284,7 @@ def test_credits_show_the_providers_own_balance_when_known(manager, service):
             "provider_credits", {"provider": "ovh", "balance": 42.5, "at": service.now_iso()}
         )
     page = text_of(manager.get("/manager/credits"))
-    assert "Solde chez le fournisseur (ovh) : 42.5, au 2026-11-25 09:00:00 UTC." in page
+    assert "Solde chez le fournisseur (ovh) : 42.5, au 25 nov. 2026, 10:00" in page
 
 
 @pytest.mark.parametrize("amount", ["", "-5", "1.5", "abc", "0", "9" * 40])
@@ -297,7 +299,9 @@ def test_low_balance_warning(manager, service):
     assert "Crédit faible" not in text_of(manager.get("/manager/credits"))
     service.store.change_credits(-95, "t", "test")
     page = text_of(manager.get("/manager/compose"))
-    assert "Crédit faible : il reste 5 crédit(s)." in page
+    assert "Crédit faible : il reste 5 crédits." in page
+    service.store.change_credits(-4, "t", "test")
+    assert "il reste 1 crédit." in text_of(manager.get("/manager/compose"))
 
 
 # -- languages --------------------------------------------------------------------------

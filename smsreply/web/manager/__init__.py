@@ -37,9 +37,11 @@ from werkzeug.exceptions import HTTPException
 from ...credentials import ensure_secret
 from ...errors import SmsReplyError
 from ...store import NotFound, Store
-from .. import csrf, i18n
-from . import auth, blacklist, compose, console, conversations, credits, options
+from .. import csrf
+from . import auth, blacklist, compose, console, conversations, credits, language, options
 from .common import service
+from .dates import when
+from .labels import label
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent.parent
 SESSION_SECRET = "session_secret"
@@ -64,7 +66,7 @@ for child in (auth, compose, options, conversations, credits, blacklist, console
 
 @bp.before_request
 def choose_language_and_require_login() -> ResponseReturnValue | None:
-    g.lang = i18n.choose(request.cookies.get(i18n.COOKIE), request.accept_languages)
+    language.current()
     g.user = auth.current_user()
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         return redirect(url_for("manager.auth.login", next=request.full_path.rstrip("?")))
@@ -91,23 +93,20 @@ def manager_headers(response: Response) -> Response:
 
 @bp.context_processor
 def page_globals() -> dict:
-    lang = getattr(g, "lang", i18n.DEFAULT)
     user = getattr(g, "user", None)
     low = service().settings["manager.low_balance"]
     balance = service().store.balance() if user else None
     return {
-        "lang": lang,
-        "t": lambda key, default=None, **params: i18n.translate(key, lang, default, **params),
+        "lang": language.current(),
+        "label": label,
         "user": user,
         "balance": balance,
         "low_balance": balance is not None and balance < low,
-        "languages": i18n.LANGUAGES,
+        "languages": language.LANGUAGES,
     }
 
 
 def _error_page(status: int, message: str) -> ResponseReturnValue:
-    if not hasattr(g, "lang"):
-        g.lang = i18n.choose(request.cookies.get(i18n.COOKIE), request.accept_languages)
     return render_template("manager/error.html", status=status, message=message), status
 
 
@@ -144,18 +143,12 @@ def register_manager(app: Flask) -> None:
     )
     csrf.init_app(app)
     auth.init_app(app)
+    language.init_app(app, settings["manager.timezone"])
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["pretty"] = pretty
     app.jinja_env.filters["split_outcome"] = split_outcome
     app.register_blueprint(bp)
     app.add_url_rule("/", "manager_home", lambda: redirect(url_for("manager.conversations.index")))
-
-
-def when(value: str | None) -> str:
-    """``2026-11-25T09:00:00.000000+00:00`` → ``2026-11-25 09:00:00 UTC`` for tables."""
-    if not value:
-        return ""
-    return value[:19].replace("T", " ") + (" UTC" if value.endswith("+00:00") else "")
 
 
 def pretty(value: object) -> str:

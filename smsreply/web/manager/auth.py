@@ -23,10 +23,13 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ... import users
-from .. import csrf, i18n
-from .common import form_text, safe_next, service, t
+from .. import csrf
+from . import language
+from .common import form_text, safe_next, service
 
 bp = Blueprint("auth", __name__)
 THROTTLES = "smsreply.login_throttles"
@@ -68,7 +71,13 @@ def login() -> ResponseReturnValue:
     keys = ("user:" + username.lower(), "addr:" + (request.remote_addr or "-"))
     wait = max(per_user.retry_after(keys[0]), per_address.retry_after(keys[1]))
     if wait:
-        error, status = t("login.throttled", minutes=int(wait // 60) + 1), 429
+        minutes = int(wait // 60) + 1
+        error = ngettext(
+            "Too many tries. Try again in %(num)d minute.",
+            "Too many tries. Try again in %(num)d minutes.",
+            minutes,
+        )
+        status = 429
     else:
         user = users.verify(service().store, username, request.form.get("password", ""))
         if user is not None:
@@ -81,7 +90,7 @@ def login() -> ResponseReturnValue:
             return redirect(safe_next(next_url))
         per_user.failed(keys[0])
         per_address.failed(keys[1])
-        error, status = t("login.failed"), 403
+        error, status = _("Wrong user name or password."), 403
     page = render_template("manager/login.html", next_url=next_url, username=username, error=error)
     return page, status
 
@@ -95,9 +104,9 @@ def logout() -> ResponseReturnValue:
 @bp.get("/lang/<code>")
 def set_language(code: str) -> ResponseReturnValue:
     response = redirect(safe_next(request.args.get("next")))
-    if code in i18n.LANGUAGES:
+    if code in language.LANGUAGES:
         response.set_cookie(
-            i18n.COOKIE,
+            language.COOKIE,
             code,
             max_age=365 * 24 * 3600,
             httponly=True,

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from ...errors import ValidationError
-from .common import form_text, service, t
+from .common import form_text, service
 
 bp = Blueprint("options", __name__)
 ACTIONS = ("none", "text", "cgi", "handler", "url")
@@ -153,7 +154,7 @@ def edit() -> ResponseReturnValue:
             error = dict(place_error(failure.field, failure.message, form), message=failure.message)
             status = failure.status
         else:
-            flash(t("options.saved"))
+            flash(_("Reply options saved."))
             return redirect(url_for("manager.options.edit"))
     else:
         form = form_from_options(service().reply_options())
