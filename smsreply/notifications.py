@@ -25,39 +25,48 @@ SMS_SENDER = re.compile(r"^(?:[A-Za-z0-9 ]{1,11}|\+?\d{3,15})$")
 def validate_notifications(items: object) -> list[dict]:
     if not isinstance(items, list) or len(items) > MAX_NOTIFICATIONS:
         raise ValidationError(
-            f"'notifications' must be a list of at most {MAX_NOTIFICATIONS}", field="notifications"
+            f"'notifications' must be a list of at most {MAX_NOTIFICATIONS}",
+            field="notifications",
+            key="too_many",
+            params={"max": MAX_NOTIFICATIONS},
+            location=("notifications",),
         )
     return [_one(index, item) for index, item in enumerate(items)]
 
 
 def _one(index: int, item: object) -> dict:
-    prefix = f"notifications[{index}]: "
-    if not isinstance(item, Mapping) or set(item) != {"media", "sender", "target"}:
-        raise ValidationError(
-            f"{prefix}give exactly 'media', 'sender' and 'target'", field="notifications"
+    prefix, location = f"notifications[{index}]: ", ("notifications", index)
+
+    def invalid(message: str, key: str, **params: object) -> ValidationError:
+        return ValidationError(
+            prefix + message, field="notifications", key=key, params=params, location=location
         )
+
+    if not isinstance(item, Mapping) or set(item) != {"media", "sender", "target"}:
+        raise invalid("give exactly 'media', 'sender' and 'target'", "notification_keys")
     media, sender, target = item["media"], item["sender"], item["target"]
     if not all(isinstance(value, str) for value in (media, sender, target)):
-        raise ValidationError(f"{prefix}values must be strings", field="notifications")
+        raise invalid("values must be strings", "notification_not_strings")
     if media == "email":
         for name, value in (("sender", sender), ("target", target)):
             if not EMAIL.match(value):
-                raise ValidationError(
-                    f"{prefix}{name} {value!r} is not an e-mail address", field="notifications"
+                raise invalid(
+                    f"{name} {value!r} is not an e-mail address", "not_email", address=value
                 )
         return {"media": media, "sender": sender, "target": target}
     if media == "sms":
         if not SMS_SENDER.match(sender):
-            raise ValidationError(
-                f"{prefix}an SMS sender is 1-11 letters or digits, or a number",
-                field="notifications",
+            raise invalid(
+                "an SMS sender is 1-11 letters or digits, or a number", "sms_sender_invalid"
             )
         try:
             target = is_international(target)
         except InvalidNumber as error:
-            raise ValidationError(f"{prefix}{error}", field="notifications") from None
+            raise ValidationError.from_cause(
+                error, field="notifications", prefix=prefix, location=location
+            ) from None
         return {"media": media, "sender": sender, "target": target}
-    raise ValidationError(f"{prefix}media must be 'email' or 'sms'", field="notifications")
+    raise invalid("media must be 'email' or 'sms'", "media_unknown")
 
 
 def sms_text(reply: Mapping, conversation: Mapping) -> str:

@@ -60,7 +60,9 @@ class ReplyPlan:
     def compile(cls, options: object, resources: Resources) -> ReplyPlan:
         """Validate and build; raise ValidationError naming the offending field."""
         if not isinstance(options, Mapping):
-            raise ValidationError("reply options must be a JSON object", field="action")
+            raise ValidationError(
+                "reply options must be a JSON object", field="action", key="options_not_object"
+            )
         default = _action({k: v for k, v in options.items() if k not in SECTIONS}, resources, "")
         rules = tuple(
             _rule(index, rule, resources)
@@ -81,15 +83,21 @@ class ReplyPlan:
 def _list(options: Mapping, name: str, limit: int) -> list:
     value = options.get(name, [])
     if not isinstance(value, list) or len(value) > limit:
-        raise ValidationError(f"{name!r} must be a list of at most {limit} items", field=name)
+        raise ValidationError(
+            f"{name!r} must be a list of at most {limit} items",
+            field=name,
+            key="too_many",
+            params={"max": limit},
+            location=(name,),
+        )
     return value
 
 
-def _action(spec: Mapping, resources: Resources, prefix: str) -> Action:
+def _action(spec: Mapping, resources: Resources, prefix: str, location: tuple = ()) -> Action:
     try:
         return build_action(spec, resources)
     except ActionConfigError as error:
-        raise ValidationError(f"{prefix}{error.message}", field=error.field) from None
+        raise ValidationError.from_cause(error, prefix=prefix, location=location) from None
 
 
 def _rule_keys(raw: Mapping) -> dict:
@@ -97,31 +105,40 @@ def _rule_keys(raw: Mapping) -> dict:
 
 
 def _rule(index: int, raw: object, resources: Resources) -> Rule:
-    prefix = f"rules[{index}]: "
+    prefix, location = f"rules[{index}]: ", ("rules", index)
+
+    def invalid(message: str, key: str, **params: object) -> ValidationError:
+        return ValidationError(
+            prefix + message, field="rules", key=key, params=params, location=location
+        )
+
     if not isinstance(raw, Mapping):
-        raise ValidationError(f"{prefix}each rule must be an object", field="rules")
+        raise invalid("each rule must be an object", "rule_not_object")
     has_keyword, has_regex = "keyword" in raw, "regex" in raw
     if has_keyword == has_regex:
-        raise ValidationError(f"{prefix}give either 'keyword' or 'regex'", field="rules")
-    action = _action({k: v for k, v in raw.items() if k not in RULE_KEYS}, resources, prefix)
+        raise invalid("give either 'keyword' or 'regex'", "rule_keyword_or_regex")
+    spec = {k: v for k, v in raw.items() if k not in RULE_KEYS}
+    action = _action(spec, resources, prefix, location)
     if has_regex:
         if "aliases" in raw:
-            raise ValidationError(f"{prefix}'aliases' go with 'keyword'", field="rules")
+            raise invalid("'aliases' go with 'keyword'", "rule_aliases_with_regex")
         if not isinstance(raw["regex"], str) or not raw["regex"] or len(raw["regex"]) > 200:
-            raise ValidationError(f"{prefix}'regex' must be 1 to 200 characters", field="rules")
+            raise invalid("'regex' must be 1 to 200 characters", "rule_regex_length", max=200)
         try:
             pattern = re.compile(raw["regex"], re.IGNORECASE)
         except re.error as error:
-            raise ValidationError(f"{prefix}invalid regex: {error}", field="rules") from None
+            raise invalid(f"invalid regex: {error}", "rule_regex_invalid", problem=error) from None
         return Rule(frozenset(), pattern, action, f"regex {raw['regex']}")
     aliases = raw.get("aliases", [])
     if not isinstance(aliases, list):
-        raise ValidationError(f"{prefix}'aliases' must be a list of words", field="rules")
+        raise invalid("'aliases' must be a list of words", "rule_aliases_list")
     words = []
     for word in [raw["keyword"], *aliases]:
         if not isinstance(word, str) or not re.fullmatch(r"[a-z0-9]{1,40}", fold(word)):
-            raise ValidationError(
-                f"{prefix}keyword {word!r} must be one word of letters or digits", field="rules"
+            raise invalid(
+                f"keyword {word!r} must be one word of letters or digits",
+                "rule_keyword_word",
+                word=word,
             )
         words.append(fold(word))
     return Rule(frozenset(words), None, action, f"keyword {raw['keyword']}")

@@ -158,9 +158,16 @@ class Service:
 
     def add_credits(self, amount: object, reason: str = "top-up") -> int:
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-            raise ValidationError("'amount' must be a positive whole number", field="amount")
+            raise ValidationError(
+                "'amount' must be a positive whole number", field="amount", key="amount_invalid"
+            )
         if amount > 10**9:
-            raise ValidationError("'amount' must be at most 1000000000", field="amount")
+            raise ValidationError(
+                "'amount' must be at most 1000000000",
+                field="amount",
+                key="amount_too_big",
+                params={"max": 10**9},
+            )
         return self.store.change_credits(amount, to_iso(self.clock()), reason)
 
     def remove_from_blacklist(self, number: str) -> None:
@@ -168,7 +175,7 @@ class Service:
         try:
             number = parse_french_mobile(number)
         except InvalidNumber as error:
-            raise ValidationError(str(error), field="number") from None
+            raise ValidationError.from_cause(error, field="number") from None
         self.store.remove_from_blacklist(number)
 
     def find_conversations(

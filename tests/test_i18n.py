@@ -5,6 +5,7 @@ entry, the same ``%(name)s`` placeholders), hold no string the sources no longer
 and the templates must show no word that does not go through gettext.
 """
 
+import ast
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,8 +17,10 @@ from babel.messages.pofile import read_po
 from werkzeug.datastructures import LanguageAccept
 
 from smsreply.actions import ACTIONS
+from smsreply.errors import SmsReplyError
 from smsreply.receiving import REASONS
 from smsreply.web.manager import language
+from smsreply.web.manager.explain import SENTENCES
 from smsreply.web.manager.labels import LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,3 +169,43 @@ def test_language_choice(cookie, header, expected):
         else []
     )
     assert language.choose(cookie, accept) == expected
+
+
+# Where each error class takes its key: a keyword ``key=``, or this positional argument.
+KEY_POSITION = {"InvalidNumber": 1, "ActionConfigError": 2, "NotFound": 1, "InvalidCallback": 1}
+
+
+def raised_keys() -> set[str]:
+    """Every error key the package's code can raise, read from its syntax tree."""
+    keys = {cls.code for cls in (SmsReplyError, *SmsReplyError.__subclasses__())}
+    keys |= {"number_invalid", "action_invalid", "not_found", "callback_invalid"}  # defaults
+    for path in (ROOT / "smsreply").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.IfExp)
+                and any(getattr(target, "id", "") == "key" for target in node.targets)
+            ):  # key = "a" if … else "b"
+                keys |= {
+                    c.value
+                    for c in ast.walk(node.value)
+                    if isinstance(c, ast.Constant) and isinstance(c.value, str)
+                }
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            for keyword in node.keywords:
+                if keyword.arg == "key" and isinstance(keyword.value, ast.Constant):
+                    keys.add(keyword.value.value)
+            position = KEY_POSITION.get(name, 1 if name == "invalid" else None)
+            if position is not None and len(node.args) > position:
+                argument = node.args[position]
+                if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                    keys.add(argument.value)
+    return keys
+
+
+def test_every_error_key_has_a_sentence_in_the_manager():
+    keys = raised_keys()
+    assert {"number_not_mobile", "rule_regex_invalid", "script_not_found", "nul"} <= keys
+    assert not sorted(keys - set(SENTENCES))

@@ -87,13 +87,13 @@ def test_remove_lets_the_number_receive_again(manager, stop_reply, service):
 def test_remove_requires_the_csrf_token(manager, stop_reply, service, token):
     response = remove(manager, NUMBER, **({} if token is None else {"csrf_token": token}))
     assert response.status_code == 400
-    assert "did not come from this site" in text_of(response)
+    assert "ne vient pas de ce site" in text_of(response)
     assert service.store.blacklisted(NUMBER)
 
 
 @pytest.mark.parametrize(
     ("number", "status", "words"),
-    [("0698765432", 404, "+33698765432 is not on the blacklist"), ("0123", 422, "0123")],
+    [("0698765432", 404, "+33698765432 n'est pas sur la liste noire"), ("0123", 422, "0123")],
 )
 def test_remove_errors_are_shown_above_the_list(manager, stop_reply, number, status, words):
     response = remove(manager, number, csrf_token=csrf(manager))

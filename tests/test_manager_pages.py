@@ -64,11 +64,15 @@ def test_compose_shows_the_reply_capable_sender_and_a_counter(manager):
 @pytest.mark.parametrize(
     ("form", "field", "words"),
     [
-        ({"to": "01 23 45 67 89", "message": "Bonjour"}, "to", "is a landline"),
-        ({"to": "+447911123456", "message": "Bonjour"}, "to", "not French"),
-        ({"to": "0612345678", "message": "voir www.exemple.fr"}, "message", "URL"),
-        ({"to": "0612345678", "message": "é" * 1000}, "message", "maximum is 6"),
-        ({"to": "0612345678", "message": "x", "tag": "t" * 65}, "tag", "at most 64"),
+        (
+            {"to": "01 23 45 67 89", "message": "Bonjour"},
+            "to",
+            "« 01 23 45 67 89 » est une ligne fixe",
+        ),
+        ({"to": "+447911123456", "message": "Bonjour"}, "to", "n'est pas français (Guernesey)"),
+        ({"to": "0612345678", "message": "voir www.exemple.fr"}, "message", "contient une URL"),
+        ({"to": "0612345678", "message": "é" * 1000}, "message", "le maximum est 6"),
+        ({"to": "0612345678", "message": "x", "tag": "t" * 65}, "tag", "64 caractères au plus"),
     ],
 )
 def test_compose_errors_are_shown_next_to_their_field(manager, service, form, field, words):
@@ -86,7 +90,7 @@ def test_a_message_too_expensive_is_a_form_error(manager, service):
     service.store.change_credits(-99, "t", "test")
     response = post(manager, "/manager/compose", to="0612345678", message="ç" * 71)
     assert response.status_code == 402
-    assert "error-summary" in response.text and "needs 2" in text_of(response)
+    assert "error-summary" in response.text and "il en faut 2" in text_of(response)
 
 
 def test_compose_sends_and_opens_the_thread(manager, service):
@@ -141,7 +145,7 @@ def test_options_error_is_shown_next_to_the_field(manager, service):
     response = post(manager, "/manager/options", action="text", text="  ")
     assert response.status_code == 422
     error = re.search(r'<p class="error" id="text-error">(.*?)</p>', response.text, re.S)
-    assert error and "'text' is required" in html.unescape(error.group(1))
+    assert error and "Ce champ est obligatoire." in html.unescape(error.group(1))
     assert service.reply_options() == {"action": "none"}
 
 
@@ -197,8 +201,18 @@ def test_a_bad_rule_is_pointed_at_its_row(manager, service):
     response = post(manager, "/manager/options", action="none", **rows)
     assert response.status_code == 422
     error = re.search(r'<p class="error" id="rules-1-error">(.*?)</p>', response.text, re.S)
-    assert error and "rules[0]" in html.unescape(error.group(1))
+    # Numbered as the page numbers the row (« Règle 2 »), never the service's rules[0].
+    assert error and "Règle 2 : Ce champ est obligatoire." in html.unescape(error.group(1))
+    assert "rules[0]" not in response.text
     assert 'id="rules-1" aria-invalid="true"' in response.text
+
+
+def test_a_bad_regex_is_explained_in_french_under_its_rule(manager, service):
+    rows = {"rules-0-match": "regex", "rules-0-pattern": "(", "rules-0-action": "none"}
+    response = post(manager, "/manager/options", action="none", **rows)
+    assert response.status_code == 422
+    error = re.search(r'<p class="error" id="rules-0-error">(.*?)</p>', response.text, re.S)
+    assert error and "Règle 1 : Expression régulière invalide" in html.unescape(error.group(1))
 
 
 # -- conversations, threads and replies -------------------------------------------------
@@ -260,6 +274,11 @@ def test_console_reports_callback_errors_next_to_the_field(manager):
     response = post(manager, "/manager/console", sender="0612345678", message="", shortcode="")
     assert response.status_code == 400
     assert 'id="message-error"' in response.text
+    assert "Ce champ est obligatoire." in text_of(response)
+    response = post(manager, "/manager/console", sender="0612345678", message="OK", shortcode="1a")
+    assert 'id="shortcode-error"' in response.text and "Des chiffres seulement." in text_of(
+        response
+    )
 
 
 # -- credits ----------------------------------------------------------------------------
@@ -325,6 +344,10 @@ def test_language_switch_works_before_login_and_stays_home(client):
     assert "Log in" in client.get("/manager/login").text
 
 
-def test_server_messages_are_marked_as_english(manager):
+def test_domain_errors_follow_the_page_language(manager):
     response = post(manager, "/manager/compose", to="01 23 45 67 89", message="x")
-    assert '<span lang="en">' in response.text
+    assert "est une ligne fixe" in html.unescape(response.text)
+    assert "is a landline" not in response.text
+    manager.get("/manager/lang/en?next=/manager/compose")
+    response = post(manager, "/manager/compose", to="01 23 45 67 89", message="x")
+    assert "“01 23 45 67 89” is a landline: replies only work" in html.unescape(response.text)

@@ -26,12 +26,17 @@ from ..cgi import CgiGateway
 
 
 class ActionConfigError(ValueError):
-    """Options that cannot work; ``field`` names the offending option."""
+    """Options that cannot work; ``field`` names the offending option, ``key`` and
+    ``params`` the sentence for translation (see ``errors.SmsReplyError``)."""
 
-    def __init__(self, message: str, field: str = "action") -> None:
+    def __init__(
+        self, message: str, field: str = "action", key: str = "action_invalid", **params: object
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.key = key
+        self.params = params
 
 
 class Resources:
@@ -134,9 +139,11 @@ class Action:
 def require_text(options: Mapping[str, object], name: str, max_length: int = 10000) -> str:
     value = options.get(name)
     if not isinstance(value, str) or not value.strip():
-        raise ActionConfigError(f"{name!r} is required: a non-empty string", name)
+        raise ActionConfigError(f"{name!r} is required: a non-empty string", name, "required")
     if len(value) > max_length:
-        raise ActionConfigError(f"{name!r} is longer than {max_length} characters", name)
+        raise ActionConfigError(
+            f"{name!r} is longer than {max_length} characters", name, "too_long", max=max_length
+        )
     return value
 
 
@@ -144,5 +151,8 @@ def check_keys(options: Mapping[str, object], allowed: set[str]) -> None:
     unknown = sorted(set(options) - allowed - {"action"})
     if unknown:
         raise ActionConfigError(
-            f"unknown option(s) for this action: {', '.join(unknown)}", unknown[0]
+            f"unknown option(s) for this action: {', '.join(unknown)}",
+            unknown[0],
+            "unknown_options",
+            names=", ".join(unknown),
         )

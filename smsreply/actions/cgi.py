@@ -8,7 +8,7 @@ small state for the conversation's next reply. The contract is in ``docs/cgi.md`
 
 from __future__ import annotations
 
-from ..cgi import CgiConfigError, CgiRun, build_request
+from ..cgi import CgiConfigError, CgiRun, ScriptNotFound, build_request
 from .base import (
     UNCHANGED,
     Action,
@@ -81,7 +81,8 @@ class CgiAction(Action):
         try:
             resources.cgi_gateway.check(script)
         except CgiConfigError as error:
-            raise ActionConfigError(str(error), "script") from None
+            key = "script_not_found" if isinstance(error, ScriptNotFound) else "script_not_allowed"
+            raise ActionConfigError(str(error), "script", key, script=script) from None
         return {"action": cls.type, "script": script}
 
     def run(self, reply: ReplyContext) -> Outcome:

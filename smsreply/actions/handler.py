@@ -39,9 +39,19 @@ def resolve_handler(handlers_dir: Path, name: str) -> Path:
     root = handlers_dir.resolve()
     path = (handlers_dir / name).resolve()
     if Path(name).is_absolute() or ".." in Path(name).parts or root not in path.parents:
-        raise ActionConfigError(f"handler {name!r} must be a file inside handlers/", "handler")
+        raise ActionConfigError(
+            f"handler {name!r} must be a file inside handlers/",
+            "handler",
+            "handler_outside",
+            handler=name,
+        )
     if path.suffix != ".py" or not path.is_file():
-        raise ActionConfigError(f"handler {name!r} is not a .py file in handlers/", "handler")
+        raise ActionConfigError(
+            f"handler {name!r} is not a .py file in handlers/",
+            "handler",
+            "handler_missing",
+            handler=name,
+        )
     return path
 
 
@@ -72,8 +82,13 @@ class HandlerAction(Action):
         try:
             module = load_handler(path)
         except Exception as error:
+            problem = f"{type(error).__name__}: {error}"
             raise ActionConfigError(
-                f"handler {name!r} fails to load: {type(error).__name__}: {error}", "handler"
+                f"handler {name!r} fails to load: {problem}",
+                "handler",
+                "handler_broken",
+                handler=name,
+                problem=problem,
             ) from None
         if not callable(getattr(module, "application", None)) and not callable(
             getattr(module, "handle", None)
@@ -82,6 +97,8 @@ class HandlerAction(Action):
                 f"handler {name!r} defines neither application(environ, "
                 "start_response) nor handle(reply)",
                 "handler",
+                "handler_no_entry",
+                handler=name,
             )
         return {"action": cls.type, "handler": name}
 

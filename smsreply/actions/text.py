@@ -19,7 +19,10 @@ class TextAction(Action):
         url = find_url(text)
         if url:
             raise ActionConfigError(
-                f"the text contains a URL ({url}), blocked from short codes", "text"
+                f"the text contains a URL ({url}), blocked from short codes",
+                "text",
+                "text_url",
+                url=url,
             )
         return {"action": cls.type, "text": text}
 

@@ -29,10 +29,14 @@ class UrlAction(Action):
         check_keys(options, {"url", "use_response"})
         url = require_text(options, "url", 2000)
         if not URL.match(url):
-            raise ActionConfigError("the link must start with http:// or https://", "url")
+            raise ActionConfigError(
+                "the link must start with http:// or https://", "url", "url_scheme"
+            )
         use_response = options.get("use_response", False)
         if not isinstance(use_response, bool):
-            raise ActionConfigError("'use_response' must be true or false", "use_response")
+            raise ActionConfigError(
+                "'use_response' must be true or false", "use_response", "not_boolean"
+            )
         return {"action": cls.type, "url": url, "use_response": use_response}
 
     def run(self, reply: ReplyContext) -> Outcome:

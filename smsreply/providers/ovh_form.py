@@ -22,5 +22,5 @@ OVH_NAMES = {
 def parse_ovh_reply(fields: Mapping[str, str]) -> InboundReply:
     reply = read_reply(fields, OVH_NAMES)
     if reply.shortcode and not reply.shortcode.isdigit():
-        raise InvalidCallback("field 'shortcode' must be digits")
+        raise InvalidCallback("field 'shortcode' must be digits", "not_digits", field="shortcode")
     return reply

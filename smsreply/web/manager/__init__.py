@@ -1,7 +1,7 @@
 """The web manager under ``/manager``: OVH's "SMS avec réponse" screens, in the browser.
 
 One parent blueprint carries what every page shares — the login check, CSRF, the
-language, HTML error pages, a strict Content-Security-Policy — and small child
+language, HTML error pages (``error_pages``), a strict Content-Security-Policy — and small child
 blueprints carry the screens: ``auth`` (login, logout, language), ``compose``,
 ``options``, ``conversations`` (and replies), ``credits``, ``blacklist`` and ``console``.
 An unknown ``/manager/...`` URL is routed to the parent too, so it gets the login redirect
@@ -27,18 +27,25 @@ from flask import (
     abort,
     g,
     redirect,
-    render_template,
     request,
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
 
 from ...credentials import ensure_secret
-from ...errors import SmsReplyError
-from ...store import NotFound, Store
+from ...store import Store
 from .. import csrf
-from . import auth, blacklist, compose, console, conversations, credits, language, options
+from . import (
+    auth,
+    blacklist,
+    compose,
+    console,
+    conversations,
+    credits,
+    error_pages,
+    language,
+    options,
+)
 from .common import service
 from .dates import when
 from .labels import label
@@ -67,13 +74,14 @@ for child in (auth, compose, options, conversations, credits, blacklist, console
 @bp.before_request
 def choose_language_and_require_login() -> ResponseReturnValue | None:
     language.current()
-    g.user = auth.current_user()
+    auth.load_user()
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         return redirect(url_for("manager.auth.login", next=request.full_path.rstrip("?")))
     return None
 
 
 csrf.protect(bp)  # after the login check: an anonymous POST goes to the login page first
+error_pages.attach(bp)
 
 
 # Werkzeug ranks a <path:> rule last, so this only catches URLs no screen claims; being a
@@ -91,7 +99,7 @@ def manager_headers(response: Response) -> Response:
     return response
 
 
-@bp.context_processor
+@bp.app_context_processor  # app-wide: error pages met before a manager view use it too
 def page_globals() -> dict:
     user = getattr(g, "user", None)
     low = service().settings["manager.low_balance"]
@@ -104,25 +112,6 @@ def page_globals() -> dict:
         "low_balance": balance is not None and balance < low,
         "languages": language.LANGUAGES,
     }
-
-
-def _error_page(status: int, message: str) -> ResponseReturnValue:
-    return render_template("manager/error.html", status=status, message=message), status
-
-
-@bp.errorhandler(HTTPException)
-def http_error(error: HTTPException) -> ResponseReturnValue:
-    return _error_page(error.code or 500, error.description or error.name)
-
-
-@bp.errorhandler(NotFound)
-def not_found(error: NotFound) -> ResponseReturnValue:
-    return _error_page(404, str(error))
-
-
-@bp.errorhandler(SmsReplyError)
-def domain_error(error: SmsReplyError) -> ResponseReturnValue:
-    return _error_page(error.status, error.message)
 
 
 def session_secret(store: Store) -> str:
@@ -144,6 +133,7 @@ def register_manager(app: Flask) -> None:
     csrf.init_app(app)
     auth.init_app(app)
     language.init_app(app, settings["manager.timezone"])
+    error_pages.init_app(app)
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["pretty"] = pretty
     app.jinja_env.filters["split_outcome"] = split_outcome

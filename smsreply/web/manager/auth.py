@@ -48,6 +48,13 @@ def fingerprint(user: dict) -> str:
     return hmac.new(key, user["password_hash"].encode(), hashlib.sha256).hexdigest()
 
 
+def load_user() -> dict | None:
+    """The signed-in user, kept in ``g.user`` for the request."""
+    if "user" not in g:
+        g.user = current_user()
+    return g.user
+
+
 def current_user() -> dict | None:
     """The signed-in user, or None (no session, or the password changed since)."""
     name = session.get("user")

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from ...errors import ValidationError
 from ...store import NotFound
 from .common import PER_PAGE, form_text, page_number, service
+from .explain import explain
 
 bp = Blueprint("blacklist", __name__)
 
@@ -28,9 +29,9 @@ def index() -> ResponseReturnValue:
         try:
             service().remove_from_blacklist(number)
         except ValidationError as error:
-            errors["form"], status = error.message, error.status
+            errors["form"], status = explain(error), error.status
         except NotFound as error:
-            errors["form"], status = str(error), 404
+            errors["form"], status = explain(error), 404
         else:
             flash(
                 _(

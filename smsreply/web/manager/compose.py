@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from ...errors import SmsReplyError
 from .common import form_text, service
 from .counter import counter, js_templates
+from .explain import explain
 
 bp = Blueprint("compose", __name__)
 FIELDS = ("to", "message", "tag")
@@ -37,7 +38,7 @@ def compose() -> ResponseReturnValue:
                 form["to"], form["message"], form["tag"], smart_encoding=smart
             )
         except SmsReplyError as error:
-            errors[error.field if error.field in FIELDS else "form"] = error.message
+            errors[error.field if error.field in FIELDS else "form"] = explain(error)
             status = error.status
         else:
             flash(_("Message sent (conversation #%(id)s).", id=conversation["id"]))

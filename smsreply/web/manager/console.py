@@ -17,8 +17,11 @@ from flask.typing import ResponseReturnValue
 
 from ... import reports
 from ...credentials import ensure_callback_token
+from ...providers import InvalidCallback
+from ...providers.ovh_form import parse_ovh_reply
 from ...store import NotFound
 from .common import form_text, service, whole_number
+from .explain import explain
 
 bp = Blueprint("console", __name__)
 FIELDS = {"senderid": "sender", "shortcode": "shortcode", "message": "message", "tag": "tag"}
@@ -80,8 +83,13 @@ def console() -> ResponseReturnValue:
         form = {name: form_text(name, strip=name != "message") for name in form}
         try:
             fields = _callback_form(form)
+            # The callback's own parser, first: its error names the field, in our language.
+            parse_ovh_reply(fields)
         except NotFound as error:
-            errors["conversation"], status = str(error), 404
+            errors["conversation"], status = explain(error), 404
+        except InvalidCallback as error:
+            field = FIELDS.get(str(error.params.get("field")), "form")
+            errors[field], status = explain(error), 400
         else:
             token = ensure_callback_token(service().store)
             response = current_app.test_client().post(

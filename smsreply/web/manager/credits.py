@@ -12,6 +12,7 @@ from flask_babel import ngettext
 
 from ...errors import ValidationError
 from .common import PER_PAGE, form_text, page_number, service, whole_number
+from .explain import explain
 
 bp = Blueprint("credits", __name__)
 
@@ -30,7 +31,7 @@ def index() -> ResponseReturnValue:
             reason = form["reason"][:200] or f"top-up by {g.user['username']}"
             balance = service().add_credits(amount, reason)
         except ValidationError as error:
-            errors[error.field or "amount"] = error.message
+            errors[error.field or "amount"] = explain(error)
             status = error.status
         else:
             message = ngettext(

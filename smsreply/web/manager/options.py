@@ -20,15 +20,13 @@ from flask_babel import gettext as _
 
 from ...errors import ValidationError
 from .common import form_text, service
+from .explain import explain
 
 bp = Blueprint("options", __name__)
 ACTIONS = ("none", "text", "cgi", "handler", "url")
 VALUE_KEYS = {"text": "text", "cgi": "script", "handler": "handler", "url": "url"}
 MEDIA = ("email", "sms")
 MAX_ROWS = 50
-# "rules", "rules[2]", "rules.2.text" in an error's field; "rules[2]: " opening its message.
-FIELD = re.compile(r"(rules|notifications)(?:[\[.](\d+)\]?)?(?:\.\w+)?$")
-MESSAGE_PREFIX = re.compile(r"(rules|notifications)\[(\d+)\]:")
 
 
 def cgi_scripts(folder: Path) -> list[str]:
@@ -126,20 +124,26 @@ def form_from_options(options: dict) -> dict:
     return form
 
 
-def place_error(field: str | None, message: str, form: dict) -> dict:
-    """Where to show an error: ``{"field": "text"}`` or ``{"section": "rules", "row": 2}``.
+def place_error(error: ValidationError, form: dict) -> dict:
+    """Where to show an error, and what it says in the page's language:
+    ``{"field": "text", ...}`` or ``{"section": "rules", "row": 2, ...}``.
 
-    The service names a section's entry in the field (``rules[2]``) or, when the field
-    is the entry's own key (``text``), in the message's prefix (``rules[2]: ...``).
+    The error's ``location`` (``("rules", 1)``: the second saved rule) is turned into the
+    form row it came from, and the message is numbered as the page numbers that row.
     """
-    match = MESSAGE_PREFIX.match(message) or FIELD.match(field or "")
-    if match:
-        section, index = match.group(1), match.group(2)
+    message = explain(error)
+    if error.location:
+        section = error.location[0]
+        index = error.location[1] if len(error.location) > 1 else None
         rows = form.get("row_of", {}).get(section, [])
-        row = rows[int(index)] if index is not None and int(index) < len(rows) else None
-        return {"section": section, "row": row}
+        row = rows[index] if isinstance(index, int) and index < len(rows) else None
+        if row is not None and section == "rules":
+            message = _("Rule %(n)s: %(message)s", n=row + 1, message=message)
+        elif row is not None:
+            message = _("Notification %(n)s: %(message)s", n=row + 1, message=message)
+        return {"section": section, "row": row, "message": message}
     known = ("action", "text", "script", "handler", "url", "use_response")
-    return {"field": field if field in known else "form"}
+    return {"field": error.field if error.field in known else "form", "message": message}
 
 
 @bp.route("/options", methods=["GET", "POST"])
@@ -151,7 +155,7 @@ def edit() -> ResponseReturnValue:
         try:
             service().set_reply_options(options)
         except ValidationError as failure:
-            error = dict(place_error(failure.field, failure.message, form), message=failure.message)
+            error = place_error(failure, form)
             status = failure.status
         else:
             flash(_("Reply options saved."))
