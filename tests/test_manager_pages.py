@@ -86,6 +86,54 @@ def test_compose_errors_are_shown_next_to_their_field(manager, service, form, fi
     assert service.store.balance() == 100
 
 
+def test_the_counter_says_which_characters_force_unicode(manager, service):
+    typed = "Fête – l’été…"
+    plain = text_of(post(manager, "/manager/compose", to="0123", message=typed))
+    assert "Unicode à cause de : « ê », « – », « ’ », « … »" in plain
+    assert "remplacé" not in plain  # the box was not ticked (a form post without it)
+    # « ê » keeps it Unicode whatever is replaced: smart encoding leaves it as typed.
+    smart = text_of(
+        post(manager, "/manager/compose", to="0123", message=typed, smart_encoding="on")
+    )
+    assert "« ê », « – »" in smart and "remplacé" not in smart
+    smart = text_of(
+        post(manager, "/manager/compose", to="0123", message="l’été…", smart_encoding="on")
+    )
+    assert "8 / 160 caractères · 1 SMS · 1 crédit · GSM-7" in smart
+    assert "L'encodage intelligent a remplacé 2 caractères." in smart
+    nbsp = text_of(post(manager, "/manager/compose", to="0123", message="10\u202fh"))
+    assert "Unicode à cause de : U+202F" in nbsp
+    new = manager.get("/manager/compose").text
+    assert re.search(r'id="smart_encoding"[^>]*checked', new)  # ticked on a new message
+
+
+def test_compose_smart_encoding_sends_gsm7_at_half_the_cost(manager, service):
+    typed = "« RDV » demain – 10\u202fh… Répondez OUI ou NON ! " * 2  # 98 UCS-2 units: 2 parts
+    response = post(
+        manager, "/manager/compose", to="0612345678", message=typed, smart_encoding="on"
+    )
+    assert response.status_code == 302
+    sent = service.store.get("conversations", 1)
+    assert (sent["encoding"], sent["segments"]) == ("gsm7", 1)
+    assert sent["message"].startswith('" RDV " demain - 10 h... ')
+    assert service.store.balance() == 99
+    post(manager, "/manager/compose", to="0612345678", message=typed)  # box unticked
+    assert service.store.get("conversations", 2)["segments"] == 2
+
+
+def test_reply_options_smart_encoding_round_trips(manager, service):
+    rows = {"rules-0-pattern": "INFO", "rules-0-action": "text", "rules-0-value": "Ouvert…"}
+    rows |= {"rules-0-smart": "on"}
+    response = post(manager, "/manager/options", action="text", text="Merci !", **rows)
+    assert response.status_code == 302
+    assert "smart_encoding" not in service.reply_options()  # off by default
+    assert service.reply_options()["rules"][0]["smart_encoding"] is True
+    post(manager, "/manager/options", action="text", text="Merci !", smart_encoding="on")
+    assert service.reply_options()["smart_encoding"] is True
+    page = manager.get("/manager/options").text
+    assert re.search(r'id="smart_encoding"[^>]*checked', page)
+
+
 def test_a_message_too_expensive_is_a_form_error(manager, service):
     service.store.change_credits(-99, "t", "test")
     response = post(manager, "/manager/compose", to="0612345678", message="ç" * 71)

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from .. import __version__
 from ..cgi import CgiGateway
+from ..smart_encoding import smart_encode
 
 
 class ActionConfigError(ValueError):
@@ -134,6 +135,27 @@ class Action:
 
     def run(self, reply: ReplyContext) -> Outcome:
         raise NotImplementedError
+
+    def respond(self, reply: ReplyContext) -> Outcome:
+        """``run``, then the answer smart-encoded when the options say ``smart_encoding``
+        (off by default: a script's answer is sent as the script wrote it)."""
+        outcome = self.run(reply)
+        if self.options.get("smart_encoding") and outcome.answer:
+            encoded = smart_encode(outcome.answer)
+            if encoded != outcome.answer:
+                outcome.detail["smart_encoded"] = True
+                outcome.answer = encoded
+        return outcome
+
+
+def smart_option(options: Mapping[str, object]) -> dict:
+    """``{"smart_encoding": True}`` when asked, ``{}`` when not (stored options stay short)."""
+    value = options.get("smart_encoding", False)
+    if not isinstance(value, bool):
+        raise ActionConfigError(
+            "'smart_encoding' must be true or false", "smart_encoding", "not_boolean"
+        )
+    return {"smart_encoding": True} if value else {}
 
 
 def require_text(options: Mapping[str, object], name: str, max_length: int = 10000) -> str:

@@ -17,6 +17,7 @@ from .base import (
     ReplyContext,
     check_keys,
     require_text,
+    smart_option,
 )
 
 
@@ -76,14 +77,14 @@ class CgiAction(Action):
 
     @classmethod
     def validate(cls, options, resources) -> dict:
-        check_keys(options, {"script"})
+        check_keys(options, {"script", "smart_encoding"})
         script = require_text(options, "script", 255)
         try:
             resources.cgi_gateway.check(script)
         except CgiConfigError as error:
             key = "script_not_found" if isinstance(error, ScriptNotFound) else "script_not_allowed"
             raise ActionConfigError(str(error), "script", key, script=script) from None
-        return {"action": cls.type, "script": script}
+        return {"action": cls.type, "script": script, **smart_option(options)}
 
     def run(self, reply: ReplyContext) -> Outcome:
         script = self.options["script"]

@@ -28,6 +28,7 @@ from .base import (
     ReplyContext,
     check_keys,
     require_text,
+    smart_option,
 )
 from .cgi import outcome_of, reply_request
 
@@ -76,7 +77,7 @@ class HandlerAction(Action):
 
     @classmethod
     def validate(cls, options, resources) -> dict:
-        check_keys(options, {"handler"})
+        check_keys(options, {"handler", "smart_encoding"})
         name = require_text(options, "handler", 255)
         path = resolve_handler(resources.handlers_dir, name)
         try:
@@ -100,7 +101,7 @@ class HandlerAction(Action):
                 "handler_no_entry",
                 handler=name,
             )
-        return {"action": cls.type, "handler": name}
+        return {"action": cls.type, "handler": name, **smart_option(options)}
 
     def run(self, reply: ReplyContext) -> Outcome:
         name = self.options["handler"]

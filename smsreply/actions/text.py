@@ -6,7 +6,15 @@ The text is counted like any SMS (GSM-7 or UCS-2 parts) and debited when it is q
 from __future__ import annotations
 
 from ..segments import find_url
-from .base import Action, ActionConfigError, Outcome, ReplyContext, check_keys, require_text
+from .base import (
+    Action,
+    ActionConfigError,
+    Outcome,
+    ReplyContext,
+    check_keys,
+    require_text,
+    smart_option,
+)
 
 
 class TextAction(Action):
@@ -14,7 +22,7 @@ class TextAction(Action):
 
     @classmethod
     def validate(cls, options, resources) -> dict:
-        check_keys(options, {"text"})
+        check_keys(options, {"text", "smart_encoding"})
         text = require_text(options, "text")
         url = find_url(text)
         if url:
@@ -24,7 +32,7 @@ class TextAction(Action):
                 "text_url",
                 url=url,
             )
-        return {"action": cls.type, "text": text}
+        return {"action": cls.type, "text": text, **smart_option(options)}
 
     def run(self, reply: ReplyContext) -> Outcome:
         return Outcome("answer", answer=self.options["text"], detail={"action": "text"})

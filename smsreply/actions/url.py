@@ -14,7 +14,15 @@ import time
 import requests
 
 from ..cgi import CgiRun, RawRun, decide
-from .base import Action, ActionConfigError, Outcome, ReplyContext, check_keys, require_text
+from .base import (
+    Action,
+    ActionConfigError,
+    Outcome,
+    ReplyContext,
+    check_keys,
+    require_text,
+    smart_option,
+)
 from .cgi import outcome_of
 
 URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
@@ -26,7 +34,7 @@ class UrlAction(Action):
 
     @classmethod
     def validate(cls, options, resources) -> dict:
-        check_keys(options, {"url", "use_response"})
+        check_keys(options, {"url", "use_response", "smart_encoding"})
         url = require_text(options, "url", 2000)
         if not URL.match(url):
             raise ActionConfigError(
@@ -37,7 +45,12 @@ class UrlAction(Action):
             raise ActionConfigError(
                 "'use_response' must be true or false", "use_response", "not_boolean"
             )
-        return {"action": cls.type, "url": url, "use_response": use_response}
+        return {
+            "action": cls.type,
+            "url": url,
+            "use_response": use_response,
+            **smart_option(options),
+        }
 
     def run(self, reply: ReplyContext) -> Outcome:
         settings = self.resources.settings

@@ -163,7 +163,7 @@ function actionPanels(form) {
     const checked = form.querySelector('input[name="action"]:checked');
     const chosen = checked ? checked.value : "none";
     panels.forEach((panel) => {
-      panel.hidden = panel.dataset.actionPanel !== chosen;
+      panel.hidden = !panel.dataset.actionPanel.split(" ").includes(chosen);
     });
   };
   radios.forEach((radio) => radio.addEventListener("change", show));

@@ -116,6 +116,11 @@ ACTION = fields(
     handler=text("action handler: a .py file of handlers/"),
     url=text("action url: where the reply is posted", format="uri"),
     use_response={"type": "boolean", "description": "action url: answer with the body"},
+    smart_encoding={
+        "type": "boolean",
+        "description": "Send the answer's typographic characters as GSM-7 when cheaper "
+        "(docs/manager.md, smart encoding); default false",
+    },
 )
 SMS_STATUS = text(examples=["queued", "sending", "sent", "failed", "no_credit"])
 
@@ -127,6 +132,11 @@ SCHEMAS = {
             to=text("A French mobile, any usual spelling", examples=["06 12 34 56 78"]),
             message=text("No URL; at most sms.max_parts SMS parts"),
             tag={"type": ["string", "null"], "maxLength": 64},
+            smart_encoding={
+                "type": "boolean",
+                "description": "Replace typographic quotes, dashes, the ellipsis and special "
+                "spaces by GSM-7 ones when that makes the message cheaper; default false",
+            },
         ),
         "to message",
         additionalProperties=False,

@@ -57,6 +57,7 @@ def rule_row(rule: dict) -> dict:
         "aliases": ", ".join(rule.get("aliases", [])),
         "action": action,
         "value": rule.get(VALUE_KEYS.get(action, ""), ""),
+        "smart": "on" if rule.get("smart_encoding") else "",
     }
 
 
@@ -82,6 +83,8 @@ def rule_from_row(row: dict) -> dict | None:
     if row["action"] in VALUE_KEYS:
         value = row["value"] if row["action"] == "text" else row["value"].strip()
         rule[VALUE_KEYS[row["action"]]] = value
+    if row["smart"] and row["action"] != "none":
+        rule["smart_encoding"] = True
     return rule
 
 
@@ -100,7 +103,11 @@ def options_from_form() -> tuple[dict, dict]:
         options[key] = form_text(key, strip=key != "text")
     if action == "url":
         options["use_response"] = request.form.get("use_response") == "on"
-    rules = rows_from_form("rules", ("match", "pattern", "aliases", "action", "value", "delete"))
+    if action != "none" and request.form.get("smart_encoding") == "on":
+        options["smart_encoding"] = True
+    rules = rows_from_form(
+        "rules", ("match", "pattern", "aliases", "action", "value", "smart", "delete")
+    )
     notes = rows_from_form("notifications", ("media", "sender", "target", "delete"))
     kept_rules = [(i, rule) for i, row in enumerate(rules) if (rule := rule_from_row(row))]
     kept_notes = [(i, note) for i, row in enumerate(notes) if (note := notification_from_row(row))]
@@ -142,7 +149,7 @@ def place_error(error: ValidationError, form: dict) -> dict:
         elif row is not None:
             message = _("Notification %(n)s: %(message)s", n=row + 1, message=message)
         return {"section": section, "row": row, "message": message}
-    known = ("action", "text", "script", "handler", "url", "use_response")
+    known = ("action", "text", "script", "handler", "url", "use_response", "smart_encoding")
     return {"field": error.field if error.field in known else "form", "message": message}
 
 
