@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages some tests drive for real: Perl CGI.pm and php-cgi (CGI scripts),
-# Chromium + ChromeDriver (the manager's browser test), Kannel (the Kannel provider).
+# Chromium + ChromeDriver (the manager's browser test), Kannel (the Kannel provider),
+# Node.js + npm (the counter's JavaScript; axe-core, pinned in tests/axe/package-lock.json,
+# which the browser test injects into every page).
 # Idempotent: installs only what is missing. Without root or apt it says so and the
 # tests that need a missing program skip with that reason.
 set -u
@@ -10,9 +12,20 @@ command -v php-cgi >/dev/null || want+=(php-cgi)
 command -v chromium >/dev/null || want+=(chromium)
 command -v chromedriver >/dev/null || want+=(chromium-driver)
 command -v bearerbox >/dev/null || want+=(kannel)
-[ ${#want[@]} -eq 0 ] && exit 0
+command -v node >/dev/null || want+=(nodejs)
+command -v npm >/dev/null || want+=(npm)
+axe() {
+    local folder
+    folder="$(dirname "$0")/axe"
+    [ -f "$folder/node_modules/axe-core/axe.min.js" ] && return 0
+    command -v npm >/dev/null || return 0
+    npm ci --prefix "$folder" --no-audit --no-fund --loglevel=error >/dev/null \
+        || echo "system-deps: npm ci in $folder failed (the browser test will skip axe)"
+}
+[ ${#want[@]} -eq 0 ] && { axe; exit 0; }
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
     echo "system-deps: not root or no apt-get; missing: ${want[*]} (their tests will skip)"
+    axe
     exit 0
 fi
 echo "system-deps: installing ${want[*]}"
@@ -23,4 +36,5 @@ apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends 
 if command -v systemctl >/dev/null; then systemctl stop kannel 2>/dev/null || true; fi
 pkill -x bearerbox 2>/dev/null || true
 pkill -x smsbox 2>/dev/null || true
+axe
 exit 0

@@ -318,6 +318,22 @@ def test_late_and_unmatched_replies_show_their_reason(manager, service, clock, c
     assert "Allo" not in only
 
 
+def test_console_opened_for_a_conversation_shows_its_fields_filled(manager, service, conversation):
+    page = manager.get(f"/manager/console?conversation={conversation}").text
+    row = service.store.get("conversations", conversation)
+    assert 'id="sender" name="sender" value="+33612345678"' in page
+    assert f'id="shortcode" name="shortcode" value="{row["shortcode"]}"' in page
+    assert f'name="tag" value="{row["provider_tag"]}"' in page
+    assert f'data-shortcode="{row["shortcode"]}"' in page  # for the picker's script
+
+
+def test_every_page_links_its_icon_and_the_icon_is_served(manager):
+    page = manager.get("/manager/compose").text
+    assert '<link rel="icon" href="/manager/static/favicon.svg"' in page
+    icon = manager.get("/manager/static/favicon.svg")
+    assert icon.status_code == 200 and icon.content_type.startswith("image/svg+xml")
+
+
 def test_console_reports_callback_errors_next_to_the_field(manager):
     response = post(manager, "/manager/console", sender="0612345678", message="", shortcode="")
     assert response.status_code == 400

@@ -1,6 +1,8 @@
-/* smsreply manager: the live SMS counter, a quick phone-number check, and showing only
-   the chosen action's fields. Everything works without this file except the live counter;
-   the server validates for real. countSegments is a port of smsreply/segments.py. */
+/* smsreply manager: the live SMS counter (with smart encoding), a quick phone-number check,
+   showing only the chosen action's fields, and the test console's conversation picker.
+   Everything works without this file except the live counter; the server validates for
+   real. countSegments is a port of smsreply/segments.py, smartEncode of
+   smsreply/smart_encoding.py (tests/test_manager_counter.py compares them). */
 "use strict";
 
 const GSM7_BASIC =
@@ -170,8 +172,24 @@ function actionPanels(form) {
   show();
 }
 
+/* Picking a conversation in the test console fills in its number, short code and tag, as
+   OVH would echo them (the server fills the same ones when the page is opened for one). */
+function conversationFill(select) {
+  const targets = select.dataset.fills.split(" ").map((id) => document.getElementById(id));
+  const keys = ["sender", "shortcode", "tag"];
+  select.addEventListener("change", () => {
+    const option = select.selectedOptions[0];
+    targets.forEach((input, index) => {
+      if (!input) return;
+      input.value = option && option.value ? option.dataset[keys[index]] || "" : "";
+      input.classList.add("filled");
+    });
+  });
+}
+
 if (typeof document !== "undefined") {
   document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("select[data-fills]").forEach(conversationFill);
     document.querySelectorAll("textarea[data-counter]").forEach(liveCounter);
     document.querySelectorAll("input[data-phone-check]").forEach(phoneCheck);
     document.querySelectorAll("form.options").forEach(actionPanels);

@@ -56,6 +56,21 @@ def _callback_form(form: dict) -> dict:
     return fields
 
 
+def _prefill(conversation_id: int | None) -> dict:
+    """The fields a conversation fills in (what OVH would echo), visible before sending."""
+    if conversation_id is None:
+        return {}
+    try:
+        row = service().store.get("conversations", conversation_id)
+    except NotFound:
+        return {}
+    return {
+        "sender": row["recipient"],
+        "shortcode": row["shortcode"] or "",
+        "tag": row["provider_tag"] or "",
+    }
+
+
 def _finished(reply: dict) -> bool:
     answer = reply["answer"]
     return reply["status"] != "pending" and not (
@@ -111,6 +126,7 @@ def console() -> ResponseReturnValue:
             errors[field], status = message, response.status_code
     else:
         form["conversation"] = request.args.get("conversation", "")
+        form.update(_prefill(whole_number(form["conversation"])))
     reply, conversation_id = _result(whole_number(request.args.get("reply", "")))
     return render_template(
         "manager/console.html",
