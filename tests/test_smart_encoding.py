@@ -10,7 +10,7 @@ import pytest
 from smsreply.errors import ValidationError
 from smsreply.segments import count_segments, ucs2_characters
 from smsreply.smart_encoding import REPLACEMENTS, replace_typographic, smart_encode
-from tests.actions import copy_examples
+from tests.actions import ROOT, copy_examples
 
 TYPOGRAPHIC = "« Bonjour » – l’équipe vous répond… “demain” à 10\u202fh\u00a0!"
 
@@ -19,6 +19,14 @@ def test_every_replacement_is_gsm7_and_every_replaced_character_is_not():
     for char, plain in REPLACEMENTS.items():
         assert ucs2_characters(char) == [char], f"U+{ord(char):04X} is already GSM-7"
         assert ucs2_characters(plain) == [], f"U+{ord(char):04X} → {plain!r}"
+
+
+def test_the_table_is_documented():
+    documented = (ROOT / "docs" / "manager.md").read_text()
+    missing = [
+        f"U+{ord(char):04X}" for char in REPLACEMENTS if f"U+{ord(char):04X}" not in documented
+    ]
+    assert not missing
 
 
 def test_a_typographic_french_sentence_becomes_gsm7_and_halves_its_cost():
