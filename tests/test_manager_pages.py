@@ -86,54 +86,6 @@ def test_compose_errors_are_shown_next_to_their_field(manager, service, form, fi
     assert service.store.balance() == 100
 
 
-def test_the_counter_says_which_characters_force_unicode(manager, service):
-    typed = "Fête – l’été…"
-    plain = text_of(post(manager, "/manager/compose", to="0123", message=typed))
-    assert "Unicode à cause de : « ê », « – », « ’ », « … »" in plain
-    assert "remplacé" not in plain  # the box was not ticked (a form post without it)
-    # « ê » keeps it Unicode whatever is replaced: smart encoding leaves it as typed.
-    smart = text_of(
-        post(manager, "/manager/compose", to="0123", message=typed, smart_encoding="on")
-    )
-    assert "« ê », « – »" in smart and "remplacé" not in smart
-    smart = text_of(
-        post(manager, "/manager/compose", to="0123", message="l’été…", smart_encoding="on")
-    )
-    assert "8 / 160 caractères · 1 SMS · 1 crédit · GSM-7" in smart
-    assert "L'encodage intelligent a remplacé 2 caractères." in smart
-    nbsp = text_of(post(manager, "/manager/compose", to="0123", message="10\u202fh"))
-    assert "Unicode à cause de : U+202F" in nbsp
-    new = manager.get("/manager/compose").text
-    assert re.search(r'id="smart_encoding"[^>]*checked', new)  # ticked on a new message
-
-
-def test_compose_smart_encoding_sends_gsm7_at_half_the_cost(manager, service):
-    typed = "« RDV » demain – 10\u202fh… Répondez OUI ou NON ! " * 2  # 98 UCS-2 units: 2 parts
-    response = post(
-        manager, "/manager/compose", to="0612345678", message=typed, smart_encoding="on"
-    )
-    assert response.status_code == 302
-    sent = service.store.get("conversations", 1)
-    assert (sent["encoding"], sent["segments"]) == ("gsm7", 1)
-    assert sent["message"].startswith('" RDV " demain - 10 h... ')
-    assert service.store.balance() == 99
-    post(manager, "/manager/compose", to="0612345678", message=typed)  # box unticked
-    assert service.store.get("conversations", 2)["segments"] == 2
-
-
-def test_reply_options_smart_encoding_round_trips(manager, service):
-    rows = {"rules-0-pattern": "INFO", "rules-0-action": "text", "rules-0-value": "Ouvert…"}
-    rows |= {"rules-0-smart": "on"}
-    response = post(manager, "/manager/options", action="text", text="Merci !", **rows)
-    assert response.status_code == 302
-    assert "smart_encoding" not in service.reply_options()  # off by default
-    assert service.reply_options()["rules"][0]["smart_encoding"] is True
-    post(manager, "/manager/options", action="text", text="Merci !", smart_encoding="on")
-    assert service.reply_options()["smart_encoding"] is True
-    page = manager.get("/manager/options").text
-    assert re.search(r'id="smart_encoding"[^>]*checked', page)
-
-
 def test_a_message_too_expensive_is_a_form_error(manager, service):
     service.store.change_credits(-99, "t", "test")
     response = post(manager, "/manager/compose", to="0612345678", message="ç" * 71)
@@ -255,14 +207,6 @@ def test_a_bad_rule_is_pointed_at_its_row(manager, service):
     assert 'id="rules-1" aria-invalid="true"' in response.text
 
 
-def test_a_bad_regex_is_explained_in_french_under_its_rule(manager, service):
-    rows = {"rules-0-match": "regex", "rules-0-pattern": "(", "rules-0-action": "none"}
-    response = post(manager, "/manager/options", action="none", **rows)
-    assert response.status_code == 422
-    error = re.search(r'<p class="error" id="rules-0-error">(.*?)</p>', response.text, re.S)
-    assert error and "Règle 1 : Expression régulière invalide" in html.unescape(error.group(1))
-
-
 # -- conversations, threads and replies -------------------------------------------------
 
 
@@ -316,22 +260,6 @@ def test_late_and_unmatched_replies_show_their_reason(manager, service, clock, c
     assert "Allo" in replies and "Trop tard" in replies
     only = text_of(manager.get("/manager/replies?status=handled"))
     assert "Allo" not in only
-
-
-def test_console_opened_for_a_conversation_shows_its_fields_filled(manager, service, conversation):
-    page = manager.get(f"/manager/console?conversation={conversation}").text
-    row = service.store.get("conversations", conversation)
-    assert 'id="sender" name="sender" value="+33612345678"' in page
-    assert f'id="shortcode" name="shortcode" value="{row["shortcode"]}"' in page
-    assert f'name="tag" value="{row["provider_tag"]}"' in page
-    assert f'data-shortcode="{row["shortcode"]}"' in page  # for the picker's script
-
-
-def test_every_page_links_its_icon_and_the_icon_is_served(manager):
-    page = manager.get("/manager/compose").text
-    assert '<link rel="icon" href="/manager/static/favicon.svg"' in page
-    icon = manager.get("/manager/static/favicon.svg")
-    assert icon.status_code == 200 and icon.content_type.startswith("image/svg+xml")
 
 
 def test_console_reports_callback_errors_next_to_the_field(manager):
@@ -406,12 +334,3 @@ def test_language_switch_works_before_login_and_stays_home(client):
     response = client.get("/manager/lang/en?next=https://evil.example/")
     assert response.location == "/manager/"
     assert "Log in" in client.get("/manager/login").text
-
-
-def test_domain_errors_follow_the_page_language(manager):
-    response = post(manager, "/manager/compose", to="01 23 45 67 89", message="x")
-    assert "est une ligne fixe" in html.unescape(response.text)
-    assert "is a landline" not in response.text
-    manager.get("/manager/lang/en?next=/manager/compose")
-    response = post(manager, "/manager/compose", to="01 23 45 67 89", message="x")
-    assert "“01 23 45 67 89” is a landline: replies only work" in html.unescape(response.text)
