@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 # The manager's compiled catalogues (.mo) are built, never committed: from the .po here,
 # and by setup.py when a wheel is built.
 %.mo: %.po $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+	$(BIN)/pybabel compile -i $< -o $@
 
 install: $(STAMP) $(COMPILED)
 
@@ -28,7 +28,7 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output \
 		--project smsreply -o smsreply/translations/messages.pot .
 	$(BIN)/pybabel update -i smsreply/translations/messages.pot -d smsreply/translations \
-		--ignore-obsolete -w 100
+		--ignore-obsolete --ignore-pot-creation-date -w 100
 	$(MAKE) $(COMPILED)
 
 init: install
