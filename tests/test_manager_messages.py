@@ -8,6 +8,8 @@ import re
 import pytest
 
 from smsreply import users
+from smsreply.settings import ConfigError
+from smsreply.web import create_app
 from tests.test_manager_pages import PASSWORD, post, text_of
 
 
@@ -118,3 +120,31 @@ def test_a_bad_notification_is_explained_under_its_row(manager, service):
     assert "Notification 1 : « pas-une-adresse » n'est pas une adresse e-mail." in html.unescape(
         error.group(1)
     )
+
+
+def test_times_follow_manager_timezone_and_the_locale(settings, clock, tmp_path, service):
+    service.send_message("0612345678", "Bonjour")  # at 2026-11-25 09:00 UTC
+    for zone, french, english in [
+        ("Europe/Paris", "25 nov. 2026, 10:00", "Nov 25, 2026, 10:00 AM"),
+        ("America/New_York", "25 nov. 2026, 04:00", "Nov 25, 2026, 4:00 AM"),
+    ]:
+        app = create_app(
+            dict(settings, **{"manager.timezone": zone}), start_worker=False, clock=clock
+        )
+        client = app.test_client()
+        name = zone.replace("/", ".")
+        users.create_user(app.extensions["smsreply"].store, name, PASSWORD, "t")
+        client.get("/manager/login")
+        post(client, "/manager/login", username=name, password=PASSWORD)
+        page = client.get("/manager/")
+        assert french in text_of(page)
+        assert 'title="2026-11-25 09:00:00 UTC"' in page.text
+        client.get("/manager/lang/en?next=/manager/")
+        assert english in text_of(client.get("/manager/"))
+        assert client.get("/api/conversations").status_code == 401  # the API is untouched
+        app.extensions["smsreply.dispatcher"].stop()
+
+
+def test_an_unknown_timezone_stops_start_up(settings):
+    with pytest.raises(ConfigError, match="manager.timezone"):
+        create_app(dict(settings, **{"manager.timezone": "Mars/Olympus"}), start_worker=False)
