@@ -97,7 +97,9 @@ def test_compose_configure_simulate_and_read_the_answer(server, browser):
     assert text(browser, "#message-counter").startswith("16 / 160 caractères · 1 SMS · 1 crédit")
     browser.find_element(By.ID, "smart_encoding").click()
     wait(browser, lambda d: "Unicode (UCS-2)" in text(d, "#message-counter"))
-    assert text(browser, "#message-why") == "Unicode à cause de : « ’ », « … »"
+    assert text(browser, "#message-why") == (
+        "Unicode à cause de : « ’ », « … » L'encodage intelligent l'enverrait en GSM-7 en 1 SMS."
+    )
     browser.find_element(By.ID, "smart_encoding").click()
     for sample in COUNTER_SAMPLES:
         counted = browser.execute_script(

@@ -34,6 +34,10 @@ def test_the_counter_says_which_characters_force_unicode(manager, service):
     plain = text_of(post(manager, "/manager/compose", to="0123", message=typed))
     assert "Unicode à cause de : « ê », « – », « ’ », « … »" in plain
     assert "remplacé" not in plain  # the box was not ticked (a form post without it)
+    assert "l'enverrait" not in plain  # « ê » keeps it Unicode: nothing to offer
+    unticked = text_of(post(manager, "/manager/compose", to="0123", message="l’été…"))
+    assert "Unicode à cause de : « ’ », « … »" in unticked
+    assert "L'encodage intelligent l'enverrait en GSM-7 en 1 SMS." in unticked
     # « ê » keeps it Unicode whatever is replaced: smart encoding leaves it as typed.
     smart = text_of(
         post(manager, "/manager/compose", to="0123", message=typed, smart_encoding="on")

@@ -131,6 +131,11 @@ function liveCounter(textarea) {
     if (segments.encoding === "ucs2") {
       const chars = ucs2Characters(sent).slice(0, 10).map((c) => showChar(c, data.char));
       notes.push(fill(data.because, { chars: chars.join(", ") }));
+      const cheaper = smartBox && !smartBox.checked ? smartEncode(typed) : typed;
+      if (cheaper !== typed) {
+        const parts = countSegments(cheaper).parts;
+        notes.push(fill(parts === 1 ? data.wouldOne : data.wouldOther, { num: parts }));
+      }
     }
     if (sent !== typed) {
       const replaced = [...typed].filter((c) => c in SMART_REPLACEMENTS).length;

@@ -1,7 +1,8 @@
 """The compose page's counter, worked out on the server so it is right without JavaScript.
 
 It says what the text costs as it will be sent — after smart encoding when the box is
-ticked —, which characters force Unicode (UCS-2) and how many smart encoding replaced.
+ticked —, which characters force Unicode (UCS-2), how many smart encoding replaced, and,
+when the box is unticked, what ticking it would cost instead.
 ``smsreply/static/manager.js`` writes the same sentences live from the same catalogue
 strings, passed in the output's ``data-*`` attributes (``js_templates``).
 
@@ -51,25 +52,29 @@ def counter(text: str, smart: bool, max_parts: int) -> dict:
     over = segments.parts > max_parts
     if over:
         line += " " + gettext("— too long: at most %(max)s SMS.", max=max_parts)
-    because = ""
+    notes = []
     if segments.encoding == "ucs2":
         chars = [show_char(char) for char in ucs2_characters(sent)[:MAX_SHOWN]]
-        because = gettext("Unicode because of: %(chars)s", chars=", ".join(chars))
+        notes.append(gettext("Unicode because of: %(chars)s", chars=", ".join(chars)))
+        cheaper = text if smart else smart_encode(text)
+        if cheaper != text:  # the box is unticked and ticking it would help: say how much
+            notes.append(
+                ngettext(
+                    "Smart encoding would send it as GSM-7 in %(num)s SMS.",
+                    "Smart encoding would send it as GSM-7 in %(num)s SMS.",
+                    count_segments(cheaper).parts,
+                )
+            )
     replaced = sum(char in REPLACEMENTS for char in text) if sent != text else 0
     if replaced:
-        because = " ".join(
-            filter(
-                None,
-                [
-                    because,
-                    ngettext(
-                        "Smart encoding replaced %(num)s character.",
-                        "Smart encoding replaced %(num)s characters.",
-                        replaced,
-                    ),
-                ],
+        notes.append(
+            ngettext(
+                "Smart encoding replaced %(num)s character.",
+                "Smart encoding replaced %(num)s characters.",
+                replaced,
             )
         )
+    because = " ".join(notes)
     return {"line": line, "over": over, "because": because}
 
 
@@ -103,6 +108,16 @@ def js_templates(max_parts: int) -> dict[str, str]:
         "replaced-other": plural(
             "Smart encoding replaced %(num)s character.",
             "Smart encoding replaced %(num)s characters.",
+            2,
+        ),
+        "would-one": plural(
+            "Smart encoding would send it as GSM-7 in %(num)s SMS.",
+            "Smart encoding would send it as GSM-7 in %(num)s SMS.",
+            1,
+        ),
+        "would-other": plural(
+            "Smart encoding would send it as GSM-7 in %(num)s SMS.",
+            "Smart encoding would send it as GSM-7 in %(num)s SMS.",
             2,
         ),
         "max-parts": str(max_parts),
