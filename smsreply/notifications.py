@@ -1,7 +1,8 @@
 """Notifications of each reply to the owner, by e-mail or by SMS (OVH's "Notification de
 réception").
 
-Options hold a list of ``{"media": "email" | "sms", "sender", "target"}``. When a reply has
+Options hold a list of ``{"media": "email" | "sms", "sender", "target"}`` (their shape and
+checks are ``reply_schema``'s). When a reply has
 been handled, one notification per entry is queued in the same transaction: an e-mail is
 delivered by the workers over SMTP, retried with backoff and recorded; an SMS goes into the
 outgoing queue like any SMS, from the given sender to an international number, and is
@@ -10,63 +11,8 @@ debited. Neither delays or blocks the handling of the reply.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from email.message import EmailMessage
-
-from .errors import ValidationError
-from .phone import InvalidNumber, is_international
-
-MAX_NOTIFICATIONS = 10
-EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
-SMS_SENDER = re.compile(r"^(?:[A-Za-z0-9 ]{1,11}|\+?\d{3,15})$")
-
-
-def validate_notifications(items: object) -> list[dict]:
-    if not isinstance(items, list) or len(items) > MAX_NOTIFICATIONS:
-        raise ValidationError(
-            f"'notifications' must be a list of at most {MAX_NOTIFICATIONS}",
-            field="notifications",
-            key="too_many",
-            params={"max": MAX_NOTIFICATIONS},
-            location=("notifications",),
-        )
-    return [_one(index, item) for index, item in enumerate(items)]
-
-
-def _one(index: int, item: object) -> dict:
-    prefix, location = f"notifications[{index}]: ", ("notifications", index)
-
-    def invalid(message: str, key: str, **params: object) -> ValidationError:
-        return ValidationError(
-            prefix + message, field="notifications", key=key, params=params, location=location
-        )
-
-    if not isinstance(item, Mapping) or set(item) != {"media", "sender", "target"}:
-        raise invalid("give exactly 'media', 'sender' and 'target'", "notification_keys")
-    media, sender, target = item["media"], item["sender"], item["target"]
-    if not all(isinstance(value, str) for value in (media, sender, target)):
-        raise invalid("values must be strings", "notification_not_strings")
-    if media == "email":
-        for name, value in (("sender", sender), ("target", target)):
-            if not EMAIL.match(value):
-                raise invalid(
-                    f"{name} {value!r} is not an e-mail address", "not_email", address=value
-                )
-        return {"media": media, "sender": sender, "target": target}
-    if media == "sms":
-        if not SMS_SENDER.match(sender):
-            raise invalid(
-                "an SMS sender is 1-11 letters or digits, or a number", "sms_sender_invalid"
-            )
-        try:
-            target = is_international(target)
-        except InvalidNumber as error:
-            raise ValidationError.from_cause(
-                error, field="notifications", prefix=prefix, location=location
-            ) from None
-        return {"media": media, "sender": sender, "target": target}
-    raise invalid("media must be 'email' or 'sms'", "media_unknown")
 
 
 def sms_text(reply: Mapping, conversation: Mapping) -> str:

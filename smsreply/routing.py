@@ -19,12 +19,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from . import reply_schema
 from .actions import Action, ActionConfigError, Resources, build_action
 from .errors import ValidationError
-from .notifications import validate_notifications
 from .optout import first_word, fold
 
-MAX_RULES = 50
 RULE_KEYS = {"keyword", "aliases", "regex"}
 SECTIONS = ("rules", "notifications")
 
@@ -58,17 +57,19 @@ class ReplyPlan:
 
     @classmethod
     def compile(cls, options: object, resources: Resources) -> ReplyPlan:
-        """Validate and build; raise ValidationError naming the offending field."""
-        if not isinstance(options, Mapping):
-            raise ValidationError(
-                "reply options must be a JSON object", field="action", key="options_not_object"
-            )
+        """Validate and build; raise ValidationError naming the offending field.
+
+        The shape is ``reply_schema``'s; what needs this installation (a script, a
+        handler) is each action's ``validate``."""
+        parsed = reply_schema.parse(options)
         default = _action({k: v for k, v in options.items() if k not in SECTIONS}, resources, "")
         rules = tuple(
-            _rule(index, rule, resources)
-            for index, rule in enumerate(_list(options, "rules", MAX_RULES))
+            _rule(index, rule, raw, resources)
+            for index, (rule, raw) in enumerate(
+                zip(parsed.rules, options.get("rules", []), strict=True)
+            )
         )
-        notifications = tuple(validate_notifications(options.get("notifications", [])))
+        notifications = tuple(note.model_dump() for note in parsed.notifications)
         normalised = dict(default.options)
         if rules:
             normalised["rules"] = [
@@ -78,19 +79,6 @@ class ReplyPlan:
         if notifications:
             normalised["notifications"] = list(notifications)
         return cls(default, rules, notifications, normalised)
-
-
-def _list(options: Mapping, name: str, limit: int) -> list:
-    value = options.get(name, [])
-    if not isinstance(value, list) or len(value) > limit:
-        raise ValidationError(
-            f"{name!r} must be a list of at most {limit} items",
-            field=name,
-            key="too_many",
-            params={"max": limit},
-            location=(name,),
-        )
-    return value
 
 
 def _action(spec: Mapping, resources: Resources, prefix: str, location: tuple = ()) -> Action:
@@ -104,41 +92,12 @@ def _rule_keys(raw: Mapping) -> dict:
     return {key: raw[key] for key in ("keyword", "aliases", "regex") if key in raw}
 
 
-def _rule(index: int, raw: object, resources: Resources) -> Rule:
-    prefix, location = f"rules[{index}]: ", ("rules", index)
-
-    def invalid(message: str, key: str, **params: object) -> ValidationError:
-        return ValidationError(
-            prefix + message, field="rules", key=key, params=params, location=location
-        )
-
-    if not isinstance(raw, Mapping):
-        raise invalid("each rule must be an object", "rule_not_object")
-    has_keyword, has_regex = "keyword" in raw, "regex" in raw
-    if has_keyword == has_regex:
-        raise invalid("give either 'keyword' or 'regex'", "rule_keyword_or_regex")
-    spec = {k: v for k, v in raw.items() if k not in RULE_KEYS}
-    action = _action(spec, resources, prefix, location)
-    if has_regex:
-        if "aliases" in raw:
-            raise invalid("'aliases' go with 'keyword'", "rule_aliases_with_regex")
-        if not isinstance(raw["regex"], str) or not raw["regex"] or len(raw["regex"]) > 200:
-            raise invalid("'regex' must be 1 to 200 characters", "rule_regex_length", max=200)
-        try:
-            pattern = re.compile(raw["regex"], re.IGNORECASE)
-        except re.error as error:
-            raise invalid(f"invalid regex: {error}", "rule_regex_invalid", problem=error) from None
-        return Rule(frozenset(), pattern, action, f"regex {raw['regex']}")
-    aliases = raw.get("aliases", [])
-    if not isinstance(aliases, list):
-        raise invalid("'aliases' must be a list of words", "rule_aliases_list")
-    words = []
-    for word in [raw["keyword"], *aliases]:
-        if not isinstance(word, str) or not re.fullmatch(r"[a-z0-9]{1,40}", fold(word)):
-            raise invalid(
-                f"keyword {word!r} must be one word of letters or digits",
-                "rule_keyword_word",
-                word=word,
-            )
-        words.append(fold(word))
-    return Rule(frozenset(words), None, action, f"keyword {raw['keyword']}")
+def _rule(index: int, parsed, raw: Mapping, resources: Resources) -> Rule:
+    """A rule the schema accepted, built: its action checked here, its words folded."""
+    spec = {key: value for key, value in raw.items() if key not in RULE_KEYS}
+    action = _action(spec, resources, f"rules[{index}]: ", ("rules", index))
+    if parsed.regex is not None:
+        pattern = re.compile(parsed.regex, re.IGNORECASE)
+        return Rule(frozenset(), pattern, action, f"regex {parsed.regex}")
+    words = frozenset(fold(word) for word in [parsed.keyword, *(parsed.aliases or [])])
+    return Rule(words, None, action, f"keyword {parsed.keyword}")

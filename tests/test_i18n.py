@@ -191,13 +191,20 @@ def raised_keys() -> set[str]:
                     for c in ast.walk(node.value)
                     if isinstance(c, ast.Constant) and isinstance(c.value, str)
                 }
+            if isinstance(node, ast.FunctionDef) and node.name == "_explain":
+                # reply_schema: (key, message, params) for the errors pydantic finds
+                for result in ast.walk(node):
+                    if isinstance(result, ast.Return) and isinstance(result.value, ast.Tuple):
+                        first = result.value.elts[0]
+                        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                            keys.add(first.value)
             if not isinstance(node, ast.Call):
                 continue
             name = getattr(node.func, "id", getattr(node.func, "attr", ""))
             for keyword in node.keywords:
                 if keyword.arg == "key" and isinstance(keyword.value, ast.Constant):
                     keys.add(keyword.value.value)
-            position = KEY_POSITION.get(name, 1 if name == "invalid" else None)
+            position = KEY_POSITION.get(name, 0 if name == "invalid" else None)
             if position is not None and len(node.args) > position:
                 argument = node.args[position]
                 if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
@@ -208,4 +215,5 @@ def raised_keys() -> set[str]:
 def test_every_error_key_has_a_sentence_in_the_manager():
     keys = raised_keys()
     assert {"number_not_mobile", "rule_regex_invalid", "script_not_found", "nul"} <= keys
+    assert {"notification_keys", "too_many", "text_url"} <= keys  # reply_schema's
     assert not sorted(keys - set(SENTENCES))

@@ -130,7 +130,8 @@ class Action:
 
     @classmethod
     def validate(cls, options: Mapping[str, object], resources: Resources) -> dict:
-        """Return the options normalised, or raise ActionConfigError."""
+        """Return the options normalised, or raise ActionConfigError. Their shape was
+        checked by ``reply_schema``; here only what depends on the installation."""
         return {"action": cls.type}
 
     def run(self, reply: ReplyContext) -> Outcome:
@@ -150,31 +151,4 @@ class Action:
 
 def smart_option(options: Mapping[str, object]) -> dict:
     """``{"smart_encoding": True}`` when asked, ``{}`` when not (stored options stay short)."""
-    value = options.get("smart_encoding", False)
-    if not isinstance(value, bool):
-        raise ActionConfigError(
-            "'smart_encoding' must be true or false", "smart_encoding", "not_boolean"
-        )
-    return {"smart_encoding": True} if value else {}
-
-
-def require_text(options: Mapping[str, object], name: str, max_length: int = 10000) -> str:
-    value = options.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise ActionConfigError(f"{name!r} is required: a non-empty string", name, "required")
-    if len(value) > max_length:
-        raise ActionConfigError(
-            f"{name!r} is longer than {max_length} characters", name, "too_long", max=max_length
-        )
-    return value
-
-
-def check_keys(options: Mapping[str, object], allowed: set[str]) -> None:
-    unknown = sorted(set(options) - allowed - {"action"})
-    if unknown:
-        raise ActionConfigError(
-            f"unknown option(s) for this action: {', '.join(unknown)}",
-            unknown[0],
-            "unknown_options",
-            names=", ".join(unknown),
-        )
+    return {"smart_encoding": True} if options.get("smart_encoding") is True else {}

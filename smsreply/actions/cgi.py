@@ -15,8 +15,6 @@ from .base import (
     ActionConfigError,
     Outcome,
     ReplyContext,
-    check_keys,
-    require_text,
     smart_option,
 )
 
@@ -77,8 +75,7 @@ class CgiAction(Action):
 
     @classmethod
     def validate(cls, options, resources) -> dict:
-        check_keys(options, {"script", "smart_encoding"})
-        script = require_text(options, "script", 255)
+        script = options["script"]
         try:
             resources.cgi_gateway.check(script)
         except CgiConfigError as error:

@@ -26,8 +26,6 @@ from .base import (
     ActionConfigError,
     Outcome,
     ReplyContext,
-    check_keys,
-    require_text,
     smart_option,
 )
 from .cgi import outcome_of, reply_request
@@ -77,8 +75,7 @@ class HandlerAction(Action):
 
     @classmethod
     def validate(cls, options, resources) -> dict:
-        check_keys(options, {"handler", "smart_encoding"})
-        name = require_text(options, "handler", 255)
+        name = options["handler"]
         path = resolve_handler(resources.handlers_dir, name)
         try:
             module = load_handler(path)

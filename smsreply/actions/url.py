@@ -8,7 +8,6 @@ a CGI script's output); otherwise the reply is only delivered, as OVH does.
 
 from __future__ import annotations
 
-import re
 import time
 
 import requests
@@ -16,16 +15,11 @@ import requests
 from ..cgi import CgiRun, RawRun, decide
 from .base import (
     Action,
-    ActionConfigError,
     Outcome,
     ReplyContext,
-    check_keys,
-    require_text,
     smart_option,
 )
 from .cgi import outcome_of
-
-URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 
 
 class UrlAction(Action):
@@ -34,21 +28,10 @@ class UrlAction(Action):
 
     @classmethod
     def validate(cls, options, resources) -> dict:
-        check_keys(options, {"url", "use_response", "smart_encoding"})
-        url = require_text(options, "url", 2000)
-        if not URL.match(url):
-            raise ActionConfigError(
-                "the link must start with http:// or https://", "url", "url_scheme"
-            )
-        use_response = options.get("use_response", False)
-        if not isinstance(use_response, bool):
-            raise ActionConfigError(
-                "'use_response' must be true or false", "use_response", "not_boolean"
-            )
         return {
             "action": cls.type,
-            "url": url,
-            "use_response": use_response,
+            "url": options["url"],
+            "use_response": options.get("use_response", False),
             **smart_option(options),
         }
 
