@@ -5,17 +5,16 @@ top level is one of five actions plus the ``rules`` and ``notifications`` sectio
 is one of the five actions plus ``keyword`` (and ``aliases``) or ``regex``; a notification
 is an e-mail or an SMS one. From these models come the validation of what a customer
 saves (``parse``), each error's location (``("rules", 2)`` and the field ``text``), the
-OpenAPI schema (``json_schemas``) and so the manager's error placement. What needs the
+OpenAPI schema and so the manager's error placement (``reply_options`` does those). What needs the
 installation — does the script exist, does the handler load — is checked after, by each
 action's ``validate`` (``smsreply.actions``).
 
-Errors keep the API's English messages and carry a stable key with its parameters
-(``errors.SmsReplyError``), whether pydantic found them or our validators did.
+Our validators raise ``invalid(key, English message, **params)``: pydantic keeps the key
+as the error's type and the params as its context, so they reach the API and the manager.
 
 Example::
 
-    parse({"action": "text", "text": "Merci", "rules": [{"keyword": "OUI", "action": "none"}]})
-    parse({"action": "text"})  # ValidationError("'text' is required…", field="text")
+    ADAPTER.validate_python({"action": "text", "text": "Merci"})  # a TextOptions
 """
 
 from __future__ import annotations
@@ -24,10 +23,8 @@ import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
-from pydantic import ValidationError as PydanticError
 from pydantic_core import PydanticCustomError
 
-from .errors import ValidationError
 from .optout import fold
 from .phone import InvalidNumber, is_international
 from .segments import find_url
@@ -231,91 +228,3 @@ ReplyOptions = Annotated[
     OPTIONS[0] | OPTIONS[1] | OPTIONS[2] | OPTIONS[3] | OPTIONS[4], Field(discriminator="action")
 ]
 ADAPTER = TypeAdapter(ReplyOptions)
-
-
-# -- validation and errors ------------------------------------------------------------------
-
-MEMBER_TAGS = set(ACTION_NAMES) | {"email", "sms"}
-OBJECT_ERRORS = {"model_type", "model_attributes_type", "dict_type", "union_tag_not_found"}
-
-
-def parse(options: object) -> BaseModel:
-    """The options as models, or ``ValidationError`` for the first problem found."""
-    try:
-        return ADAPTER.validate_python(options)
-    except PydanticError as failure:
-        raise to_error(failure.errors(include_url=False)[0]) from None
-
-
-def place(loc: tuple) -> tuple[tuple, str | None]:
-    """Pydantic's location without the union tags: (``("rules", 2)``, ``"text"``)."""
-    parts = list(loc)
-    if parts and parts[0] in ACTION_NAMES:
-        parts.pop(0)  # the top level's action
-    location: tuple = ()
-    if parts and parts[0] in SECTIONS:
-        section = parts.pop(0)
-        location = (section,)
-        if parts and isinstance(parts[0], int):
-            location = (section, parts.pop(0))
-            if parts and parts[0] in MEMBER_TAGS:
-                parts.pop(0)
-    names = [part for part in parts if isinstance(part, str)]
-    return location, names[0] if names else (location[0] if location else None)
-
-
-def to_error(error: dict) -> ValidationError:
-    """One pydantic error as ours: the English message, a key, parameters, where."""
-    location, field = place(error["loc"])
-    key, message, params = _explain(error, location, field)
-    prefix = f"{location[0]}[{location[1]}]: " if len(location) == 2 else ""
-    return ValidationError(
-        prefix + message,
-        field=field or "action",
-        key=key,
-        params=params,
-        location=location,
-    )
-
-
-def _explain(error: dict, location: tuple, field: str | None) -> tuple[str, str, dict]:
-    kind, context = error["type"], dict(error.get("ctx") or {})
-    entry = len(location) == 2
-    note = entry and location[0] == "notifications"
-    if note and kind in {"missing", "extra_forbidden"} | OBJECT_ERRORS - {"union_tag_not_found"}:
-        return "notification_keys", "give exactly 'media', 'sender' and 'target'", {}
-    if note and kind in ("union_tag_invalid", "union_tag_not_found"):
-        return "media_unknown", "media must be 'email' or 'sms'", {}
-    if note and kind == "string_type":
-        return "notification_not_strings", "values must be strings", {}
-    if kind in ("union_tag_invalid", "union_tag_not_found"):
-        name = context.get("tag")
-        known = ", ".join(sorted(ACTION_NAMES))
-        return "action_unknown", f"unknown action {name!r}: expected one of {known}", {"name": name}
-    if kind in OBJECT_ERRORS:
-        if entry:
-            return "rule_not_object", "each rule must be an object", {}
-        return "options_not_object", "reply options must be a JSON object", {}
-    if field == "aliases":
-        return "rule_aliases_list", "'aliases' must be a list of words", {}
-    if field == "keyword" and kind == "string_type":
-        word = error.get("input")
-        message = f"keyword {word!r} must be one word of letters or digits"
-        return "rule_keyword_word", message, {"word": word}
-    if location == (field,) and kind in ("list_type", "too_long"):
-        limit = MAX_RULES if field == "rules" else MAX_NOTIFICATIONS
-        return "too_many", f"{field!r} must be a list of at most {limit} items", {"max": limit}
-    if kind == "missing" or kind == "string_type":
-        return "required", f"{field!r} is required: a non-empty string", {}
-    if kind == "extra_forbidden":
-        return "unknown_options", f"unknown option(s) for this action: {field}", {"names": field}
-    if kind == "bool_type":
-        return "not_boolean", f"{field!r} must be true or false", {}
-    return kind, error["msg"], context  # our validators' errors: the key is their type
-
-
-def json_schemas() -> dict[str, dict]:
-    """The OpenAPI components: ``ReplyOptions`` and every model it refers to."""
-    schema = ADAPTER.json_schema(ref_template="#/components/schemas/{model}")
-    definitions = schema.pop("$defs")
-    return {"ReplyOptions": schema, **definitions}

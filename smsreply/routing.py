@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import reply_schema
+from . import reply_options
 from .actions import Action, ActionConfigError, Resources, build_action
 from .errors import ValidationError
 from .optout import first_word, fold
@@ -61,7 +61,7 @@ class ReplyPlan:
 
         The shape is ``reply_schema``'s; what needs this installation (a script, a
         handler) is each action's ``validate``."""
-        parsed = reply_schema.parse(options)
+        parsed = reply_options.parse(options)
         default = _action({k: v for k, v in options.items() if k not in SECTIONS}, resources, "")
         rules = tuple(
             _rule(index, rule, raw, resources)

@@ -192,7 +192,7 @@ def raised_keys() -> set[str]:
                     if isinstance(c, ast.Constant) and isinstance(c.value, str)
                 }
             if isinstance(node, ast.FunctionDef) and node.name == "_explain":
-                # reply_schema: (key, message, params) for the errors pydantic finds
+                # reply_options: (key, message, params) for the errors pydantic finds
                 for result in ast.walk(node):
                     if isinstance(result, ast.Return) and isinstance(result.value, ast.Tuple):
                         first = result.value.elts[0]
@@ -215,5 +215,5 @@ def raised_keys() -> set[str]:
 def test_every_error_key_has_a_sentence_in_the_manager():
     keys = raised_keys()
     assert {"number_not_mobile", "rule_regex_invalid", "script_not_found", "nul"} <= keys
-    assert {"notification_keys", "too_many", "text_url"} <= keys  # reply_schema's
+    assert {"notification_keys", "too_many", "text_url"} <= keys  # reply_options
     assert not sorted(keys - set(SENTENCES))

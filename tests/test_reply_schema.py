@@ -1,11 +1,12 @@
-"""The reply options' one description (``smsreply/reply_schema.py``): what it accepts and
-refuses, where it says a problem is, and that the OpenAPI document says the same."""
+"""The reply options' one description (``smsreply/reply_schema.py``, checked by
+``reply_options.py``): what it accepts and refuses, where it says a problem is, and that the
+OpenAPI document says the same."""
 
 import pytest
 from jsonschema import Draft202012Validator
 
 from smsreply.errors import ValidationError
-from smsreply.reply_schema import parse
+from smsreply.reply_options import parse
 from smsreply.web.openapi import DOCUMENT
 
 GOOD = [

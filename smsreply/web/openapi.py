@@ -4,7 +4,7 @@ Served without authentication at ``/api/openapi.json``. A test walks ``app.url_m
 fails when a route under ``/api/`` or ``/callbacks/`` is missing here, or documented here
 but gone, so the document cannot drift from the code. Plain fields are written compactly
 (``"id:int shortcode:str?"``, ``?`` meaning "or null"); the reply options' schemas come from
-their pydantic models (``reply_schema.json_schemas``); ``docs/api.md`` is the human
+their pydantic models (``reply_options.json_schemas``); ``docs/api.md`` is the human
 reference with curl examples.
 
 Example::
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from .. import __version__, reply_schema
+from .. import __version__, reply_options
 
 bp = Blueprint("openapi", __name__)
 
@@ -178,7 +178,7 @@ SCHEMAS = {
         )
     ),
     # The reply options, their rules and notifications: derived from reply_schema's models.
-    **reply_schema.json_schemas(),
+    **reply_options.json_schemas(),
     "LedgerLine": obj(
         fields(
             "id:int at:time delta:int balance:int reason:str conversation_id:int? "
