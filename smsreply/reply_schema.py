@@ -25,6 +25,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from . import rule_regex
 from .optout import fold
 from .phone import InvalidNumber, is_international
 from .segments import find_url
@@ -110,6 +111,9 @@ class UrlAction(Answering):
     action: Literal["url"]
     url: str = Field(description="Where the reply is posted (http or https)")
     use_response: bool = Field(False, description="Answer with the response body")
+    follow_redirects: bool = Field(
+        False, description="Follow 3xx answers (else a redirect is an error naming its target)"
+    )
 
     @field_validator("url")
     @classmethod
@@ -141,8 +145,8 @@ class Match(Strict):
             if not self.regex or len(self.regex) > 200:
                 raise invalid("rule_regex_length", "'regex' must be 1 to 200 characters", max=200)
             try:
-                re.compile(self.regex, re.IGNORECASE)
-            except re.error as error:
+                rule_regex.compile_rule(self.regex)  # the engine that will run it
+            except rule_regex.error as error:
                 raise invalid(
                     "rule_regex_invalid", f"invalid regex: {error}", problem=str(error)
                 ) from None

@@ -4,7 +4,7 @@ Beyond OVH's single action, replies can be routed like Kannel's sms-service ``ke
 ``aliases`` / ``keyword-regex``: an ordered list of rules, the first that matches wins,
 else the default action. A keyword rule matches the reply's first word, case- and
 accent-insensitively (``oui``, ``Oui!``, ``OUÍ``); a regex rule is searched in the whole
-reply, case-insensitively.
+reply, case-insensitively, in bounded time (``rule_regex``).
 
 Example::
 
@@ -15,11 +15,10 @@ Example::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import reply_options
+from . import reply_options, rule_regex
 from .actions import Action, ActionConfigError, Resources, build_action
 from .errors import ValidationError
 from .optout import first_word, fold
@@ -31,13 +30,13 @@ SECTIONS = ("rules", "notifications")
 @dataclass(frozen=True)
 class Rule:
     words: frozenset[str]
-    pattern: re.Pattern | None
+    pattern: rule_regex.regex.Pattern | None
     action: Action
     label: str
 
     def matches(self, message: str) -> bool:
         if self.pattern is not None:
-            return self.pattern.search(message) is not None
+            return rule_regex.matches(self.pattern, message)
         return first_word(message) in self.words
 
 
@@ -81,6 +80,20 @@ class ReplyPlan:
         return cls(default, rules, notifications, normalised)
 
 
+def check_bounded(plan: ReplyPlan) -> None:
+    """Refuse, at save, a regex rule that can run for exponential time (rules already
+    saved keep working: each search is cut short by ``rule_regex.SEARCH_TIMEOUT``)."""
+    for index, rule in enumerate(plan.rules):
+        reason = rule.pattern is not None and rule_regex.unbounded_reason(rule.pattern)
+        if reason:
+            raise ValidationError(
+                f"rules[{index}]: {reason}",
+                field="rules",
+                key="rule_regex_unbounded",
+                location=("rules", index),
+            )
+
+
 def _action(spec: Mapping, resources: Resources, prefix: str, location: tuple = ()) -> Action:
     try:
         return build_action(spec, resources)
@@ -97,7 +110,7 @@ def _rule(index: int, parsed, raw: Mapping, resources: Resources) -> Rule:
     spec = {key: value for key, value in raw.items() if key not in RULE_KEYS}
     action = _action(spec, resources, f"rules[{index}]: ", ("rules", index))
     if parsed.regex is not None:
-        pattern = re.compile(parsed.regex, re.IGNORECASE)
+        pattern = rule_regex.compile_rule(parsed.regex)
         return Rule(frozenset(), pattern, action, f"regex {parsed.regex}")
     words = frozenset(fold(word) for word in [parsed.keyword, *(parsed.aliases or [])])
     return Rule(words, None, action, f"keyword {parsed.keyword}")

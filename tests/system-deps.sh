@@ -2,7 +2,8 @@
 # Debian packages some tests drive for real: Perl CGI.pm and php-cgi (CGI scripts),
 # Chromium + ChromeDriver (the manager's browser test), Kannel (the Kannel provider),
 # Node.js + npm (the counter's JavaScript; axe-core, pinned in tests/axe/package-lock.json,
-# which the browser test injects into every page).
+# which the browser test injects into every page), nginx (the reverse proxy of
+# deploy/nginx.conf, in front of gunicorn).
 # Idempotent: installs only what is missing. Without root or apt it says so and the
 # tests that need a missing program skip with that reason.
 set -u
@@ -12,6 +13,7 @@ command -v php-cgi >/dev/null || want+=(php-cgi)
 command -v chromium >/dev/null || want+=(chromium)
 command -v chromedriver >/dev/null || want+=(chromium-driver)
 command -v bearerbox >/dev/null || want+=(kannel)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || want+=(nginx-light)
 command -v node >/dev/null || want+=(nodejs)
 command -v npm >/dev/null || want+=(npm)
 axe() {
@@ -36,5 +38,9 @@ apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends 
 if command -v systemctl >/dev/null; then systemctl stop kannel 2>/dev/null || true; fi
 pkill -x bearerbox 2>/dev/null || true
 pkill -x smsbox 2>/dev/null || true
+# Likewise the packaged nginx (its pid file only: the tests' own nginx keep running).
+if [[ " ${want[*]} " == *" nginx-light "* ]]; then
+    systemctl disable --now nginx 2>/dev/null || service nginx stop 2>/dev/null || true
+fi
 axe
 exit 0

@@ -18,9 +18,10 @@ from __future__ import annotations
 from .account import AccountQueries
 from .connection import InsufficientCredits, NotFound
 from .messages import MessageQueries
+from .sessions import SessionQueries
 
 
-class Store(AccountQueries, MessageQueries):
+class Store(AccountQueries, MessageQueries, SessionQueries):
     """The whole store: ``Store(path)``, then its verb-named methods."""
 
 

@@ -12,6 +12,7 @@ from flask import current_app, request, url_for
 from ...service import Service
 
 PER_PAGE = 25
+SAFE_PATH = re.compile(r"[\x21-\x5b\x5d-\x7e]+")  # printable ASCII but the backslash
 
 
 def service() -> Service:
@@ -31,7 +32,8 @@ def page_number() -> int:
 
 def safe_next(target: str | None) -> str:
     """Where to go after login or a language switch: only a path of this manager."""
-    if target and target.startswith("/manager/") and "\\" not in target:
+    # Printable ASCII only: a CR or LF would split the Location header (werkzeug refuses it).
+    if target and target.startswith("/manager/") and SAFE_PATH.fullmatch(target):
         return target
     return url_for("manager.conversations.index")
 

@@ -82,6 +82,11 @@ SENTENCES = {
     "rule_aliases_with_regex": _l("Aliases go with a keyword, not a regular expression."),
     "rule_regex_length": _l("The regular expression must be 1 to %(max)s characters."),
     "rule_regex_invalid": _l("Invalid regular expression (%(problem)s)."),
+    "rule_regex_unbounded": _l(
+        "This regular expression can take exponential time on some replies (a repetition "
+        "inside a repetition, such as (a|aa)+): rewrite it so each character can match "
+        "only one way."
+    ),
     "rule_aliases_list": _l("The aliases must be a list of words."),
     "rule_keyword_word": _l("The keyword “%(word)s” must be one word of letters or digits."),
     "notification_keys": _l("Give the medium, the sender and the target."),

@@ -18,6 +18,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from ...actions.url import redacted
 from ...errors import ValidationError
 from .common import form_text, service
 from .explain import explain
@@ -56,7 +57,9 @@ def rule_row(rule: dict) -> dict:
         "pattern": rule.get("regex", rule.get("keyword", "")),
         "aliases": ", ".join(rule.get("aliases", [])),
         "action": action,
-        "value": rule.get(VALUE_KEYS.get(action, ""), ""),
+        "value": redacted(rule.get("url", ""))
+        if action == "url"
+        else rule.get(VALUE_KEYS.get(action, ""), ""),
         "smart": "on" if rule.get("smart_encoding") else "",
     }
 
@@ -103,6 +106,8 @@ def options_from_form() -> tuple[dict, dict]:
         options[key] = form_text(key, strip=key != "text")
     if action == "url":
         options["use_response"] = request.form.get("use_response") == "on"
+        if request.form.get("follow_redirects") == "on":
+            options["follow_redirects"] = True
     if action != "none" and request.form.get("smart_encoding") == "on":
         options["smart_encoding"] = True
     rules = rows_from_form(
@@ -115,6 +120,7 @@ def options_from_form() -> tuple[dict, dict]:
         options["rules"] = [rule for _, rule in kept_rules]
     if kept_notes:
         options["notifications"] = [note for _, note in kept_notes]
+    restore_passwords(options, service().reply_options())
     form = dict(options, rules=rules, notifications=notes)
     # Which form row each saved entry came from, to point an error at the right row.
     form["row_of"] = {
@@ -124,8 +130,20 @@ def options_from_form() -> tuple[dict, dict]:
     return options, form
 
 
+def restore_passwords(options: dict, saved: dict) -> None:
+    """The form shows URLs with their password masked (``redacted``); a masked URL sent
+    back unchanged means "keep the saved one", password included."""
+    saved_urls = [saved.get("url"), *(rule.get("url") for rule in saved.get("rules", []))]
+    by_shown = {redacted(url): url for url in saved_urls if url}
+    for entry in [options, *options.get("rules", [])]:
+        if entry.get("url") in by_shown:
+            entry["url"] = by_shown[entry["url"]]
+
+
 def form_from_options(options: dict) -> dict:
     form = {key: value for key, value in options.items() if key not in ("rules", "notifications")}
+    if form.get("url"):
+        form["url"] = redacted(form["url"])
     form["rules"] = [rule_row(rule) for rule in options.get("rules", [])]
     form["notifications"] = [dict(note, delete="") for note in options.get("notifications", [])]
     return form
@@ -149,7 +167,16 @@ def place_error(error: ValidationError, form: dict) -> dict:
         elif row is not None:
             message = _("Notification %(n)s: %(message)s", n=row + 1, message=message)
         return {"section": section, "row": row, "message": message}
-    known = ("action", "text", "script", "handler", "url", "use_response", "smart_encoding")
+    known = (
+        "action",
+        "text",
+        "script",
+        "handler",
+        "url",
+        "use_response",
+        "follow_redirects",
+        "smart_encoding",
+    )
     return {"field": error.field if error.field in known else "form", "message": message}
 
 
