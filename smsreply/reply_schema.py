@@ -134,6 +134,9 @@ class Match(Strict):
     keyword: str | None = Field(None, description="The reply's first word, any case/accents")
     aliases: list[str] | None = Field(None, description="Other words for the keyword")
     regex: str | None = Field(None, description="A regular expression searched in the reply")
+    sticky: bool = Field(
+        True, description="The conversation stays with this rule once it routed a reply"
+    )
 
     @model_validator(mode="after")
     def _one_match(self) -> Match:

@@ -6,6 +6,11 @@ else the default action. A keyword rule matches the reply's first word, case- an
 accent-insensitively (``oui``, ``Oui!``, ``OUÍ``); a regex rule is searched in the whole
 reply, case-insensitively, in bounded time (``rule_regex``).
 
+Rules are sticky by default: once a rule has routed a reply of a conversation, the
+conversation's next replies go to the same rule's action whatever they say ("QUIZ"
+starts the quiz, "canberra" is its answer), until the options change and the rule is
+gone. ``"sticky": false`` on a rule routes each reply on its own words.
+
 Example::
 
     plan = ReplyPlan.compile({"action": "none", "rules": [
@@ -23,7 +28,7 @@ from .actions import Action, ActionConfigError, Resources, build_action
 from .errors import ValidationError
 from .optout import first_word, fold
 
-RULE_KEYS = {"keyword", "aliases", "regex"}
+RULE_KEYS = {"keyword", "aliases", "regex", "sticky"}
 SECTIONS = ("rules", "notifications")
 
 
@@ -33,6 +38,7 @@ class Rule:
     pattern: rule_regex.regex.Pattern | None
     action: Action
     label: str
+    sticky: bool = True
 
     def matches(self, message: str) -> bool:
         if self.pattern is not None:
@@ -47,12 +53,23 @@ class ReplyPlan:
     notifications: tuple[dict, ...]
     options: dict  # normalised, as stored
 
-    def route(self, message: str) -> tuple[Action, str | None]:
-        """The action for ``message`` and the label of the rule that chose it."""
+    def route(self, message: str, sticky_label: str | None = None) -> tuple[Action, str | None]:
+        """The action for ``message`` and the label of the rule that chose it.
+
+        ``sticky_label`` is the rule that routed the conversation before: when it still
+        exists and is sticky, it routes this reply too."""
+        if sticky_label is not None:
+            for rule in self.rules:
+                if rule.label == sticky_label and rule.sticky:
+                    return rule.action, rule.label
         for rule in self.rules:
             if rule.matches(message):
                 return rule.action, rule.label
         return self.default, None
+
+    def is_sticky(self, label: str | None) -> bool:
+        """Whether the rule ``label`` keeps the conversation's next replies."""
+        return any(rule.label == label and rule.sticky for rule in self.rules)
 
     @classmethod
     def compile(cls, options: object, resources: Resources) -> ReplyPlan:
@@ -102,7 +119,7 @@ def _action(spec: Mapping, resources: Resources, prefix: str, location: tuple = 
 
 
 def _rule_keys(raw: Mapping) -> dict:
-    return {key: raw[key] for key in ("keyword", "aliases", "regex") if key in raw}
+    return {key: raw[key] for key in ("keyword", "aliases", "regex", "sticky") if key in raw}
 
 
 def _rule(index: int, parsed, raw: Mapping, resources: Resources) -> Rule:
@@ -111,6 +128,6 @@ def _rule(index: int, parsed, raw: Mapping, resources: Resources) -> Rule:
     action = _action(spec, resources, f"rules[{index}]: ", ("rules", index))
     if parsed.regex is not None:
         pattern = rule_regex.compile_rule(parsed.regex)
-        return Rule(frozenset(), pattern, action, f"regex {parsed.regex}")
+        return Rule(frozenset(), pattern, action, f"regex {parsed.regex}", parsed.sticky)
     words = frozenset(fold(word) for word in [parsed.keyword, *(parsed.aliases or [])])
-    return Rule(words, None, action, f"keyword {parsed.keyword}")
+    return Rule(words, None, action, f"keyword {parsed.keyword}", parsed.sticky)

@@ -10,6 +10,8 @@ documentation's screenshots, are ``tests/test_browser_audit.py``'s. Skips only w
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
@@ -28,9 +30,22 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.fixture
 def server(tmp_path):
-    server = GunicornServer(tmp_path)
+    # A known port, so that server.base_url (where the test console posts) is this server.
+    port = free_port()
+    server = GunicornServer(
+        tmp_path,
+        server_bind=f"127.0.0.1:{port}",
+        server_base_url=f"http://127.0.0.1:{port}",
+        simulator_dlr_delay=0.2,  # the simulator reports delivery, as on a real network
+    )
     printed = server.run_init()
     with server:
         yield server, printed["Manager user"], printed["Password"]

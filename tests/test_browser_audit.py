@@ -22,6 +22,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.browser import AXE, CHROMIUM, audit, chromium, snapshot
 from tests.servers import ROOT, GunicornServer
+from tests.test_browser import free_port
 
 WIDTHS = (1280, 375)
 LONG_TEXT = "Confirmation-" + "ABCDEFGHIJ" * 12 + " Répondez OUI ou NON"
@@ -48,7 +49,11 @@ pytestmark = [
 
 @pytest.fixture
 def server(tmp_path):
-    server = GunicornServer(tmp_path)
+    # A known port, so that server.base_url (where the test console posts) is this server.
+    port = free_port()
+    server = GunicornServer(
+        tmp_path, server_bind=f"127.0.0.1:{port}", server_base_url=f"http://127.0.0.1:{port}"
+    )
     printed = server.run_init()
     with server:
         yield server, printed["Manager user"], printed["Password"]

@@ -45,6 +45,7 @@ from . import (
     error_pages,
     language,
     options,
+    outcome_text,
 )
 from .common import service
 from .dates import when
@@ -137,6 +138,7 @@ def register_manager(app: Flask) -> None:
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["pretty"] = pretty
     app.jinja_env.filters["split_outcome"] = split_outcome
+    app.jinja_env.filters["describe_outcome"] = outcome_text.describe
     app.register_blueprint(bp)
     app.add_url_rule("/", "manager_home", lambda: redirect(url_for("manager.conversations.index")))
 

@@ -33,6 +33,7 @@ LABELS: dict[str, dict[str, object]] = {
         "blacklisted": _l("the sender had replied STOP before: the number is blacklisted"),
     },
     "reply": {"pending": _l("pending"), "handled": _l("handled"), "rejected": _l("rejected")},
+    "result": {"answered": _l("answered"), "no_answer": _l("no answer"), "failed": _l("failed")},
     "conversation": {"open": _l("open"), "closed": _l("closed")},
     "encoding": {"gsm7": _l("GSM-7"), "ucs2": _l("Unicode (UCS-2)")},
     "sms": {
