@@ -18,10 +18,11 @@ from __future__ import annotations
 from .account import AccountQueries
 from .connection import InsufficientCredits, NotFound
 from .messages import MessageQueries
+from .sessions import SessionQueries
 from .work import WorkQueries
 
 
-class Store(AccountQueries, MessageQueries, WorkQueries):
+class Store(AccountQueries, MessageQueries, SessionQueries, WorkQueries):
     """The whole store: ``Store(path)``, then its verb-named methods."""
 
 
