@@ -18,6 +18,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from urllib.parse import urlencode
 
 import pytest
@@ -107,6 +108,11 @@ def test_nginx_logs_callbacks_without_their_token(edge):
     server, proxy = edge
     assert post_from(proxy, "127.0.0.4", server.callback_path + "?x=1", "log-1", {}) == 200
     token = server.callback_path.rsplit("/", 1)[1]
+    # nginx writes the line once the request is finalised, which may be just after the
+    # client has read the response: wait for it.
+    deadline = time.monotonic() + 10
+    while "127.0.0.4 [" not in proxy.access_log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
     log = proxy.access_log.read_text()
     assert "127.0.0.4 [" in log and '"POST /callbacks/ovh/<token>?x=1" 200' in log
     assert token not in log
