@@ -179,13 +179,17 @@ class WorkQueries(Connection):
             (sent_at, notification_id),
         )
 
-    def finish_reply(self, reply_id: int, lease: float, action: str, outcome: str) -> bool:
-        """Record a reply's outcome if the claim is still ours; then queue its answer, in
-        the same transaction (``write()``), so that it is queued exactly once."""
+    def finish_reply(
+        self, reply_id: int, lease: float, action: str, outcome: str, result: str, reason: str
+    ) -> bool:
+        """Record a reply's outcome (``result``: answered, no answer, failed, and why) if
+        the claim is still ours; then queue its answer in the same transaction
+        (``write()``), so that it is queued exactly once."""
         cursor = self.db.execute(
-            "UPDATE replies SET status = 'handled', action = ?, outcome = ?, "
-            "lease_until = NULL WHERE id = ? AND status = 'pending' AND lease_until = ?",
-            (action, outcome, reply_id, lease),
+            "UPDATE replies SET status = 'handled', action = ?, outcome = ?, result = ?, "
+            "result_reason = ?, lease_until = NULL "
+            "WHERE id = ? AND status = 'pending' AND lease_until = ?",
+            (action, outcome, result, reason, reply_id, lease),
         )
         return cursor.rowcount == 1
 
