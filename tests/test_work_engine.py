@@ -86,6 +86,7 @@ def worker_process(database, *arguments: str) -> subprocess.Popen:
         "SMSREPLY_DATABASE_PATH": str(database),
         "SMSREPLY_WORKER_SWEEP_SECONDS": "0.2",
         "SMSREPLY_LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",  # its first line says it is ready
     }
     return subprocess.Popen(
         [sys.executable, "-m", "smsreply.cli", "worker", *arguments],
@@ -105,6 +106,9 @@ def test_two_smsreply_worker_processes_answer_each_reply_once(
     replies = [pending_reply(client, callback_url, conversation, f"w-{n}") for n in range(30)]
     workers = [worker_process(settings["database.path"], "--threads", "3") for _ in range(2)]
     try:
+        # Ready (its SIGTERM handler set) before anything can end the test early.
+        started = [process.stdout.readline() for process in workers]
+        assert all("thread(s)" in line for line in started), started
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             rows = [service.store.get("replies", reply_id) for reply_id in replies]
@@ -120,7 +124,7 @@ def test_two_smsreply_worker_processes_answer_each_reply_once(
             if process.poll() is None:
                 process.kill()
     assert [process.returncode for process in workers] == [0, 0], outputs
-    assert all("smsreply worker: stopped" in out for out, _ in outputs)
+    assert all("smsreply worker: stopped" in out for out, _ in outputs), outputs
     assert all(row["status"] == "handled" and row["answer_id"] for row in rows)
     answers = service.store.query("SELECT reply_id FROM outgoing WHERE kind = 'answer'")
     assert sorted(row["reply_id"] for row in answers) == sorted(replies)
@@ -164,6 +168,7 @@ def test_web_processes_without_background_work_and_a_separate_worker(tmp_path):
         assert answers(server) == []  # nobody does background work yet
         worker = worker_process(tmp_path / "smsreply.db")
         try:
+            assert "thread(s)" in worker.stdout.readline()
             assert wait_for(lambda: len(answers(server)) == 1, timeout=30)
         finally:
             worker.send_signal(signal.SIGTERM)
