@@ -34,7 +34,7 @@ def pending_reply(client, callback_url, conversation, provider_id: str) -> int:
 def test_create_app_starts_no_thread(settings, tmp_path):
     before = set(threading.enumerate())
     app = create_app(settings, project_dir=tmp_path)
-    assert set(threading.enumerate()) == before
+    assert not set(threading.enumerate()) - before  # (an earlier test's may have ended)
     assert not app.extensions["smsreply"].work_queue.accepting
 
 
