@@ -120,8 +120,9 @@ class MessageQueries(Connection):
 
     def record_simulated(self, row: dict) -> None:
         self.db.execute(
-            "INSERT OR IGNORE INTO simulator_outbox (id, at, recipient, shortcode, message, tag, "
-            "segments) VALUES (:id, :at, :recipient, :shortcode, :message, :tag, :segments)",
+            "INSERT INTO simulator_outbox (id, at, recipient, shortcode, message, tag, segments) "
+            "VALUES (:id, :at, :recipient, :shortcode, :message, :tag, :segments) "
+            "ON CONFLICT (id) DO NOTHING",
             row,
         )
 

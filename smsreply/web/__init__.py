@@ -60,7 +60,7 @@ def register_logging(settings: Mapping[str, object]) -> None:
 def register_service(
     app: Flask, settings: Mapping[str, object], clock: Clock, project_dir: Path | None
 ) -> Service:
-    store = Store(settings["database.path"], settings["database.busy_timeout"])
+    store = Store.from_settings(settings)
     store.migrate()
     service = Service(settings, store, clock=clock, project_dir=project_dir)
     app.extensions["smsreply"] = service
