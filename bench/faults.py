@@ -35,10 +35,10 @@ from .sink import SinkProcess
 from .storage import storage_fault
 
 
-def kill_during_burst(workdir: Path, replies: int, master: bool) -> dict:
+def kill_during_burst(workdir: Path, replies: int, master: bool, database: str = "") -> dict:
     """``kill -9`` the workers (the master starts new ones) or the whole server mid-burst."""
     with SinkProcess() as sink:
-        database = workdir / "smsreply.db"
+        database = database or workdir / "smsreply.db"  # or a postgresql:// URL
         server = start(workdir, sink, database)
         targets = open_conversations(database, replies)
         acked: set[str] = set()
@@ -62,10 +62,12 @@ def kill_during_burst(workdir: Path, replies: int, master: bool) -> dict:
     return result | {"acknowledged_before_kill": first, "reposted": reposted, "seconds": recovered}
 
 
-def operator_fault(workdir: Path, replies: int, mode: str, seconds: float = 3.0) -> dict:
+def operator_fault(
+    workdir: Path, replies: int, mode: str, seconds: float = 3.0, database: str = ""
+) -> dict:
     """The operator answers 500, or holds requests past ``http.timeout``, for ``seconds``."""
     with SinkProcess() as sink:
-        database = workdir / "smsreply.db"
+        database = database or workdir / "smsreply.db"  # or a postgresql:// URL
         server = start(workdir, sink, database)
         targets = open_conversations(database, replies)
         sink.fault(mode, seconds=seconds, hold=2.0)
@@ -77,7 +79,7 @@ def operator_fault(workdir: Path, replies: int, mode: str, seconds: float = 3.0)
     return result | {"seconds": round(time.monotonic() - started, 1)}
 
 
-def script_faults(workdir: Path, replies: int) -> dict:
+def script_faults(workdir: Path, replies: int, database: str = "") -> dict:
     """Scripts that hang or leave children behind, between ordinary replies."""
     scripts = workdir / "cgi-bin"
     scripts.mkdir()
@@ -85,7 +87,7 @@ def script_faults(workdir: Path, replies: int) -> dict:
     hang.write_text("#!/bin/sh\nsleep 37.5 &\n(sleep 37.5; echo late) &\nsleep 37.5\n")
     hang.chmod(0o755)
     with SinkProcess() as sink:
-        database = workdir / "smsreply.db"
+        database = database or workdir / "smsreply.db"  # or a postgresql:// URL
         server = start(workdir, sink, database, **{"cgi.directory": scripts, "cgi.timeout": 1})
         rule = {"keyword": "BLOQUE", "action": "cgi", "script": "hang.sh"}
         server.put_options(options("text", sink.url) | {"rules": [rule]})

@@ -1,4 +1,10 @@
-"""Shared fixtures: settings on a real SQLite file in tmp_path, the app, its client, a clock.
+"""Shared fixtures: settings on a real database, the app, its client, a clock.
+
+The database is a real SQLite file in tmp_path, or, with ``SMSREPLY_TEST_DATABASE=postgresql``,
+a fresh database on a private PostgreSQL server (``bench/postgres.py``) started once for the
+session: ``database_url`` is "" (SQLite) or that database's URL, and every test that builds
+settings or starts a server passes it on. ``postgres_url`` is a fresh PostgreSQL database in
+both modes, for the tests that are about PostgreSQL itself.
 
 ``app`` is built by the real factory with the background worker off, so tests decide when
 work happens (``service.drain()``); ``clock`` is a settable clock for the reply window.
@@ -6,13 +12,56 @@ work happens (``service.drain()``); ``clock`` is a settable clock for the reply 
 
 from __future__ import annotations
 
+import itertools
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from smsreply.credentials import ensure_callback_token, new_api_key
 from smsreply.settings import load_settings
+from smsreply.store import Store
 from smsreply.web import create_app
+
+ON_POSTGRES = os.environ.get("SMSREPLY_TEST_DATABASE", "sqlite") == "postgresql"
+TEMPLATE = "smsreply_template"
+_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A private PostgreSQL server for the session, with a migrated template database."""
+    from bench.postgres import PostgresMissing, PrivateCluster
+
+    try:
+        cluster = PrivateCluster().start()
+    except PostgresMissing as error:
+        pytest.skip(str(error))
+    store = Store(url=cluster.create_database(TEMPLATE))
+    store.migrate()
+    store.close()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster):
+    """A fresh, migrated PostgreSQL database, dropped after the test."""
+    name = f"test_{os.getpid()}_{next(_numbers)}"
+    postgres_cluster.admin(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}" STRATEGY FILE_COPY')
+    yield postgres_cluster.url(name)
+    postgres_cluster.drop_database(name)
+
+
+@pytest.fixture
+def database_url(request) -> str:
+    """The test's ``database.url``: "" (its SQLite file) or a fresh PostgreSQL database."""
+    return request.getfixturevalue("postgres_url") if ON_POSTGRES else ""
+
+
+def database_env(database_url: str) -> dict[str, str]:
+    """The same choice for a subprocess (a CLI run, a gunicorn)."""
+    return {"SMSREPLY_DATABASE_URL": database_url} if database_url else {}
 
 
 class FakeClock:
@@ -32,12 +81,13 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def settings(tmp_path):
+def settings(tmp_path, database_url):
     return load_settings(
         None,
         env={},
         overrides={
             "database.path": str(tmp_path / "smsreply.db"),
+            "database.url": database_url,
             "worker.retry_base_seconds": 0.0,
         },
     )
@@ -52,6 +102,7 @@ def app(settings, clock, tmp_path):
     app.config["callback_token"] = ensure_callback_token(service.store)
     yield app
     app.extensions["smsreply.dispatcher"].stop()
+    service.store.close()
 
 
 @pytest.fixture

@@ -45,8 +45,8 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def server(tmp_path):
-    server = GunicornServer(tmp_path)
+def server(tmp_path, database_url):
+    server = GunicornServer(tmp_path, database_url)
     printed = server.run_init()
     with server:
         yield server, printed["Manager user"], printed["Password"]

@@ -13,8 +13,9 @@ from smsreply.cli import cli
 
 
 @pytest.fixture
-def run(tmp_path, monkeypatch):
+def run(tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("SMSREPLY_DATABASE_PATH", str(tmp_path / "cli.db"))
+    monkeypatch.setenv("SMSREPLY_DATABASE_URL", database_url)
     monkeypatch.delenv("SMSREPLY_CONFIG", raising=False)
     runner = CliRunner()
 

@@ -20,12 +20,13 @@ def fake():
 
 
 @pytest.fixture
-def ovh_app(fake, tmp_path, clock):
+def ovh_app(fake, tmp_path, clock, database_url):
     settings = load_settings(
         None,
         env={},
         overrides={
             "database.path": str(tmp_path / "ovh.db"),
+            "database.url": database_url,
             "provider.name": "ovh",
             "ovh.endpoint": fake.url,
             "ovh.application_key": APP_KEY,
@@ -128,9 +129,23 @@ def test_a_reply_that_cannot_be_stored_stays_on_ovh(fake, ovh_app):
 
     service = ovh_app.extensions["smsreply"]
     fake.add_incoming("+33612345678", "oui")
-    service.store.db.execute("PRAGMA query_only = ON")  # this connection can no longer write
+    read_only(service.store, True)  # the database can no longer be written
     assert Poller(service, interval=60).poll_once() == 0
     assert len(fake.incoming) == 1
-    service.store.db.execute("PRAGMA query_only = OFF")
+    read_only(service.store, False)
     assert Poller(service, interval=60).poll_once() == 1
     assert fake.incoming == {}
+
+
+def read_only(store, on: bool) -> None:
+    """SQLite: this connection may no longer write; PostgreSQL: the whole database."""
+    if store.dialect == "sqlite":
+        store.db.execute(f"PRAGMA query_only = {'ON' if on else 'OFF'}")
+        return
+    import psycopg
+
+    with psycopg.connect(store.backend.url, autocommit=True) as admin:
+        admin.execute("SET default_transaction_read_only = off")
+        name = admin.execute("SELECT current_database()").fetchone()[0]
+        admin.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = {on}')
+    store.close()  # the pool's next connections get the new default

@@ -45,6 +45,7 @@ def make_service(ctx: click.Context) -> Service:
     if "service" not in obj:
         settings = load_settings(obj.get("config"))
         store = Store.from_settings(settings)
+        ctx.find_root().call_on_close(store.close)  # a PostgreSQL pool ends with the command
         store.migrate()
         obj["service"] = Service(settings, store)
     return obj["service"]
