@@ -87,9 +87,18 @@ class Connection:
             yield held
 
     def migrate(self) -> list[str]:
-        """Apply pending schema steps; return their names."""
-        with self.write():  # the write lock keeps two starting workers from racing
-            return migrations.apply(self.backend)
+        """Apply pending schema steps; return their names.
+
+        Any problem (unreachable server, wrong password, missing rights, not a database)
+        becomes one ``DatabaseUnavailable`` line naming it, never the password.
+        """
+        self.check()
+        try:
+            with self.write():  # the write lock keeps two starting workers from racing
+                return migrations.apply(self.backend)
+        except self.backend.FAILURES as error:
+            problem = (str(error).strip() or type(error).__name__).splitlines()[0]
+            raise DatabaseUnavailable(self.location, problem) from None
 
     def _one(self, sql: str, params: tuple | dict = (), what: str = "row") -> dict:
         row = self.query_one(sql, params)

@@ -83,6 +83,7 @@ class Rows:
 
 class PostgresBackend:
     dialect = "postgresql"
+    FAILURES = (psycopg.Error, psycopg_pool.PoolTimeout)
 
     def __init__(self, url: str, pool_size: int = 10, timeout: float = 30.0) -> None:
         self.url = url
@@ -121,6 +122,10 @@ class PostgresBackend:
         rows = self.execute(sql, params)
         names = [column.name for column in rows.description]
         return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def executemany(self, sql: str, rows: list[tuple]) -> None:
+        with self.transaction(), self._local.conn.cursor() as cursor:
+            cursor.executemany(translate(sql), rows)
 
     def insert(self, sql: str, params: tuple) -> int:
         return self.execute(sql + " RETURNING id", params).fetchone()[0]

@@ -17,11 +17,14 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from .errors import DatabaseUnavailable
+
 ERRORS: tuple[type[Exception], ...] = (sqlite3.OperationalError,)
 
 
 class SqliteBackend:
     dialect = "sqlite"
+    FAILURES = (sqlite3.DatabaseError, OSError)  # what makes the file unusable
 
     def __init__(self, path: str | Path, busy_timeout: float = 30.0, synchronous: str = "NORMAL"):
         self.path = Path(path)
@@ -54,6 +57,9 @@ class SqliteBackend:
 
     def query(self, sql: str, params: tuple | list | dict = ()) -> list[dict]:
         return list(self.database.query(sql, params))
+
+    def executemany(self, sql: str, rows: list[tuple]) -> None:
+        self.database.conn.executemany(sql, rows)
 
     def insert(self, sql: str, params: tuple) -> int:
         return self.execute(sql, params).lastrowid
@@ -97,7 +103,10 @@ class SqliteBackend:
             yield True
 
     def check(self) -> None:
-        self.execute("SELECT 1").fetchone()
+        try:
+            self.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except self.FAILURES as error:
+            raise DatabaseUnavailable(self.location, str(error)) from None
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)

@@ -1,0 +1,224 @@
+"""The PostgreSQL backend itself, on the private server (``postgres_url``), in both modes:
+the SQL written once, the write transactions that run alone, the poller's lock across
+processes, one clear line for every way a database can be unusable, and old SQLite files
+(made by sqlite-utils' ``Migrations``) upgrading seamlessly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+import pytest
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from smsreply.providers import InboundReply
+from smsreply.receiving import accept_reply
+from smsreply.settings import load_settings
+from smsreply.store import DatabaseUnavailable, InsufficientCredits, Store
+from smsreply.store import migrations as schema
+from smsreply.store.postgres import translate
+from tests.servers import ROOT
+
+
+def test_placeholders_are_translated_outside_quoted_strings():
+    assert translate("SELECT * FROM t WHERE a = ? AND b = ?") == (
+        "SELECT * FROM t WHERE a = %s AND b = %s"
+    )
+    assert translate("VALUES (:id, :at)") == "VALUES (%(id)s, %(at)s)"
+    assert translate("SELECT 'a?b:c''%' , x % 2, y::text") == "SELECT 'a?b:c''%' , x %% 2, y::text"
+
+
+@pytest.fixture
+def store(postgres_url):
+    store = Store(url=postgres_url)
+    store.migrate()
+    yield store
+    store.close()
+
+
+def test_ids_come_from_returning_and_the_schema_speaks_postgresql(store):
+    first = store.add_user("alice", "hash", "2026-11-25T09:00:00+00:00")
+    second = store.add_user("bob", "hash", "2026-11-25T09:00:00+00:00")
+    assert (first, second) == (1, 2)
+    types = dict(
+        store.db.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = 'replies' AND column_name IN ('id', 'lease_until', 'attempts')"
+        ).fetchall()
+    )
+    assert types == {"id": "bigint", "lease_until": "double precision", "attempts": "bigint"}
+    assert store.migrate() == []  # applied once
+
+
+def test_concurrent_debits_never_overdraw(store):
+    """16 threads debit one credit each from a balance of 10: exactly 10 succeed."""
+    store.change_credits(10, "2026-11-25T09:00:00+00:00", "top-up")
+    outcomes: list[str] = []
+    barrier = threading.Barrier(16)
+
+    def debit() -> None:
+        barrier.wait()
+        try:
+            store.change_credits(-1, "2026-11-25T09:00:01+00:00", "reply")
+            outcomes.append("ok")
+        except InsufficientCredits:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=debit) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("ok") == 10 and outcomes.count("refused") == 6
+    assert store.balance() == 0
+    assert len(store.ledger(100)) == 11
+
+
+def test_one_reply_posted_at_once_on_many_connections_is_stored_once(postgres_url, clock):
+    """The provider's retry lands on another host while the first is storing it."""
+    settings = load_settings(None, env={}, overrides={"database.url": postgres_url})
+    stores = [Store(url=postgres_url) for _ in range(8)]  # as many processes
+    stores[0].change_credits(10, "2026-11-25T09:00:00+00:00", "top-up")
+    inbound = InboundReply("dup-1", "+33612345678", "OUI", "38000")
+    created: list[bool] = []
+    barrier = threading.Barrier(len(stores))
+
+    def post(store: Store) -> None:
+        barrier.wait()
+        created.append(accept_reply(store, settings, clock, inbound, "ovh", "", (), None)[1])
+
+    threads = [threading.Thread(target=post, args=(store,)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert created.count(True) == 1 and len(created) == len(stores)
+    assert len(stores[0].latest_replies(10)) == 1
+    for store in stores:
+        store.close()
+
+
+def test_the_poller_lock_is_held_by_one_process_across_hosts(postgres_url):
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from smsreply.store import Store\n"
+            f"store = Store(url={postgres_url!r})\n"
+            "with store.exclusive('poller') as held:\n"
+            "    print(held, flush=True)\n"
+            "    time.sleep(60)\n",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "True"
+        other = Store(url=postgres_url)
+        with other.exclusive("poller") as held:
+            assert held is False
+        with other.exclusive("another-lock") as held:
+            assert held is True
+        holder.kill()  # kill -9: the server ends its session and frees the lock
+        holder.wait()
+        for _ in range(50):
+            with other.exclusive("poller") as held:
+                if held:
+                    break
+        assert held is True
+        other.close()
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "smsreply.cli", *args],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def unusable_urls(cluster, tmp_path) -> list[tuple[str, str]]:
+    cluster.admin("DROP ROLE IF EXISTS reader")
+    cluster.admin("CREATE ROLE reader LOGIN PASSWORD 's3cret-pw'")
+    cluster.admin("DROP DATABASE IF EXISTS locked")
+    cluster.admin("CREATE DATABASE locked")
+    with __import__("psycopg").connect(cluster.url("locked"), autocommit=True) as conn:
+        conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")  # PG 15 default
+    dead = cluster.url("x", "postgres", "s3cret-pw").replace(str(cluster.port), "1")
+    return [
+        ("mysql://u:s3cret-pw@localhost/db", "must start with postgresql://"),
+        ("postgresql://u:s3cret-pw@localhost:port/db", "unreadable URL"),
+        (dead, "Connection refused"),
+        (cluster.url("nosuchdb", "postgres", "s3cret-pw"), 'database "nosuchdb" does not exist'),
+        (cluster.url("locked", "reader", "s3cret-pw"), "permission denied for schema public"),
+    ]
+
+
+def test_an_unusable_database_is_one_line_without_the_password(postgres_cluster, tmp_path):
+    for url, problem in unusable_urls(postgres_cluster, tmp_path):
+        env = {"SMSREPLY_DATABASE_URL": url, "SMSREPLY_DATABASE_BUSY_TIMEOUT": "3"}
+        info = run_cli("info", env=env)
+        assert info.returncode == 1, info.stdout
+        [line] = info.stderr.strip().splitlines()
+        assert problem in line and "s3cret-pw" not in line and "Traceback" not in line, line
+        server = subprocess.run(
+            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "app:app"],
+            cwd=ROOT,
+            env={"PATH": "/usr/bin:/bin", "SMSREPLY_SERVER_BIND": "127.0.0.1:0", **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert server.returncode == 1
+        [line] = server.stderr.strip().splitlines()
+        assert line.startswith("smsreply: database postgresql://") or "mysql" in line, line
+        assert problem in line and "s3cret-pw" not in line, line
+
+
+def test_an_unusable_sqlite_file_is_one_line(tmp_path):
+    (tmp_path / "not-a-db").write_text("hello " * 1000)
+    info = run_cli("info", env={"SMSREPLY_DATABASE_PATH": str(tmp_path / "not-a-db")})
+    assert info.returncode == 1
+    [line] = info.stderr.strip().splitlines()
+    assert "file is not a database" in line and str(tmp_path) in line
+
+
+def test_sqlite_files_made_by_sqlite_utils_migrations_upgrade_seamlessly(tmp_path):
+    """Before this runner, sqlite-utils' ``Migrations`` applied m001…m003; m004 comes now."""
+    path = tmp_path / "old.db"
+    old = Migrations("smsreply")
+    for step in schema.migrations.steps[:3]:
+        old()(step)
+    database = Database(path)
+    old.apply(database)
+    database.execute(
+        "INSERT INTO users (username, password_hash, created_at) VALUES ('a', 'h', 'x')"
+    )
+    database.conn.commit()
+    database.close()
+    store = Store(path)
+    assert store.migrate() == ["m004_unsent_indexes"]
+    assert store.migrate() == []
+    assert [user["username"] for user in store.list_users()] == ["a"]
+    names = [row["name"] for row in store.query("SELECT name FROM _sqlite_migrations ORDER BY id")]
+    assert names == [step.__name__ for step in schema.migrations.steps]
+    store.close()
+
+
+def test_a_pool_of_its_own_per_store_closed_with_it(postgres_url):
+    store = Store(url=postgres_url, pool_size=2)
+    store.migrate()
+    assert store.balance() == 0
+    store.close()
+    with pytest.raises(DatabaseUnavailable):
+        Store(url="postgresql://u@h/").check()
