@@ -26,6 +26,8 @@ import threading
 import time
 from pathlib import Path
 
+from smsreply.store import Store
+
 from .actions import options
 from .dataset import open_conversations
 from .load import fire
@@ -44,8 +46,11 @@ def kill_during_burst(workdir: Path, replies: int, master: bool, database: str =
         acked: set[str] = set()
         burst = threading.Thread(target=lambda: acked.update(post(server, targets, "k")))
         burst.start()
-        while sink.stats()["accepted"] < replies // 4 and burst.is_alive():
+        # Kill once a quarter of the burst is stored: acknowledged, mostly not yet answered.
+        store = Store.at(database)
+        while store.count_replies() < replies // 4 and burst.is_alive():
             time.sleep(0.01)
+        store.close()
         killed_at = time.monotonic()
         if master:
             server.kill9()

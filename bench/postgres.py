@@ -2,7 +2,7 @@
 
 Debian's ``postgresql`` package (``tests/system-deps.sh`` installs it) gives ``initdb`` and
 ``pg_ctl``; the cluster listens on a free 127.0.0.1 port and its socket folder only, trusts
-loopback connections (nothing else can reach it) and skips fsync (throw-away data). The
+loopback connections (nothing else can reach it) and, for tests, skips fsync. The
 server refuses to run as root: as root, the folder is given to the ``postgres`` user the
 package creates and the commands run as that user.
 
@@ -26,11 +26,13 @@ from pathlib import Path
 import psycopg
 
 SUPERUSER = "postgres"
-# Throw-away data: durability off; enough connections for two hosts' pools and many tests.
-SERVER_OPTIONS = (
-    "-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-    "-c full_page_writes=off -c max_connections=400 -c shared_buffers=64MB"
-)
+# Enough connections for two hosts' pools and many tests; loopback only.
+COMMON = "-c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=64MB"
+# Tests: throw-away data, durability off.
+THROWAWAY = f"{COMMON} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+# The bench: as durable as SQLite's WAL with synchronous=NORMAL (a crash of the server
+# loses nothing; a power cut may lose the last commits, never corrupts).
+DURABLE = f"{COMMON} -c synchronous_commit=off"
 
 
 class PostgresMissing(RuntimeError):
@@ -61,7 +63,8 @@ def free_port() -> int:
 
 
 class PrivateCluster:
-    def __init__(self) -> None:
+    def __init__(self, options: str = THROWAWAY) -> None:
+        self.options = options
         self.bindir = find_bindir()
         self.root: Path | None = None
         self.port = 0
@@ -100,7 +103,7 @@ class PrivateCluster:
             str(self.bindir / "pg_ctl"),
             f"--pgdata={data}",
             f"--log={self.root / 'server.log'}",
-            f"--options=-p {self.port} -k {self.root} {SERVER_OPTIONS}",
+            f"--options=-p {self.port} -k {self.root} {self.options}",
             "--wait",
             "start",
         )

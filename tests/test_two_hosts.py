@@ -48,10 +48,6 @@ def host(tmp_path: Path, name: str, database: str, sink: SinkProcess) -> Gunicor
     return Gunicorn(project, settings, project=project)
 
 
-def stored(store: Store) -> int:
-    return store.query("SELECT count(*) AS n FROM replies")[0]["n"]
-
-
 def claims(store: Store, now: float) -> dict[tuple[str, int], float]:
     """Replies and answers claimed (leased) and unfinished at ``now``: their lease, by row."""
     found = {}
@@ -96,7 +92,7 @@ def test_a_host_killed_mid_burst_loses_and_doubles_nothing(tmp_path, postgres_ur
         ]
         for burst in bursts:
             burst.start()
-        while stored(store) < REPLIES // 3 and any(b.is_alive() for b in bursts):
+        while store.count_replies() < REPLIES // 3 and any(b.is_alive() for b in bursts):
             time.sleep(0.01)
         first.kill9()  # the master and its workers, at once: the machine is gone
         killed_at = time.monotonic()

@@ -39,6 +39,13 @@ class Connection:
             self.backend = SqliteBackend(path, busy_timeout, synchronous)
 
     @classmethod
+    def at(cls, database: str | Path):
+        """``Store.at("var/smsreply.db")`` or ``Store.at("postgresql://…")``."""
+        if str(database).startswith(("postgresql://", "postgres://")):
+            return cls(url=str(database))
+        return cls(database)
+
+    @classmethod
     def from_settings(cls, settings: Mapping[str, object]):
         return cls(
             settings["database.path"],

@@ -69,6 +69,9 @@ class MessageQueries(Connection):
             "SELECT * FROM replies WHERE provider = ? AND provider_id = ?", (provider, provider_id)
         )
 
+    def count_replies(self) -> int:
+        return self.db.execute("SELECT count(*) FROM replies").fetchone()[0]
+
     def due_replies(self, now: float, limit: int = 100) -> list[int]:
         rows = self.db.execute(
             "SELECT id FROM replies WHERE status = 'pending' "
