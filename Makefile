@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export SMSREPLY_CONFIG ?= config/smsreply.toml
 
-.PHONY: run test lint format install init bench faults clean system-deps
+.PHONY: run test test-sqlite test-postgresql lint format install init bench faults clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -24,10 +24,28 @@ run: init
 system-deps:
 	bash tests/system-deps.sh
 
+# The suite on both databases at once (the runs mostly wait on servers and subprocesses, so
+# two cores suffice): SQLite in the foreground, PostgreSQL (a private server the tests start)
+# into var/test-postgresql.log, shown at the end. One backend: `make test-sqlite` or
+# `make test-postgresql`.
 test: $(STAMP) system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@mkdir -p var
+	@SMSREPLY_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider \
+		> var/test-postgresql.log 2>&1 & postgresql=$$!; \
+	echo "== SQLite (PostgreSQL runs alongside: var/test-postgresql.log)"; \
+	$(BIN)/python -m pytest -q; sqlite=$$?; \
+	wait $$postgresql; pg=$$?; \
+	echo "== PostgreSQL"; \
+	if [ $$pg -eq 0 ]; then tail -n 4 var/test-postgresql.log; else cat var/test-postgresql.log; fi; \
+	test $$sqlite -eq 0 -a $$pg -eq 0
+
+test-sqlite: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q
+
+test-postgresql: $(STAMP) system-deps
+	SMSREPLY_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q
 
 # Not part of `make test`: minutes of load on this machine. BENCH_ARGS=--quick for a smoke run.
 bench: $(STAMP)

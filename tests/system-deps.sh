@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages some tests drive for real: Perl CGI.pm and php-cgi (CGI scripts),
-# Chromium + ChromeDriver (the manager's browser test), Kannel (the Kannel provider).
+# Chromium + ChromeDriver (the manager's browser test), Kannel (the Kannel provider),
+# PostgreSQL (initdb/pg_ctl: the tests start a private server; `make test` runs on both).
 # Idempotent: installs only what is missing. Without root or apt it says so and the
 # tests that need a missing program skip with that reason.
 set -u
@@ -10,6 +11,8 @@ command -v php-cgi >/dev/null || want+=(php-cgi)
 command -v chromium >/dev/null || want+=(chromium)
 command -v chromedriver >/dev/null || want+=(chromium-driver)
 command -v bearerbox >/dev/null || want+=(kannel)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null \
+    || want+=(postgresql)
 [ ${#want[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
     echo "system-deps: not root or no apt-get; missing: ${want[*]} (their tests will skip)"
@@ -23,4 +26,8 @@ apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends 
 if command -v systemctl >/dev/null; then systemctl stop kannel 2>/dev/null || true; fi
 pkill -x bearerbox 2>/dev/null || true
 pkill -x smsbox 2>/dev/null || true
+# PostgreSQL's packaged cluster, if we just installed it: the tests start their own.
+case " ${want[*]} " in *" postgresql "*)
+    if command -v systemctl >/dev/null; then systemctl stop postgresql 2>/dev/null || true; fi
+esac
 exit 0
