@@ -222,3 +222,24 @@ def test_a_pool_of_its_own_per_store_closed_with_it(postgres_url):
     store.close()
     with pytest.raises(DatabaseUnavailable):
         Store(url="postgresql://u@h/").check()
+
+
+def test_a_store_used_before_a_fork_works_in_the_child_and_the_parent(store):
+    """gunicorn's preload_app: the app (and its pool) made in the master, then forked."""
+    import os
+
+    store.change_credits(5, "2026-11-25T09:00:00+00:00", "top-up")
+    pid = os.fork()
+    if pid == 0:  # the child: its own pool, the parent's connections untouched
+        code = 0
+        try:
+            store.change_credits(1, "2026-11-25T09:00:01+00:00", "child")
+            code = 0 if store.balance() == 6 else 1
+            store.close()  # a worker that stops closes its store
+        except BaseException:
+            code = 2
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert store.balance() == 6  # the parent's pooled connections still work
+    assert [line["reason"] for line in store.ledger(10)] == ["child", "top-up"]

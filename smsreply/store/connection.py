@@ -82,9 +82,13 @@ class Connection:
         self.backend.check()
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[object]:
-        """One write transaction that runs alone, nested calls joining the outer one."""
-        with self.backend.transaction():
+    def write(self, serial: bool = True) -> Iterator[object]:
+        """One write transaction that runs alone, nested calls joining the outer one.
+
+        ``serial=False`` lets PostgreSQL run it beside others (SQLite always serialises):
+        only for work that is safe so, such as compare-and-set claims.
+        """
+        with self.backend.transaction(serial):
             yield self.backend
 
     @contextlib.contextmanager

@@ -12,6 +12,7 @@ guarantee on every host, for the few milliseconds a write transaction lasts.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import threading
 import zlib
@@ -91,14 +92,20 @@ class PostgresBackend:
         self.timeout = timeout
         self.pool_size = pool_size
         self._pool: psycopg_pool.ConnectionPool | None = None
+        self._pool_pid = 0
         self._pool_lock = threading.Lock()
         self._local = threading.local()
 
     @property
     def pool(self) -> psycopg_pool.ConnectionPool:
+        if self._pool is not None and self._pool_pid != os.getpid():
+            # Made before a fork (gunicorn's preload_app): its connections belong to the
+            # parent and its threads did not follow. Leave them alone; open our own.
+            self._pool, self._local = None, threading.local()
         if self._pool is None:
             with self._pool_lock:
                 if self._pool is None:
+                    self._pool_pid = os.getpid()
                     self._pool = psycopg_pool.ConnectionPool(
                         self.url,
                         min_size=1,
@@ -136,13 +143,18 @@ class PostgresBackend:
         return sql
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction, nested calls joining the outer one."""
+    def transaction(self, serial: bool = True) -> Iterator[None]:
+        """One write transaction, nested calls joining the outer one.
+
+        ``serial``: it runs alone (the write lock). Off only for statements that are safe
+        side by side on their own (compare-and-set claims with ``SKIP LOCKED``).
+        """
         if getattr(self._local, "conn", None) is not None:
             yield
             return
         with self.pool.connection() as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            if serial:
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             self._local.conn = conn
             try:
                 yield

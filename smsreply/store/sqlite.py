@@ -68,8 +68,8 @@ class SqliteBackend:
         return sql  # the migrations are written in SQLite's words
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction, nested calls joining the outer one."""
+    def transaction(self, serial: bool = True) -> Iterator[None]:
+        """One write transaction, nested calls joining the outer one (always serial here)."""
         conn = self.database.conn
         if conn.in_transaction:
             yield
