@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .connection import Connection
-from .migrations import TABLE as MIGRATIONS_TABLE
+from .schema import TABLE as MIGRATIONS_TABLE
 
 BATCH = 5000
 PARENTS = ("conversations", "replies", "outgoing")  # the tables others reference
