@@ -99,15 +99,25 @@ class PrivateCluster:
             "--no-sync",
         )
         self.port = free_port()
+        return self.resume()
+
+    def resume(self) -> PrivateCluster:
+        """Start the server (again, after ``pause``), on the same port and data."""
         self._run(
             str(self.bindir / "pg_ctl"),
-            f"--pgdata={data}",
+            f"--pgdata={self.root / 'data'}",
             f"--log={self.root / 'server.log'}",
             f"--options=-p {self.port} -k {self.root} {self.options}",
             "--wait",
             "start",
         )
         return self
+
+    def pause(self) -> None:
+        """Stop the server, keeping its data: clients see it go away, as in a failover."""
+        self._run(
+            str(self.bindir / "pg_ctl"), f"--pgdata={self.root / 'data'}", "-m", "fast", "stop"
+        )
 
     def url(self, database: str = "postgres", user: str = SUPERUSER, password: str = "") -> str:
         secret = f":{password}" if password else ""

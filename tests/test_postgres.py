@@ -13,6 +13,7 @@ import pytest
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from smsreply.credentials import ensure_callback_token
 from smsreply.providers import InboundReply
 from smsreply.receiving import accept_reply
 from smsreply.settings import load_settings
@@ -243,3 +244,69 @@ def test_a_store_used_before_a_fork_works_in_the_child_and_the_parent(store):
     assert os.waitstatus_to_exitcode(status) == 0
     assert store.balance() == 6  # the parent's pooled connections still work
     assert [line["reason"] for line in store.ledger(10)] == ["child", "top-up"]
+
+
+def callback(client, token: str, provider_id: str):
+    form = {"shortcode": "38000", "tag": "", "id": provider_id, "senderid": "+33612345678"}
+    return client.post(f"/callbacks/ovh/{token}", data=form | {"message": "OUI"})
+
+
+def test_a_server_gone_is_a_503_then_the_retry_is_stored(tmp_path, clock):
+    """The PostgreSQL server stops (a failover) under a running app: callbacks get 503,
+    which the provider retries; once the server is back, the same callback is stored."""
+    from bench.postgres import PrivateCluster
+    from smsreply.web import create_app
+
+    with PrivateCluster() as cluster:
+        overrides = {
+            "database.url": cluster.create_database("failover"),
+            "database.path": str(tmp_path / "local.db"),
+            "database.busy_timeout": 2.0,
+        }
+        settings = load_settings(None, env={}, overrides=overrides)
+        app = create_app(settings, start_worker=False, clock=clock)
+        service = app.extensions["smsreply"]
+        token = ensure_callback_token(service.store)
+        client = app.test_client()
+        assert callback(client, token, "before").status_code == 200
+        cluster.pause()
+        down = callback(client, token, "during")
+        assert down.status_code == 503, down.get_data(as_text=True)
+        assert down.get_json()["error"]["code"] == "storage_unavailable"
+        cluster.resume()
+        for _ in range(50):  # the pool replaces its broken connections
+            again = callback(client, token, "during")
+            if again.status_code == 200:
+                break
+        assert again.status_code == 200 and again.get_json()["duplicate"] is False
+        assert {reply["provider_id"] for reply in service.store.latest_replies(10)} == {
+            "before",
+            "during",
+        }
+        app.extensions["smsreply.dispatcher"].stop()
+        service.store.close()
+
+
+def test_a_read_only_database_is_a_503(postgres_url, tmp_path, clock):
+    """A standby, or a database set read-only: 503, nothing acknowledged."""
+    import psycopg
+
+    from smsreply.web import create_app
+
+    overrides = {"database.url": postgres_url, "database.path": str(tmp_path / "local.db")}
+    app = create_app(load_settings(None, env={}, overrides=overrides), start_worker=False)
+    service = app.extensions["smsreply"]
+    token = ensure_callback_token(service.store)
+    name = postgres_url.rsplit("/", 1)[1]
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+        try:
+            service.store.close()  # new connections from here on
+            answer = callback(app.test_client(), token, "ro-1")
+        finally:
+            admin.execute(f'ALTER DATABASE "{name}" RESET default_transaction_read_only')
+    assert answer.status_code == 503
+    assert "read-only transaction" in answer.get_json()["error"]["message"]
+    assert service.store.latest_replies(10) == []
+    app.extensions["smsreply.dispatcher"].stop()
+    service.store.close()
