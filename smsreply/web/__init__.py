@@ -61,8 +61,12 @@ def register_service(
     app: Flask, settings: Mapping[str, object], clock: Clock, project_dir: Path | None
 ) -> Service:
     store = Store.from_settings(settings)
-    store.migrate()
-    service = Service(settings, store, clock=clock, project_dir=project_dir)
+    try:
+        store.migrate()
+        service = Service(settings, store, clock=clock, project_dir=project_dir)
+    except BaseException:  # a bad setting: leave no connection pool behind
+        store.close()
+        raise
     app.extensions["smsreply"] = service
     return service
 
