@@ -149,3 +149,34 @@ def read_only(store, on: bool) -> None:
         name = admin.execute("SELECT current_database()").fetchone()[0]
         admin.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = {on}')
     store.close()  # the pool's next connections get the new default
+
+
+def test_one_poller_runs_across_processes_and_another_takes_over(fake, ovh_app):
+    """The poller holds the store's ``exclusive("poller")`` lock (a PostgreSQL advisory lock
+    shared by every host; a flock beside the SQLite file) while it runs, and frees it."""
+    import time
+
+    from smsreply.poller import Poller
+    from smsreply.store import Store
+
+    service = ovh_app.extensions["smsreply"]
+    settings = service.settings
+    other_host = Store(settings["database.path"], url=settings["database.url"])
+    poller = Poller(service, interval=0.05).start()
+    try:
+        fake.add_incoming("+33612345678", "oui")
+        deadline = time.monotonic() + 10
+        while fake.incoming and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert fake.incoming == {}  # it polls…
+        with other_host.exclusive("poller") as held:
+            assert held is False  # …and no other process may
+    finally:
+        poller.stop()
+    for _ in range(100):
+        with other_host.exclusive("poller") as held:
+            if held:
+                break
+        time.sleep(0.05)
+    assert held is True  # stopped: another host's poller takes over
+    other_host.close()
