@@ -106,6 +106,7 @@ def test_every_command_has_help_with_an_example(run):
         "options set",
         "api-key",
         "work",
+        "copy-database",
     ]
     for command in commands:
         result = run(*command.split(), "-h")
