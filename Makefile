@@ -26,8 +26,8 @@ system-deps:
 
 # The suite on both databases at once (the runs mostly wait on servers and subprocesses, so
 # two cores suffice): SQLite in the foreground, PostgreSQL (a private server the tests start)
-# into var/test-postgresql.log, shown at the end. One backend: `make test-sqlite` or
-# `make test-postgresql`.
+# into var/test-postgresql.log, shown at the end; the tests about PostgreSQL itself (marked
+# `postgres`) run in the latter only. One backend: `make test-sqlite` or `make test-postgresql`.
 test: $(STAMP) system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -35,7 +35,7 @@ test: $(STAMP) system-deps
 	@SMSREPLY_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider \
 		> var/test-postgresql.log 2>&1 & postgresql=$$!; \
 	echo "== SQLite (PostgreSQL runs alongside: var/test-postgresql.log)"; \
-	$(BIN)/python -m pytest -q; sqlite=$$?; \
+	$(BIN)/python -m pytest -q -m "not postgres"; sqlite=$$?; \
 	wait $$postgresql; pg=$$?; \
 	echo "== PostgreSQL"; \
 	if [ $$pg -eq 0 ]; then tail -n 4 var/test-postgresql.log; else cat var/test-postgresql.log; fi; \

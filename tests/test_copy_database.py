@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from smsreply import users
 from smsreply.credentials import ensure_callback_token, new_api_key
 from smsreply.settings import load_settings
@@ -14,6 +16,8 @@ from smsreply.store.transfer import data_tables
 from smsreply.web import create_app
 from tests.servers import ROOT
 from tests.smtp import free_port
+
+pytestmark = pytest.mark.postgres  # make test runs these in its PostgreSQL run only
 
 NOTIFY = [
     {"media": "email", "sender": "sms@cabinet.example", "target": "docteur@cabinet.example"},

@@ -22,6 +22,8 @@ from smsreply.store import migrations as schema
 from smsreply.store.postgres import translate
 from tests.servers import ROOT
 
+pytestmark = pytest.mark.postgres  # make test runs these in its PostgreSQL run only
+
 
 def test_placeholders_are_translated_outside_quoted_strings():
     assert translate("SELECT * FROM t WHERE a = ? AND b = ?") == (

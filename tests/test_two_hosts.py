@@ -15,12 +15,16 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from bench.actions import options, server_settings
 from bench.dataset import open_conversations
 from bench.scenario import FAST, RETRIES, post, retry_until_acknowledged, tally
 from bench.server import ROOT, Gunicorn
 from bench.sink import SinkProcess
 from smsreply.store import Store
+
+pytestmark = pytest.mark.postgres  # make test runs these in its PostgreSQL run only
 
 LEASE = 3.0
 REPLIES = 240
@@ -111,7 +115,7 @@ def test_a_host_killed_mid_burst_loses_and_doubles_nothing(tmp_path, postgres_ur
     assert result["lost"] == 0 and result["duplicated"] == 0, result
     assert orphans and len(finished) == len(orphans)  # the dead host's work, all answered
     # Taken over once the leases ran out (LEASE s), not later; the slack is for a busy machine.
-    assert taken_over < LEASE + 10, (taken_over, result)
+    assert taken_over < LEASE + 15, (taken_over, result)
     print(
         f"\ntwo hosts: {result}; {len(orphans)} claimed at the kill, all taken over "
         f"{taken_over:.1f} s after it, last answered {max(finished):.1f} s (lease {LEASE} s)"
