@@ -8,6 +8,7 @@ outcome: sent, queued again with exponential backoff, or failed after
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 import time
@@ -17,6 +18,8 @@ from email.message import EmailMessage
 from .clock import Clock, to_iso
 from .notifications import build_email
 from .store import Store
+
+log = logging.getLogger(__name__)
 
 
 def send_email(settings: Mapping[str, object], message: EmailMessage) -> None:
@@ -36,6 +39,13 @@ def send_email(settings: Mapping[str, object], message: EmailMessage) -> None:
         client.send_message(message)
 
 
+def _email(store: Store, note: dict) -> EmailMessage:
+    reply = store.get("replies", note["reply_id"])
+    conversation = store.get("conversations", reply["conversation_id"])
+    answer = store.get("outgoing", reply["answer_id"])["message"] if reply["answer_id"] else None
+    return build_email(note, reply, conversation, answer)
+
+
 def deliver_email(
     store: Store, settings: Mapping[str, object], clock: Clock, notification_id: int
 ) -> bool:
@@ -51,12 +61,14 @@ def deliver_email(
             notification_id,
             {"attempts": attempts, "lease_until": now + settings["worker.lease_seconds"]},
         )
-    reply = store.get("replies", note["reply_id"])
-    conversation = store.get("conversations", reply["conversation_id"])
-    answer = store.get("outgoing", reply["answer_id"])["message"] if reply["answer_id"] else None
     try:
-        send_email(settings, build_email(note, reply, conversation, answer))
-    except (OSError, smtplib.SMTPException) as error:
+        send_email(settings, _email(store, note))
+    except Exception as error:
+        # Network and SMTP errors are retried; so is anything unexpected (a bug, a setting
+        # smtplib cannot use), but it too ends as failed after the last attempt, with its
+        # reason, instead of leaving the notification queued for ever.
+        if not isinstance(error, OSError | smtplib.SMTPException):
+            log.exception("e-mail notification #%s failed", notification_id)
         reason = f"{type(error).__name__}: {error}"
         final = isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused)
         with store.write():

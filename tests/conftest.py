@@ -84,6 +84,18 @@ def postgres_url(postgres_database) -> str:
     return postgres_database.reset()
 
 
+@pytest.fixture(scope="module")
+def module_database_url(request):
+    """For module-scoped servers: "" (SQLite) or a PostgreSQL database of the module's own."""
+    if not ON_POSTGRES:
+        yield ""
+        return
+    cluster = request.getfixturevalue("postgres_cluster")
+    name = "module_" + request.module.__name__.rsplit(".", 1)[-1]
+    yield cluster.create_database(name)
+    cluster.drop_database(name)
+
+
 @pytest.fixture
 def database_url(request) -> str:
     """The test's ``database.url``: "" (its SQLite file) or a fresh PostgreSQL database."""

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages some tests drive for real: Perl CGI.pm and php-cgi (CGI scripts),
 # Chromium + ChromeDriver (the manager's browser test), Kannel (the Kannel provider),
+# nginx (the reverse proxy of deploy/nginx.conf, in front of gunicorn),
 # PostgreSQL (initdb/pg_ctl: the tests start a private server; `make test` runs on both).
 # Idempotent: installs only what is missing. Without root or apt it says so and the
 # tests that need a missing program skip with that reason.
@@ -11,6 +12,7 @@ command -v php-cgi >/dev/null || want+=(php-cgi)
 command -v chromium >/dev/null || want+=(chromium)
 command -v chromedriver >/dev/null || want+=(chromium-driver)
 command -v bearerbox >/dev/null || want+=(kannel)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || want+=(nginx-light)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null \
     || want+=(postgresql)
 [ ${#want[@]} -eq 0 ] && exit 0
@@ -26,6 +28,10 @@ apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends 
 if command -v systemctl >/dev/null; then systemctl stop kannel 2>/dev/null || true; fi
 pkill -x bearerbox 2>/dev/null || true
 pkill -x smsbox 2>/dev/null || true
+# Likewise the packaged nginx (its pid file only: the tests' own nginx keep running).
+if [[ " ${want[*]} " == *" nginx-light "* ]]; then
+    systemctl disable --now nginx 2>/dev/null || service nginx stop 2>/dev/null || true
+fi
 # PostgreSQL's packaged cluster, if we just installed it: the tests start their own.
 case " ${want[*]} " in *" postgresql "*)
     if command -v systemctl >/dev/null; then systemctl stop postgresql 2>/dev/null || true; fi

@@ -30,7 +30,9 @@ def test_placeholders_are_translated_outside_quoted_strings():
         "SELECT * FROM t WHERE a = %s AND b = %s"
     )
     assert translate("VALUES (:id, :at)") == "VALUES (%(id)s, %(at)s)"
-    assert translate("SELECT 'a?b:c''%' , x % 2, y::text") == "SELECT 'a?b:c''%' , x %% 2, y::text"
+    assert translate("SELECT 'a?b:c''%' , x % 2, y::text") == (
+        "SELECT 'a?b:c''%%' , x %% 2, y::text"
+    )
 
 
 @pytest.fixture
@@ -39,6 +41,14 @@ def store(postgres_url):
     store.migrate()
     yield store
     store.close()
+
+
+def test_percent_signs_reach_postgresql_intact(store):
+    store.set_option("greeting", "100% sur")
+    assert store.query("SELECT value FROM options WHERE value LIKE '%sur%'")[0]["value"] == (
+        '"100% sur"'
+    )
+    assert store.query("SELECT 7 % 4 AS rest, ? AS word", ("50%",)) == [{"rest": 3, "word": "50%"}]
 
 
 def test_ids_come_from_returning_and_the_schema_speaks_postgresql(store):

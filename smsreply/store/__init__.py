@@ -19,10 +19,11 @@ from __future__ import annotations
 from .account import AccountQueries
 from .connection import DatabaseUnavailable, InsufficientCredits, NotFound
 from .messages import MessageQueries
+from .sessions import SessionQueries
 from .sqlite import ERRORS as SQLITE_ERRORS
 
 
-class Store(AccountQueries, MessageQueries):
+class Store(AccountQueries, MessageQueries, SessionQueries):
     """The whole store: ``Store(path)`` or ``Store(url=…)``, then its verb-named methods."""
 
 

@@ -44,7 +44,9 @@ _DDL = (
 
 @lru_cache(maxsize=1024)
 def translate(sql: str) -> str:
-    """``?`` → ``%s``, ``:name`` → ``%(name)s``, a literal ``%`` → ``%%`` (not in strings)."""
+    """``?`` → ``%s``, ``:name`` → ``%(name)s`` (not in quoted strings); every ``%`` → ``%%``
+    (psycopg reads the whole text, quoted strings too: ``LIKE 'sr%'`` must reach it doubled;
+    statements are always run with parameters, if empty, so that it undoubles them)."""
 
     def replace(match: re.Match) -> str:
         token = match.group(0)
@@ -54,7 +56,7 @@ def translate(sql: str) -> str:
             return "%%"
         if match.group(1):
             return f"%({match.group(1)})s"
-        return token  # a quoted string, as it is
+        return token.replace("%", "%%")  # a quoted string: only its % doubled
 
     return _TOKENS.sub(replace, sql)
 
@@ -121,9 +123,9 @@ class PostgresBackend:
     def execute(self, sql: str, params: tuple | list | dict = ()) -> Rows:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
-            return Rows(conn.execute(translate(sql), params or None))
+            return Rows(conn.execute(translate(sql), params or ()))
         with self.pool.connection() as conn:
-            return Rows(conn.execute(translate(sql), params or None))
+            return Rows(conn.execute(translate(sql), params or ()))
 
     def query(self, sql: str, params: tuple | list | dict = ()) -> list[dict]:
         rows = self.execute(sql, params)

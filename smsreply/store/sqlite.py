@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from .errors import DatabaseUnavailable
+from .files import create_private
 
 ERRORS: tuple[type[Exception], ...] = (sqlite3.OperationalError,)
 
@@ -41,7 +42,7 @@ class SqliteBackend:
         """This thread's connection, opened on first use."""
         db = getattr(self._local, "db", None)
         if db is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(self.path)  # folder 0700, file 0600: it holds the secrets
             # isolation_level=None: no implicit transactions; transaction() opens them.
             conn = sqlite3.connect(
                 self.path, timeout=self.busy_timeout, check_same_thread=False, isolation_level=None
