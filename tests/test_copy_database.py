@@ -44,6 +44,8 @@ def installation(tmp_path, clock) -> Store:
     token = ensure_callback_token(service.store)
     new_api_key(service.store)
     users.create_user(service.store, "alice", "a long password", service.now_iso())
+    service.store.open_session("0" * 64, "alice", 1_764_000_000.0, 4_000_000_000.0)
+    service.store.count_login_failure("addr:192.0.2.7", 1_764_000_000.0, 0.0)
     service.set_reply_options({"action": "text", "text": "Merci", "notifications": NOTIFY})
     client = app.test_client()
     for number, text in (("0612345678", "OUI"), ("0698765432", "STOP"), ("0611111111", "NON")):
