@@ -57,6 +57,7 @@ def accept_reply(
         "status": "rejected",
         "remote_addr": remote_addr,
         "headers": json.dumps(headers) if headers else None,
+        "fields": json.dumps(inbound.fields, ensure_ascii=False) if inbound.fields else None,
         "charset": inbound.charset,
         "raw_request": inbound.raw_request,
     }
