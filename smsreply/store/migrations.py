@@ -209,7 +209,7 @@ def m005_sessions_throttle_and_charsets(db: Schema) -> None:
 
 
 @migrations()
-def m006_reply_results_fields_and_routes(db: Database) -> None:
+def m006_reply_results_fields_and_routes(db: Schema) -> None:
     # result: answered / no_answer / failed, with result_reason, so failures can be listed;
     # fields: the callback's fields as the provider posted them (OVH's keyword and any
     # field it may add), handed to scripts; route: the rule that routed the conversation,
