@@ -89,7 +89,7 @@ def handle_reply(
         current = plan()
         notifications = current.notifications
         action, rule = current.route(reply["message"], conversation["route"])
-        outcome = action.run(context)
+        outcome = action.respond(context)
         action_type = action.type
         if rule:
             outcome.detail["rule"] = rule

@@ -111,10 +111,12 @@ class Connection:
             problem = (str(error).strip() or type(error).__name__).splitlines()[0]
             raise DatabaseUnavailable(self.location, problem) from None
 
-    def _one(self, sql: str, params: tuple | dict = (), what: str = "row") -> dict:
+    def _one(
+        self, sql: str, params: tuple | dict = (), what: str = "row", **explained: object
+    ) -> dict:
         row = self.query_one(sql, params)
         if row is None:
-            raise NotFound(f"{what} not found")
+            raise NotFound(f"{what} not found", **explained)
         return row
 
     def query_one(self, sql: str, params: tuple | dict = ()) -> dict | None:
@@ -143,7 +145,14 @@ class Connection:
         return cursor.rowcount == 1
 
     def get(self, table: str, row_id: int) -> dict:
-        return self._one(f"SELECT * FROM {table} WHERE id = ?", (row_id,), f"{table} #{row_id}")
+        return self._one(
+            f"SELECT * FROM {table} WHERE id = ?",
+            (row_id,),
+            f"{table} #{row_id}",
+            key="row_not_found",
+            table=table,
+            id=row_id,
+        )
 
     # -- secrets and options -------------------------------------------------------------
 

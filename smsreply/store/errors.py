@@ -6,7 +6,14 @@ from urllib.parse import urlsplit
 
 
 class NotFound(LookupError):
-    """No row matches; the message names what was looked for."""
+    """No row matches; the message names what was looked for, ``key`` and ``params`` say
+    it for translation (see ``errors.SmsReplyError``)."""
+
+    def __init__(self, message: str, key: str = "not_found", **params: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.key = key
+        self.params = params
 
 
 class InsufficientCredits(Exception):
