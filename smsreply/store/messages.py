@@ -101,6 +101,9 @@ class MessageQueries(Connection):
         """Store a reply as received (``status``: rejected until it is accepted)."""
         return self.insert("replies", {"status": "rejected", **row})
 
+    def count_replies(self) -> int:
+        return self.db.execute("SELECT count(*) FROM replies").fetchone()[0]
+
     def reject_reply(self, reply_id: int, reason: str) -> None:
         self.update("replies", reply_id, {"reason": reason})
 
@@ -173,8 +176,9 @@ class MessageQueries(Connection):
 
     def record_simulated(self, row: dict) -> None:
         self.db.execute(
-            "INSERT OR IGNORE INTO simulator_outbox (id, at, recipient, shortcode, message, tag, "
-            "segments) VALUES (:id, :at, :recipient, :shortcode, :message, :tag, :segments)",
+            "INSERT INTO simulator_outbox (id, at, recipient, shortcode, message, tag, segments) "
+            "VALUES (:id, :at, :recipient, :shortcode, :message, :tag, :segments) "
+            "ON CONFLICT (id) DO NOTHING",
             row,
         )
 
