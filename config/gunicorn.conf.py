@@ -10,11 +10,20 @@ import sys
 
 from smsreply.setting_values import bind_address
 from smsreply.settings import ConfigError, load_settings
+from smsreply.store import DatabaseUnavailable, Store
 
 try:
     _settings = load_settings()
 except ConfigError as error:  # one clear line, before any worker starts
     print(f"smsreply: configuration error: {error}", file=sys.stderr)
+    sys.exit(1)
+
+try:  # the database reachable, usable and migrated before any worker starts
+    _store = Store.from_settings(_settings)
+    _store.migrate()
+    _store.close()
+except DatabaseUnavailable as error:  # one line naming the problem, never the password
+    print(f"smsreply: {error}", file=sys.stderr)
     sys.exit(1)
 
 bind = _settings["server.bind"]

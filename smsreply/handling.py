@@ -113,10 +113,9 @@ def record(
     now = time.time()  # the SMS we queue, we send: claimed from now until now + lease
     claim = (now, now + settings["worker.lease_seconds"])
     with store.write():
-        finished = store.finish_reply(
+        if not store.finish_reply(
             reply["id"], lease, acted.action_type, recorded, result.result, result.reason[:500]
-        )
-        if not finished:
+        ):
             return work  # someone else took it over after our lease ran out
         if result.answer is not None:
             answer_id = _queue_debited(
@@ -127,7 +126,7 @@ def record(
         if outcome.state is not UNCHANGED:
             store.set_conversation_state(conversation["id"], outcome.state)
         if outcome.detail.get("sticky") and conversation["route"] != outcome.detail["rule"]:
-            store.update("conversations", conversation["id"], {"route": outcome.detail["rule"]})
+            store.set_conversation_route(conversation["id"], outcome.detail["rule"])
         for note in acted.notifications:
             if note["media"] == "sms":
                 outgoing_id = _queue_debited(

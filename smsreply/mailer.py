@@ -9,7 +9,6 @@ with backoff, or failed when the server refuses it for good (``is_final``) or af
 
 from __future__ import annotations
 
-import logging
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -17,8 +16,6 @@ from email.message import EmailMessage
 
 from .notifications import build_email
 from .store import Store
-
-log = logging.getLogger(__name__)
 
 
 def send_email(settings: Mapping[str, object], message: EmailMessage) -> None:

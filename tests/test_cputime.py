@@ -60,11 +60,11 @@ def test_a_part_inside_another_pauses_it():
     assert handle < 0.03 + 0.03  # the script's part is not in handle
 
 
-def test_each_process_writes_its_totals_to_the_ledger_as_it_stops(tmp_path):
+def test_each_process_writes_its_totals_to_the_ledger_as_it_stops(tmp_path, database_url):
     ledger = tmp_path / "ledger"
     ledger.mkdir()
     with SinkProcess() as sink:
-        database = tmp_path / "sms.db"
+        database = database_url or tmp_path / "sms.db"
         server = start(tmp_path, sink, database, **{"server.cpu_ledger": ledger})
         try:
             targets = open_conversations(database, 20)
