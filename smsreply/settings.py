@@ -49,6 +49,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sms.max_parts", 6, "Most concatenated parts one SMS may use (OVH: 6, manager: 255)"),
     Setting("sms.shortcode_min", 30000, "Lowest 5-digit short code the simulator allocates"),
     Setting("sms.shortcode_max", 89999, "Highest 5-digit short code the simulator allocates"),
+    Setting(
+        "sms.rate_per_second",
+        10.0,
+        "Campaign SMS handed to the provider per second, all campaigns and processes together",
+    ),
+    Setting("campaign.max_recipients", 200000, "Most lines (valid or not) one campaign may have"),
+    Setting(
+        "campaign.max_upload_bytes",
+        20_000_000,
+        "Largest campaign upload (CSV or JSON) accepted by POST /api/campaigns (413 beyond)",
+    ),
     Setting("credits.initial", 100, "Credits granted by `smsreply init` on a new database"),
     Setting("worker.threads", 4, "Background threads per process handling replies and sends"),
     Setting(
@@ -207,7 +218,14 @@ def load_settings(
 
 
 def _check(values: Mapping[str, object]) -> None:
-    positive = ("reply.window_hours", "sms.max_parts", "worker.lease_seconds", "server.workers")
+    positive = (
+        "reply.window_hours",
+        "sms.max_parts",
+        "worker.lease_seconds",
+        "server.workers",
+        "sms.rate_per_second",
+        "campaign.max_recipients",
+    )
     for name in positive:
         if values[name] <= 0:
             raise ConfigError(f"{name} must be greater than 0, got {values[name]!r}")

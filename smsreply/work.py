@@ -1,5 +1,5 @@
 """The work engine: the one owner of queued work's lifecycle — replies to handle, SMS to send,
-e-mails to deliver.
+e-mails to deliver, campaigns to hand over to SMS at a pace (``campaigns/sender.py``).
 
 Every job goes the same way (states as stored: ``store/work.py``)::
 
@@ -36,17 +36,18 @@ from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from . import handling, mailer, sending
+from .campaigns import sender as campaign_sender
 from .clock import Clock, to_iso
 from .heartbeat import Claim, Heartbeat
 from .providers import Provider, ProviderError
 from .routing import ReplyPlan
 from .store import Store
 
-KINDS = ("reply", "sms", "email")
+KINDS = ("reply", "sms", "email", "campaign")
 
 
 class Job(NamedTuple):
-    kind: str  # "reply", "sms" or "email"
+    kind: str  # "reply", "sms", "email" or "campaign"
     id: int
     lease: float | None = None  # set: claimed by this process until then
 
@@ -104,8 +105,10 @@ class Engine:
         provider: Provider,
         clock: Clock,
         plan: Callable[[], ReplyPlan],
+        work_queue: WorkQueue | None = None,
     ) -> None:
         self.store = store
+        self.work_queue = work_queue or WorkQueue()  # where a campaign step puts its SMS
         self.settings = settings
         self.provider = provider
         self.clock = clock
@@ -147,6 +150,8 @@ class Engine:
             return work.emails
         if job.kind == "sms":
             self.send_sms(job.id, job.lease)
+        elif job.kind == "campaign":
+            campaign_sender.step(self, job.id, job.lease)
         else:
             self.send_email(job.id, job.lease)
         return []

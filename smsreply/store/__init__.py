@@ -16,12 +16,13 @@ Example::
 from __future__ import annotations
 
 from .account import AccountQueries
+from .campaigns import CampaignQueries
 from .connection import InsufficientCredits, NotFound
 from .messages import MessageQueries
 from .work import WorkQueries
 
 
-class Store(AccountQueries, MessageQueries, WorkQueries):
+class Store(AccountQueries, CampaignQueries, MessageQueries, WorkQueries):
     """The whole store: ``Store(path)``, then its verb-named methods."""
 
 

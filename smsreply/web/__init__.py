@@ -23,7 +23,7 @@ from ..clock import Clock, utcnow
 from ..service import Service
 from ..settings import load_settings
 from ..store import Store
-from . import api, callbacks, errors, openapi
+from . import api, callbacks, campaigns_api, errors, openapi
 from .manager import register_manager
 
 
@@ -43,6 +43,7 @@ def create_app(
     errors.init_app(app)
     app.register_blueprint(callbacks.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(campaigns_api.bp)
     app.register_blueprint(openapi.bp)
     register_manager(app)
     register_security_headers(app)
