@@ -24,8 +24,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from . import handling, receiving, reports, sending
-from .campaigns import accepting, report
 from .actions import Resources
+from .campaigns import accepting, report
 from .campaigns.reading import Line
 from .clock import Clock, to_iso, utcnow
 from .errors import Conflict, ValidationError

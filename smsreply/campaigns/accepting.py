@@ -17,6 +17,7 @@ Example::
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -113,7 +114,7 @@ def fill(template: str, fields: dict[str, str]) -> tuple[str | None, str | None]
 
 def accept(service, draft: Draft, lines: Iterable[Line], dry_run: bool = False) -> dict:
     """Store the campaign (or preview it); its summary with the rejected lines."""
-    store, settings = service.store, service.settings
+    store = service.store
     now = service.clock()
     tag, start = check_draft(draft, now)
     created_at = to_iso(now)
@@ -131,7 +132,8 @@ def accept(service, draft: Draft, lines: Iterable[Line], dry_run: bool = False) 
                     "rejected": 0,
                     "segments": 0,
                     "credits": 0,
-                    "next_attempt_at": start.timestamp(),
+                    # the work engine's clock is the system's (leases, due times)
+                    "next_attempt_at": time.time() + (start - now).total_seconds(),
                 }
             )
             totals = _check_lines(service, campaign_id, draft.message, lines)

@@ -47,9 +47,7 @@ def _delimiter(first_row: str) -> str:
 
 def _text_lines(stream: BinaryIO) -> Iterator[str]:
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    number = 0
-    for raw in stream:
-        number += 1
+    for number, raw in enumerate(stream, start=1):
         try:
             yield decoder.decode(raw)
         except UnicodeDecodeError:
