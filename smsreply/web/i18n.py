@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from werkzeug.datastructures import LanguageAccept
 
+from .i18n_campaigns import MESSAGES as CAMPAIGN_MESSAGES
+
 LANGUAGES = ("fr", "en")
 DEFAULT = "fr"  # the service is French short codes; the seed's users read French
 COOKIE = "lang"
@@ -363,6 +365,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "console.send": {"fr": "Simuler la réponse", "en": "Simulate the reply"},
     "console.result": {"fr": "Résultat", "en": "Result"},
 }
+MESSAGES |= CAMPAIGN_MESSAGES
 
 
 def translate(key: str, lang: str, default: str | None = None, **params: object) -> str:
