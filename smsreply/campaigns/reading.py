@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -35,6 +36,7 @@ class Line:
     fields: dict[str, str] = field(default_factory=dict)
 
 
+@functools.lru_cache(maxsize=1024)  # a few column names, met on every line
 def plain(name: str) -> str:
     """A column name as fields match it: trimmed, lower case, without accents."""
     decomposed = unicodedata.normalize("NFKD", name.strip().lower())
