@@ -33,6 +33,7 @@ test: $(STAMP) system-deps
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench --history 0,1000000 $(BENCH_ARGS)
+	$(BIN)/python -m bench.campaign $(CAMPAIGN_ARGS)
 
 faults: $(STAMP)
 	$(BIN)/python -m bench.faults $(FAULTS_ARGS)
