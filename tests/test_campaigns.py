@@ -285,3 +285,23 @@ def test_a_csv_body_with_the_fields_in_the_query(client, auth, service):
     assert response.status_code == 201, response.get_json()
     finish(service)
     assert [row["message"] for row in service.store.list_outbox(5)] == ["Salut Zoe"]
+
+
+def test_a_recipient_read_by_two_steps_is_handed_over_once(service, client, auth):
+    body = {"name": "twice", "message": "Bonjour", "recipients": ["0612345678"]}
+    data = client.post("/api/campaigns", json=body, headers=auth).get_json()
+    claim = service.engine.claim("campaign", data["id"])
+    [recipient] = service.store.pending_recipients(data["id"], 10)
+    assert sender._hand_over(service.engine, claim, recipient)
+    assert sender._hand_over(service.engine, claim, recipient)  # a stale read: no effect
+    assert len(service.store.query("SELECT id FROM conversations")) == 1
+    assert len(service.store.query("SELECT id FROM outgoing")) == 1
+
+
+def test_send_slots_never_overlap_across_campaigns(service):
+    now = time.time()
+    first = service.store.reserve_send_slots(5, 0.1, now)
+    second = service.store.reserve_send_slots(3, 0.1, now)
+    assert first == pytest.approx(now) and second == pytest.approx(now + 0.5)
+    later = service.store.reserve_send_slots(1, 0.1, now + 60)  # idle meanwhile: no debt
+    assert later == pytest.approx(now + 60)
