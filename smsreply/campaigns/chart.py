@@ -37,7 +37,7 @@ def timeline_svg(timeline: dict, labels: dict[str, str]) -> str:
     top_value = ticks[-1] or 1
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / len(buckets)
-    bar = max(slot / 2 - 1, 1)
+    bar = min(max(slot / 2 - 1, 1), 24)  # one bucket alone is no wall of colour
 
     def y(value: int) -> float:
         return TOP + plot_h - plot_h * value / top_value
