@@ -1,11 +1,12 @@
 """Accepting a campaign: every line checked before anything is sent, credits reserved.
 
-``accept`` reads the lines once, in one transaction: a valid line becomes a pending
-recipient (its ``{column}`` fields filled, its parts counted after filling), a refused
-one is recorded with its reason. Then the credits of all valid lines are reserved in one
-debit; a balance that cannot cover them refuses the whole campaign (402, saying how many
-are missing) and nothing is kept. A preview (``dry_run``) runs exactly the same and rolls
-back, so it says exactly what sending would do.
+``accept`` reads the lines once, into a private scratch file (``store/staging.py``): a
+valid line becomes a recipient (its ``{column}`` fields filled, its parts counted after
+filling), a refused one is recorded with its reason. A preview (``dry_run``) stops there
+and says exactly what sending would do; it writes nothing to the database. Otherwise one
+short transaction stores the campaign with its lines and reserves the credits of all valid
+lines in one debit; a balance that cannot cover them refuses the whole campaign (402,
+saying how many are missing) and nothing is kept.
 
 Example::
 
@@ -28,6 +29,7 @@ from ..phone import InvalidNumber, parse_french_mobile
 from ..segments import count_segments, find_url
 from ..sending import check_tag
 from ..store import InsufficientCredits
+from ..store.staging import Staging
 from .reading import Line, plain
 
 FIELD = re.compile(r"\{([^{}\s]+)\}")
@@ -51,14 +53,6 @@ class Draft:
     tag: str | None = None
     send_at: str | None = None  # ISO 8601 with an offset; None: now
     columns: list[str] = field(default_factory=list)
-
-
-class _Preview(Exception):
-    """Raised inside the transaction of a dry run to roll it back with its answer."""
-
-    def __init__(self, answer: dict) -> None:
-        super().__init__("preview")
-        self.answer = answer
 
 
 def check_draft(draft: Draft, now: datetime) -> tuple[str, datetime]:
@@ -113,13 +107,31 @@ def fill(template: str, fields: dict[str, str]) -> tuple[str | None, str | None]
 
 
 def accept(service, draft: Draft, lines: Iterable[Line], dry_run: bool = False) -> dict:
-    """Store the campaign (or preview it); its summary with the rejected lines."""
+    """Store the campaign (or preview it); its totals with the rejected lines."""
     store = service.store
     now = service.clock()
     tag, start = check_draft(draft, now)
     created_at = to_iso(now)
-    try:
-        with store.write():
+    with Staging() as staging:
+        totals = _check_lines(service, staging, draft.message, lines)
+        answer = {
+            "id": None,
+            "name": draft.name.strip(),
+            "send_at": to_iso(start),
+            **totals,
+            "rejections": _rejections(staging),
+        }
+        if dry_run:
+            answer["balance"] = store.balance()
+            answer["credits_missing"] = max(totals["credits"] - answer["balance"], 0)
+            return answer
+        if totals["recipients"] == 0:
+            raise ValidationError(
+                f"no valid recipient: all {totals['rejected']} line(s) were refused "
+                "(preview them with dry_run)",
+                field="recipients",
+            )
+        with store.write():  # short: the lines are checked already
             campaign_id = store.record_campaign(
                 {
                     "name": draft.name.strip(),
@@ -128,36 +140,19 @@ def accept(service, draft: Draft, lines: Iterable[Line], dry_run: bool = False) 
                     "status": "queued",
                     "send_at": to_iso(start),
                     "created_at": created_at,
-                    "recipients": 0,
-                    "rejected": 0,
-                    "segments": 0,
-                    "credits": 0,
+                    **totals,
                     # the work engine's clock is the system's (leases, due times)
                     "next_attempt_at": time.time() + (start - now).total_seconds(),
                 }
             )
-            totals = _check_lines(service, campaign_id, draft.message, lines)
-            store.settle_campaign(campaign_id, totals)
-            answer = {
-                "id": None if dry_run else campaign_id,
-                "name": draft.name.strip(),
-                "send_at": to_iso(start),
-                **totals,
-                "balance": store.balance(),
-                "rejections": _rejections(store, campaign_id),
-            }
-            if dry_run:
-                answer["credits_missing"] = max(totals["credits"] - answer["balance"], 0)
-                raise _Preview(answer)
-            _reserve(service, campaign_id, totals, created_at)
-            answer["balance"] = store.balance()
-    except _Preview as preview:
-        return preview.answer
+            store.add_campaign_lines(campaign_id, staging)
+            _reserve(store, campaign_id, totals, created_at)
+            answer.update(id=campaign_id, balance=store.balance())
     service.work_queue.submit("campaign", campaign_id)
     return answer
 
 
-def _check_lines(service, campaign_id: int, template: str, lines: Iterable[Line]) -> dict:
+def _check_lines(service, staging: Staging, template: str, lines: Iterable[Line]) -> dict:
     store, settings = service.store, service.settings
     max_parts, limit = settings["sms.max_parts"], settings["campaign.max_recipients"]
     totals = {"recipients": 0, "rejected": 0, "segments": 0, "credits": 0}
@@ -166,12 +161,11 @@ def _check_lines(service, campaign_id: int, template: str, lines: Iterable[Line]
             raise ValidationError(
                 f"more than {limit} lines (campaign.max_recipients)", field="recipients"
             )
-        reason, detail, row = _check_line(store, campaign_id, template, line, max_parts)
+        reason, detail, row = _check_line(store, staging, template, line, max_parts)
         if reason:
             totals["rejected"] += 1
-            store.reject_campaign_line(
+            staging.reject(
                 {
-                    "campaign_id": campaign_id,
                     "line": line.line,
                     "recipient": line.number[:64],
                     "reason": reason,
@@ -185,8 +179,8 @@ def _check_lines(service, campaign_id: int, template: str, lines: Iterable[Line]
     return totals
 
 
-def _check_line(store, campaign_id: int, template: str, line: Line, max_parts: int):
-    """(reason, detail, None) for a refused line; (None, "", its row) once it is added."""
+def _check_line(store, staging: Staging, template: str, line: Line, max_parts: int):
+    """(reason, detail, None) for a refused line; (None, "", its row) once it is kept."""
     try:
         number = parse_french_mobile(line.number)
     except InvalidNumber as error:
@@ -203,30 +197,22 @@ def _check_line(store, campaign_id: int, template: str, line: Line, max_parts: i
     if segments.parts > max_parts:
         return "too_long", f"{segments.parts} parts; the maximum is {max_parts}", None
     row = {
-        "campaign_id": campaign_id,
         "line": line.line,
         "recipient": number,
         "message": message,
         "encoding": segments.encoding,
         "segments": segments.parts,
         "credits": segments.credits,
-        "status": "pending",
     }
-    if not store.add_campaign_recipient(row):
-        first = store.recipient_line(campaign_id, number)
+    first = staging.add_recipient(row)
+    if first is not None:
         return "duplicate", f"{number} is already on line {first}", None
     return None, "", row
 
 
-def _reserve(service, campaign_id: int, totals: dict, at: str) -> None:
-    if totals["recipients"] == 0:
-        raise ValidationError(
-            f"no valid recipient: all {totals['rejected']} line(s) were refused "
-            "(preview them with dry_run)",
-            field="recipients",
-        )
+def _reserve(store, campaign_id: int, totals: dict, at: str) -> None:
     try:
-        service.store.change_credits(-totals["credits"], at, f"campaign #{campaign_id} reserved")
+        store.change_credits(-totals["credits"], at, f"campaign #{campaign_id} reserved")
     except InsufficientCredits as error:
         raise PaymentRequired(
             f"not enough credits: the campaign needs {error.needed}, the balance is "
@@ -234,6 +220,6 @@ def _reserve(service, campaign_id: int, totals: dict, at: str) -> None:
         ) from None
 
 
-def _rejections(store, campaign_id: int) -> list[dict]:
-    rows = store.campaign_rejections(campaign_id, PREVIEW_REJECTIONS)
+def _rejections(staging: Staging) -> list[dict]:
+    rows = staging.rejections(PREVIEW_REJECTIONS)
     return [{**row, "reason_text": REASONS[row["reason"]]} for row in rows]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .connection import Connection, NotFound
+from .staging import RECIPIENT_COLUMNS, REJECTION_COLUMNS, Staging
 
 _COUNTS = """SELECT
     COUNT(*) AS recipients,
@@ -37,30 +38,18 @@ class CampaignQueries(Connection):
     def record_campaign(self, row: dict) -> int:
         return self.insert("campaigns", row)
 
-    def add_campaign_recipient(self, row: dict) -> bool:
-        """Add one recipient; False when the campaign already has this number."""
-        columns = ", ".join(row)
-        marks = ", ".join("?" for _ in row)
-        cursor = self.db.execute(
-            f"INSERT INTO campaign_recipients ({columns}) VALUES ({marks}) "
-            "ON CONFLICT (campaign_id, recipient) DO NOTHING",
-            tuple(row.values()),
-        )
-        return cursor.rowcount == 1
-
-    def recipient_line(self, campaign_id: int, recipient: str) -> int:
-        """The line that first gave ``recipient`` (to name it in a duplicate's reason)."""
-        return self._one(
-            "SELECT line FROM campaign_recipients WHERE campaign_id = ? AND recipient = ?",
-            (campaign_id, recipient),
-        )["line"]
-
-    def reject_campaign_line(self, row: dict) -> None:
-        self.insert("campaign_rejections", row)
-
-    def settle_campaign(self, campaign_id: int, totals: dict) -> None:
-        """The totals of a campaign once every line was read."""
-        self.update("campaigns", campaign_id, totals)
+    def add_campaign_lines(self, campaign_id: int, staging: Staging) -> None:
+        """Copy a campaign's checked lines in (inside the caller's short transaction)."""
+        names = ", ".join(("campaign_id", "status", *RECIPIENT_COLUMNS))
+        marks = ", ".join("?" for _ in range(len(RECIPIENT_COLUMNS) + 2))
+        sql = f"INSERT INTO campaign_recipients ({names}) VALUES ({marks})"
+        for row in staging.recipients():
+            self.db.execute(sql, (campaign_id, "pending", *row.values()))
+        names = ", ".join(("campaign_id", *REJECTION_COLUMNS))
+        marks = ", ".join("?" for _ in range(len(REJECTION_COLUMNS) + 1))
+        sql = f"INSERT INTO campaign_rejections ({names}) VALUES ({marks})"
+        for row in staging.rejections():
+            self.db.execute(sql, (campaign_id, *row.values()))
 
     # -- sending ---------------------------------------------------------------------------
 
