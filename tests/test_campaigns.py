@@ -133,6 +133,7 @@ def test_sending_keeps_to_the_rate(app, service, settings, auth, client):
 
 
 def test_replies_are_counted_by_first_word_and_exported(client, auth, service, callback_url):
+    service.set_reply_options({"action": "text", "text": "Merci !"})
     data = upload(client, auth).get_json()
     finish(service)
     conversations = {
@@ -153,6 +154,14 @@ def test_replies_are_counted_by_first_word_and_exported(client, auth, service, c
             "message": message,
         }
         assert client.post(callback_url, data=form).status_code == 200
+    finish(service)  # the reply options run for campaign replies as for any other
+    answers = [row for row in service.store.list_outbox(50) if row["message"] == "Merci !"]
+    assert sorted(row["recipient"] for row in answers) == [
+        "+33612345678",
+        "+33612345679",
+        "+33612345683",
+        "+33612345683",
+    ]
     shown = client.get(f"/api/campaigns/{data['id']}", headers=auth).get_json()
     assert shown["counts"]["replied"] == 3  # a STOP is no reply to count
     assert shown["replies"] == 4
