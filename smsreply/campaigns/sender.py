@@ -8,7 +8,9 @@ rate holds for all campaigns and processes together. At each slot one transactio
 the recipient's own conversation (its own short code and tag: replies match exactly as
 for a single message) and queues its SMS, and marks the recipient handed over; the SMS
 then goes the usual way (claimed, sent, retried or failed and refunded). The step then
-releases the campaign, due again at once, until no recipient is pending.
+releases the campaign, due again at once, until no recipient is pending. The rate is a
+ceiling: a step waits while ``batch`` SMS or more are still unsent (a slow provider), so a
+campaign never piles SMS up ahead of the answers to replies.
 
 Why it survives ``kill -9``: a recipient is handed over in the same transaction as its
 conversation and SMS, guarded by its ``pending`` status, so it is handed over once; a
@@ -43,7 +45,9 @@ def step(engine, campaign_id: int, lease: float | None = None) -> bool:
     rate = settings["sms.rate_per_second"]
     batch = min(MAX_STEP, max(1, math.ceil(rate * STEP_SECONDS)))
     with engine.heartbeat.keep(claim):
-        recipients = store.pending_recipients(campaign_id, batch)
+        recipients = []
+        if _backlog_drained(engine, batch, claim):
+            recipients = store.pending_recipients(campaign_id, batch)
         if recipients:
             first = store.reserve_send_slots(len(recipients), 1 / rate, time.time())
             for index, recipient in enumerate(recipients):
@@ -59,6 +63,20 @@ def step(engine, campaign_id: int, lease: float | None = None) -> bool:
     if released and left:
         engine.work_queue.submit("campaign", campaign_id)  # the next free thread goes on
     return released and left
+
+
+def _backlog_drained(engine, batch: int, claim) -> bool:
+    """Wait (up to a step) until fewer than ``batch`` SMS wait to be sent; True once so.
+
+    The rate is a ceiling: when the provider takes SMS more slowly, handing more over
+    would only pile them up ahead of the answers to replies, which share the queue.
+    """
+    deadline = time.monotonic() + STEP_SECONDS
+    while engine.store.unsent_sms() >= batch:
+        if time.monotonic() >= deadline or claim.lost:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def _hand_over(engine, claim, recipient: dict) -> bool:

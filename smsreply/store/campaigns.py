@@ -60,6 +60,12 @@ class CampaignQueries(Connection):
             (campaign_id, limit),
         )
 
+    def unsent_sms(self) -> int:
+        """SMS waiting to be handed to the provider, all kinds (read from a partial index)."""
+        return self.db.execute(
+            "SELECT count(*) FROM outgoing WHERE status IN ('queued', 'sending')"
+        ).fetchone()[0]
+
     def reserve_send_slots(self, count: int, interval: float, now: float) -> float:
         """Reserve ``count`` send slots ``interval`` seconds apart; when the first is.
 
