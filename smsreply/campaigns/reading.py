@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import functools
+import io
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -47,9 +48,26 @@ def _delimiter(first_row: str) -> str:
     return max((";", ",", "\t"), key=first_row.count) if first_row else ","
 
 
+class _Blocks(io.RawIOBase):
+    """Any readable stream seen through large reads: werkzeug's request stream reads a
+    line in small pieces (13 s for 100,000 lines); a ``BufferedReader`` on this, 0.1 s."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
 def _text_lines(stream: BinaryIO) -> Iterator[str]:
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    for number, raw in enumerate(stream, start=1):
+    lines = io.BufferedReader(_Blocks(stream), 1 << 16)
+    for number, raw in enumerate(lines, start=1):
         try:
             yield decoder.decode(raw)
         except UnicodeDecodeError:
