@@ -9,7 +9,8 @@ time are rows of ``campaign_rejections``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
 
 from .connection import Connection, NotFound
 from .staging import RECIPIENT_COLUMNS, REJECTION_COLUMNS, Staging
@@ -40,16 +41,25 @@ class CampaignQueries(Connection):
 
     def add_campaign_lines(self, campaign_id: int, staging: Staging) -> None:
         """Copy a campaign's checked lines in (inside the caller's short transaction)."""
-        names = ", ".join(("campaign_id", "status", *RECIPIENT_COLUMNS))
-        marks = ", ".join("?" for _ in range(len(RECIPIENT_COLUMNS) + 2))
-        sql = f"INSERT INTO campaign_recipients ({names}) VALUES ({marks})"
-        for row in staging.recipients():
-            self.db.execute(sql, (campaign_id, "pending", *row.values()))
-        names = ", ".join(("campaign_id", *REJECTION_COLUMNS))
-        marks = ", ".join("?" for _ in range(len(REJECTION_COLUMNS) + 1))
-        sql = f"INSERT INTO campaign_rejections ({names}) VALUES ({marks})"
-        for row in staging.rejections():
-            self.db.execute(sql, (campaign_id, *row.values()))
+        self._insert_rows(
+            "campaign_recipients",
+            ("campaign_id", "status", *RECIPIENT_COLUMNS),
+            ((campaign_id, "pending", *row.values()) for row in staging.recipients()),
+        )
+        self._insert_rows(
+            "campaign_rejections",
+            ("campaign_id", *REJECTION_COLUMNS),
+            ((campaign_id, *row.values()) for row in staging.rejections()),
+        )
+
+    def _insert_rows(self, table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
+        """Many rows, 100 per statement (multi-row VALUES: SQLite and PostgreSQL alike)."""
+        mark = "(" + ", ".join("?" for _ in columns) + ")"
+        head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+        rows = iter(rows)
+        while chunk := list(itertools.islice(rows, 100)):
+            values = [value for row in chunk for value in row]
+            self.db.execute(head + ", ".join([mark] * len(chunk)), values)
 
     # -- sending ---------------------------------------------------------------------------
 
