@@ -19,6 +19,8 @@ init: $(STAMP)
 	$(BIN)/smsreply init --if-needed
 
 run: init
+	@echo "smsreply: gunicorn listens on server.bind (default 127.0.0.1:8080, this machine only)." \
+	     "Never expose it to the internet without deploy/nginx.conf in front (docs/deployment.md)."
 	$(BIN)/gunicorn -c config/gunicorn.conf.py app:app
 
 system-deps:

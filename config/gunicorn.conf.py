@@ -15,6 +15,12 @@ except ConfigError as error:  # one clear line, before any worker starts
     sys.exit(1)
 
 bind = _settings["server.bind"]
+if not bind.startswith(("127.", "localhost:", "[::1]:", "unix:")):
+    print(
+        f"smsreply: warning: server.bind = {bind} is reachable from other machines; gunicorn "
+        "must not face the internet without deploy/nginx.conf in front (docs/deployment.md)",
+        file=sys.stderr,
+    )
 workers = _settings["server.workers"]
 threads = _settings["server.threads"]
 worker_class = "gthread"

@@ -11,6 +11,7 @@ debited. Neither delays or blocks the handling of the reply.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from email.message import EmailMessage
 
@@ -67,13 +68,22 @@ def sms_text(reply: Mapping, conversation: Mapping) -> str:
     return text if len(text) <= 150 else text[:149] + "…"
 
 
+def one_line(text: str) -> str:
+    """``text`` fit for a header: every line break (CR, LF, U+2028, U+2029, NEL…) and
+    control character becomes a space, runs of spaces one space."""
+    cleaned = "".join(
+        " " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char for char in text
+    )
+    return " ".join(cleaned.split())
+
+
 def build_email(
     note: Mapping, reply: Mapping, conversation: Mapping, answer: str | None
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = note["sender"]
     message["To"] = note["target"]
-    message["Subject"] = f"Réponse SMS de {reply['sender']}: {reply['message'][:60]}"
+    message["Subject"] = one_line(f"Réponse SMS de {reply['sender']}: {reply['message'][:60]}")
     lines = [
         f"Réponse / reply : {reply['message']}",
         f"De / from : {reply['sender']}",

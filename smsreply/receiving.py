@@ -56,6 +56,8 @@ def accept_reply(
         "tag": inbound.tag,
         "remote_addr": remote_addr,
         "headers": json.dumps(headers) if headers else None,
+        "charset": inbound.charset,
+        "raw_request": inbound.raw_request,
     }
     try:
         row["sender"] = parse_french_mobile(inbound.sender)

@@ -4,7 +4,7 @@ Beyond OVH's single action, replies can be routed like Kannel's sms-service ``ke
 ``aliases`` / ``keyword-regex``: an ordered list of rules, the first that matches wins,
 else the default action. A keyword rule matches the reply's first word, case- and
 accent-insensitively (``oui``, ``Oui!``, ``OUÍ``); a regex rule is searched in the whole
-reply, case-insensitively.
+reply, case-insensitively, in bounded time (``rule_regex``).
 
 Example::
 
@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from . import rule_regex
 from .actions import Action, ActionConfigError, Resources, build_action
 from .errors import ValidationError
 from .notifications import validate_notifications
@@ -32,13 +33,13 @@ SECTIONS = ("rules", "notifications")
 @dataclass(frozen=True)
 class Rule:
     words: frozenset[str]
-    pattern: re.Pattern | None
+    pattern: rule_regex.regex.Pattern | None
     action: Action
     label: str
 
     def matches(self, message: str) -> bool:
         if self.pattern is not None:
-            return self.pattern.search(message) is not None
+            return rule_regex.matches(self.pattern, message)
         return first_word(message) in self.words
 
 
@@ -78,6 +79,15 @@ class ReplyPlan:
         return cls(default, rules, notifications, normalised)
 
 
+def check_bounded(plan: ReplyPlan) -> None:
+    """Refuse, at save, a regex rule that can run for exponential time (rules already
+    saved keep working: each search is cut short by ``rule_regex.SEARCH_TIMEOUT``)."""
+    for index, rule in enumerate(plan.rules):
+        reason = rule.pattern is not None and rule_regex.unbounded_reason(rule.pattern)
+        if reason:
+            raise ValidationError(f"rules[{index}]: {reason}", field="rules")
+
+
 def _list(options: Mapping, name: str, limit: int) -> list:
     value = options.get(name, [])
     if not isinstance(value, list) or len(value) > limit:
@@ -110,8 +120,8 @@ def _rule(index: int, raw: object, resources: Resources) -> Rule:
         if not isinstance(raw["regex"], str) or not raw["regex"] or len(raw["regex"]) > 200:
             raise ValidationError(f"{prefix}'regex' must be 1 to 200 characters", field="rules")
         try:
-            pattern = re.compile(raw["regex"], re.IGNORECASE)
-        except re.error as error:
+            pattern = rule_regex.compile_rule(raw["regex"])
+        except rule_regex.error as error:
             raise ValidationError(f"{prefix}invalid regex: {error}", field="rules") from None
         return Rule(frozenset(), pattern, action, f"regex {raw['regex']}")
     aliases = raw.get("aliases", [])

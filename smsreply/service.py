@@ -31,7 +31,7 @@ from .clock import Clock, to_iso, utcnow
 from .errors import Conflict, ValidationError
 from .phone import InvalidNumber, parse_french_mobile
 from .providers import DeliveryReport, InboundReply, Provider, build_provider, callback_parser
-from .routing import ReplyPlan
+from .routing import ReplyPlan, check_bounded
 from .store import Store
 from .work import Engine, WorkQueue
 
@@ -146,6 +146,7 @@ class Service:
 
     def set_reply_options(self, options: object) -> dict:
         plan = ReplyPlan.compile(options, self.resources)
+        check_bounded(plan)
         with self.store.write():
             self.store.set_option("reply", plan.options)
         self._plan = (json.dumps(plan.options, sort_keys=True), plan)

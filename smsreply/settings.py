@@ -43,6 +43,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("server.workers", 2, "Gunicorn worker processes"),
     Setting("server.threads", 8, "Threads per gunicorn worker"),
     Setting("server.max_body_bytes", 65536, "Largest request body accepted (413 beyond)"),
+    Setting("server.proxy_hops", 0, "Reverse proxies in front whose X-Forwarded-* are trusted"),
     Setting("provider.name", "simulator", "Upstream provider: simulator, ovh, kannel or http"),
     Setting("reply.window_hours", 48.0, "How long after a message its replies are accepted"),
     Setting("reply.credits_per_reply", 1, "Credits debited for each accepted reply"),
@@ -94,6 +95,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ovh.poll_seconds", 0.0, "Poll OVH for replies every N s (0: callbacks only)"),
     Setting("ovh.no_stop_clause", True, "Send noStopClause (short-code messages carry no STOP)"),
     Setting("manager.low_balance", 10, "Balance under which the manager warns of low credit"),
+    Setting("manager.session_hours", 12.0, "A manager login lasts this long, however busy"),
     Setting("http.send_url", "", "Gateway URL taking one SMS, e.g. http://127.0.0.1:1401/send"),
     Setting("http.send_method", "POST", "GET or POST"),
     Setting("http.send_format", "form", "POST body: form (urlencoded) or json; GET: query"),
@@ -225,12 +227,15 @@ def _check(values: Mapping[str, object]) -> None:
         "server.workers",
         "sms.rate_per_second",
         "campaign.max_recipients",
+        "manager.session_hours",
     )
     for name in positive:
         if values[name] <= 0:
             raise ConfigError(f"{name} must be greater than 0, got {values[name]!r}")
     if not 10000 <= values["sms.shortcode_min"] <= values["sms.shortcode_max"] <= 99999:
         raise ConfigError("sms.shortcode_min/max must be 5-digit numbers with min <= max")
+    if not 0 <= values["server.proxy_hops"] <= 5:
+        raise ConfigError(f"server.proxy_hops must be 0 to 5, got {values['server.proxy_hops']!r}")
     if values["smtp.security"] not in {"none", "starttls", "tls"}:
         raise ConfigError(
             f"smtp.security must be none, starttls or tls, got {values['smtp.security']!r}"

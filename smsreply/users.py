@@ -2,9 +2,9 @@
 
 Passwords are hashed with werkzeug's scrypt and only the hash is stored (``users`` table,
 through the store). ``verify`` spends the same scrypt work whether or not the name
-exists, so timing does not reveal account names. ``LoginThrottle`` counts recent failures
-per key (a user name, an address) in memory and refuses further tries for a while; it is
-per process, which is enough to make guessing slow. No Flask here: the CLI uses it too.
+exists, so timing does not reveal account names. A password change ends the user's open
+sessions (``sessions``); guessing is slowed by ``throttle``. No Flask here: the CLI uses
+it too.
 
 Example::
 
@@ -17,9 +17,6 @@ from __future__ import annotations
 import functools
 import re
 import secrets
-import threading
-import time
-from collections import deque
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -74,9 +71,12 @@ def create_user(store: Store, username: str, password: str, at: str) -> int:
 
 
 def change_password(store: Store, username: str, password: str) -> None:
-    """Replace a password; raises the store's ``NotFound`` for an unknown user."""
+    """Replace a password and end the user's sessions everywhere; raises the store's
+    ``NotFound`` for an unknown user."""
     check_password(password)
-    store.set_user_password(username, hash_password(password))
+    with store.write():
+        store.set_user_password(username, hash_password(password))
+        store.end_sessions_of(username)
 
 
 def verify(store: Store, username: str, password: str) -> dict | None:
@@ -92,37 +92,3 @@ def verify(store: Store, username: str, password: str) -> dict | None:
 
 def has_users(store: Store) -> bool:
     return bool(store.list_users())
-
-
-class LoginThrottle:
-    """At most ``max_failures`` failed logins per key within ``window`` seconds."""
-
-    def __init__(self, max_failures: int = 5, window: float = 300.0) -> None:
-        self.max_failures = max_failures
-        self.window = window
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def retry_after(self, key: str) -> float:
-        """Seconds until ``key`` may try again; 0 when it may try now."""
-        with self._lock:
-            recent = self._recent(key, time.monotonic())
-            if len(recent) < self.max_failures:
-                return 0.0
-            return max(0.0, recent[0] + self.window - time.monotonic())
-
-    def failed(self, key: str) -> None:
-        with self._lock:
-            self._recent(key, time.monotonic()).append(time.monotonic())
-            if len(self._failures) > 10000:  # bound memory under a spray of names
-                self._failures.pop(next(iter(self._failures)))
-
-    def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        recent = self._failures.setdefault(key, deque())
-        while recent and recent[0] <= now - self.window:
-            recent.popleft()
-        return recent

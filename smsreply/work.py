@@ -27,6 +27,7 @@ calling thread (the CLI, the manager's test console, tests).
 
 from __future__ import annotations
 
+import logging
 import queue
 import random
 import smtplib
@@ -42,6 +43,8 @@ from .heartbeat import Claim, Heartbeat
 from .providers import Provider, ProviderError
 from .routing import ReplyPlan
 from .store import Store
+
+log = logging.getLogger(__name__)
 
 KINDS = ("reply", "sms", "email", "campaign")
 
@@ -189,7 +192,12 @@ class Engine:
         try:
             with self.heartbeat.keep(claim):
                 mailer.send_email(self.settings, mailer.compose(self.store, claim.row))
-        except (OSError, smtplib.SMTPException) as error:
+        except Exception as error:
+            # Network and SMTP errors are retried; so is anything unexpected (a bug, a setting
+            # smtplib cannot use), but it too ends as failed after the last attempt, with its
+            # reason, instead of leaving the notification queued for ever.
+            if not isinstance(error, OSError | smtplib.SMTPException):
+                log.exception("e-mail notification #%s failed", notification_id)
             final = mailer.is_final(error)
             return self._retry_or_fail(claim, f"{type(error).__name__}: {error}", not final)
         with self.store.write():

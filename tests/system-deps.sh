@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages some tests drive for real: Perl CGI.pm and php-cgi (CGI scripts),
-# Chromium + ChromeDriver (the manager's browser test), Kannel (the Kannel provider).
+# Chromium + ChromeDriver (the manager's browser test), Kannel (the Kannel provider),
+# nginx (the reverse proxy of deploy/nginx.conf, in front of gunicorn).
 # Idempotent: installs only what is missing. Without root or apt it says so and the
 # tests that need a missing program skip with that reason.
 set -u
@@ -10,6 +11,7 @@ command -v php-cgi >/dev/null || want+=(php-cgi)
 command -v chromium >/dev/null || want+=(chromium)
 command -v chromedriver >/dev/null || want+=(chromium-driver)
 command -v bearerbox >/dev/null || want+=(kannel)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || want+=(nginx-light)
 [ ${#want[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
     echo "system-deps: not root or no apt-get; missing: ${want[*]} (their tests will skip)"
@@ -23,4 +25,8 @@ apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends 
 if command -v systemctl >/dev/null; then systemctl stop kannel 2>/dev/null || true; fi
 pkill -x bearerbox 2>/dev/null || true
 pkill -x smsbox 2>/dev/null || true
+# Likewise the packaged nginx (its pid file only: the tests' own nginx keep running).
+if [[ " ${want[*]} " == *" nginx-light "* ]]; then
+    systemctl disable --now nginx 2>/dev/null || service nginx stop 2>/dev/null || true
+fi
 exit 0

@@ -9,12 +9,14 @@ Every acknowledged reply must be answered exactly once. The scenarios are the on
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import socket
 import sqlite3
 import string
 import time
+from urllib.parse import quote, urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -135,18 +137,108 @@ def test_hostile_callbacks_in_process(app, service):
         assert row["reason"] is not None or row["sender"].startswith("+33")
 
 
+# -- well-formed requests carrying hostile values, in-process -------------------------------
+
+HOSTILE = [
+    "\ud800",
+    "x\u2028y",
+    "a\r\nX-Injected: 1",
+    "%0d%0aX",
+    "\x00",
+    "²",
+    "99999999999999999999",
+    "-1",
+    "a" * 3000,
+    "[" * 2000,
+    "d\xe9j\xe0",
+    "../../etc/passwd",
+]
+values = st.one_of(st.text(max_size=40), st.sampled_from(HOSTILE))
+json_values = st.one_of(values, jsons, st.integers(min_value=-(10**30), max_value=10**30))
+
+
+def as_json(data: object) -> str:
+    """JSON text as an attacker writes it: lone surrogates escaped, deep nesting allowed."""
+    return json.dumps(data, ensure_ascii=True)
+
+
+def raw(text: str) -> bytes:
+    """Text as bytes, lone surrogates included (as invalid UTF-8, as a client may send)."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def test_well_formed_requests_with_hostile_values(app, service, auth):
+    client = app.test_client()
+    callback = f"/callbacks/ovh/{app.config['callback_token']}"
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(
+        kind=st.sampled_from(["form", "json", "dlr", "api", "query", "path", "manager"]),
+        one=values,
+        two=json_values,
+        deep=st.integers(min_value=0, max_value=40000),
+    )
+    def hostile(kind, one, two, deep):
+        fields = {"id": "h1", "senderid": "+33612345678", "shortcode": "38127", "message": one}
+        if kind == "form":
+            body = urlencode({k: raw(v) for k, v in fields.items()})
+            response = client.post(
+                callback, data=body, content_type="application/x-www-form-urlencoded"
+            )
+        elif kind == "json":
+            text = as_json({**fields, "tag": two})
+            if deep:
+                text = text[:-1] + ', "x": ' + "[" * deep + "]" * deep + "}"
+            response = client.post(callback, data=text, content_type="application/json")
+        elif kind == "dlr":
+            text = as_json({"id": one, "status": two})
+            response = client.post(callback + "/dlr", data=text, content_type="application/json")
+        elif kind == "api":
+            text = as_json({"to": one, "message": two if deep % 2 else one})
+            response = client.post(
+                "/api/messages", data=text, content_type="application/json", headers=auth
+            )
+        elif kind == "query":
+            query = urlencode(
+                {k: raw(v) for k, v in {"page": one, "per_page": str(two), "tag": one}.items()}
+            )
+            response = client.get("/api/conversations?" + query, headers=auth)
+        elif kind == "path":
+            response = client.get(f"/api/conversations/{quote(raw(one), safe='')}", headers=auth)
+        else:
+            next_url = "/manager/" + quote(raw(one), safe="/")
+            response = client.get("/manager/lang/en?next=" + quote(next_url, safe=""))
+        assert response.status_code < 500, (kind, response.get_data()[:300])
+
+    hostile()
+    for row in service.store.query("SELECT message FROM replies"):
+        assert "\x00" not in row["message"]
+
+
 # -- hostile callbacks, through gunicorn -----------------------------------------------------
 
 
-def garbage(rng: random.Random, path: str) -> bytes:
-    """One request that is wrong in some way: at the HTTP level or in its fields."""
+def garbage(rng: random.Random, path: str) -> tuple[int, bytes]:
+    """One request that is wrong in some way, and its kind: at the HTTP level or in its
+    fields (kind 2, a whole reply whose Content-Length says more, must never be a 200)."""
     choice = rng.randrange(6)
+    return choice, _garbage(rng, path, choice)
+
+
+def _garbage(rng: random.Random, path: str, choice: int) -> bytes:
     if choice == 0:
         return bytes(rng.randrange(256) for _ in range(rng.randrange(1, 400)))
     if choice == 1:  # a header line far over gunicorn's limit
         return f"POST {path} HTTP/1.1\r\nX-A: {'a' * 20000}\r\n\r\n".encode()
-    if choice == 2:  # Content-Length says more than comes
-        return f"POST {path} HTTP/1.1\r\nContent-Length: 50\r\n\r\nid=1".encode()
+    if choice == 2:  # a well-formed reply whose Content-Length says more than comes
+        body = f"id=cut{rng.randrange(10**6)}&senderid=%2B33612345678&shortcode=38127&message=OUI"
+        head = f"POST {path} HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        return f"{head}Content-Length: {len(body) + 20}\r\n\r\n{body}".encode()
     if choice == 3:  # broken chunked encoding
         return f"POST {path} HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nxx".encode()
     body = "&".join(
@@ -162,17 +254,21 @@ def test_hostile_callbacks_through_gunicorn(tmp_path):
     server = GunicornServer(tmp_path).init()
     path = server.callback_path
     rng = random.Random(6)
-    statuses = []
+    statuses, cut_short = [], []
     with server:
         for _ in range(300):
+            kind, request = garbage(rng, path)
             with socket.create_connection(("127.0.0.1", server.port), timeout=5) as connection:
-                connection.sendall(garbage(rng, path))
+                connection.sendall(request)
                 connection.shutdown(socket.SHUT_WR)  # a short body ends here, not at a timeout
                 answer = connection.recv(64)
             statuses.append(int(answer.split()[1]) if answer.startswith(b"HTTP/") else 0)
+            if kind == 2:
+                cut_short.append(statuses[-1])
         alive = server._healthy(server.port)
         log = server.log.read_text()
     assert alive and not [code for code in statuses if code >= 500]
+    assert cut_short and set(cut_short) == {400}  # a reply cut short is never acknowledged
     assert statuses.count(400) > 10 and statuses.count(403) > 10 and 200 in statuses
     assert "Traceback" not in log and "WORKER TIMEOUT" not in log
     stored = sqlite3.connect(tmp_path / "smsreply.db").execute("SELECT count(*) FROM replies")

@@ -6,12 +6,18 @@ exchange, from connecting to the last byte of the answer (``deadline.py``): a se
 trickles its answer is cut at the deadline, not kept alive by each byte. With
 ``use_response``, a 2xx ``text/*`` body is the answer (judged by the same decision table as
 a CGI script's output); otherwise the reply is only delivered, as OVH does.
+
+A redirect is not followed unless the customer sets ``follow_redirects`` (a 307 would
+re-post the reply to whatever server it names): it is an error naming where it pointed.
+A ``user:password@`` in the URL authenticates the request but is never recorded: the
+outcome (and the manager) show ``redacted(url)``.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -21,6 +27,27 @@ from .cgi import outcome_of
 from .deadline import DeadlineAdapter, deadline
 
 URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
+MASK = "***"
+
+
+def redacted(url: str) -> str:
+    """``url`` with the password (or a lone user name, often a token) of its
+    ``user:password@`` replaced by ``***``; other URLs unchanged."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, has_password, _ = userinfo.partition(":")
+    shown = f"{user}:{MASK}" if has_password else MASK
+    return urlunsplit(parts._replace(netloc=f"{shown}@{host}"))
+
+
+def _without_secret(text: str, url: str) -> str:
+    password = urlsplit(url).password if "@" in url else None
+    return text.replace(password, MASK) if password else text
 
 
 class UrlAction(Action):
@@ -31,14 +58,20 @@ class UrlAction(Action):
 
     @classmethod
     def validate(cls, options, resources) -> dict:
-        check_keys(options, {"url", "use_response"})
+        check_keys(options, {"url", "use_response", "follow_redirects"})
         url = require_text(options, "url", 2000)
         if not URL.match(url):
             raise ActionConfigError("the link must start with http:// or https://", "url")
         use_response = options.get("use_response", False)
         if not isinstance(use_response, bool):
             raise ActionConfigError("'use_response' must be true or false", "use_response")
-        return {"action": cls.type, "url": url, "use_response": use_response}
+        follow = options.get("follow_redirects", False)
+        if not isinstance(follow, bool):
+            raise ActionConfigError("'follow_redirects' must be true or false", "follow_redirects")
+        normalised = {"action": cls.type, "url": url, "use_response": use_response}
+        if follow:  # only when set: options saved before keep their exact shape
+            normalised["follow_redirects"] = True
+        return normalised
 
     def run(self, reply: ReplyContext) -> Outcome:
         settings = self.resources.settings
@@ -50,9 +83,14 @@ class UrlAction(Action):
         for attempt in range(1, settings["url.attempts"] + 1):
             try:
                 with deadline(timeout) as watch:
-                    response = self.session.post(url, data=fields, timeout=timeout)
+                    response = self.session.post(
+                        url,
+                        data=fields,
+                        timeout=timeout,
+                        allow_redirects=self.options.get("follow_redirects", False),
+                    )
             except requests.RequestException as error:
-                problem = f"{type(error).__name__}: {error}"
+                problem = _without_secret(f"{type(error).__name__}: {error}", url)
                 if watch.expired:
                     problem, error_kind = (
                         f"no whole answer within url.timeout={timeout}s",
@@ -67,7 +105,7 @@ class UrlAction(Action):
         return Outcome(
             "error",
             detail={
-                "url": url,
+                "url": redacted(url),
                 "error": error_kind,
                 "reason": problem,
                 "attempts": settings["url.attempts"],
@@ -75,7 +113,15 @@ class UrlAction(Action):
         )
 
     def _judge(self, response: requests.Response, attempt: int, duration: float) -> Outcome:
-        label = {"url": self.options["url"], "attempts": attempt}
+        shown = redacted(self.options["url"])
+        label = {"url": shown, "attempts": attempt}
+        if response.is_redirect:  # only when follow_redirects is off
+            location = redacted(response.headers.get("Location", ""))
+            reason = f"HTTP {response.status_code} to {location}: not followed (follow_redirects)"
+            return Outcome(
+                "error",
+                detail=dict(label, error="redirected", status=response.status_code, reason=reason),
+            )
         if not self.options["use_response"] and response.ok:
             return Outcome(
                 "no-reply",
@@ -89,7 +135,7 @@ class UrlAction(Action):
         stdout = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1", "replace") + body
         raw = RawRun(0, None, False, duration, stdout, b"", False, False)
         run = CgiRun(
-            self.options["url"],
+            shown,
             decide(raw, self.resources.settings["cgi.max_answer_chars"]),
             None,
             None,

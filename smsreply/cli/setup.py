@@ -10,6 +10,7 @@ from .. import users
 from ..credentials import ensure_callback_token, has_api_key, new_api_key
 from ..service import Service
 from ..store import NotFound
+from ..store.files import loose_permissions
 from .common import cli, emit, friendly, json_option, make_service
 
 
@@ -179,4 +180,6 @@ def info(ctx: click.Context, as_json: bool) -> None:
         "provider": service.provider.name,
         "balance": service.store.balance(),
     }
+    for problem in loose_permissions(service.store.path):
+        click.echo(f"warning: {problem}", err=True)
     emit(data, as_json, lambda d: "\n".join(f"{k:20} {v}" for k, v in d.items()))

@@ -53,6 +53,8 @@ class InboundReply:
     message: str
     shortcode: str | None = None
     tag: str | None = None
+    charset: str = "utf-8"  # how the request's bytes were read (see web.charsets)
+    raw_request: str | None = None  # kept, percent-escaped, when they were not UTF-8
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,11 @@ from .account import AccountQueries
 from .campaigns import CampaignQueries
 from .connection import InsufficientCredits, NotFound
 from .messages import MessageQueries
+from .sessions import SessionQueries
 from .work import WorkQueries
 
 
-class Store(AccountQueries, CampaignQueries, MessageQueries, WorkQueries):
+class Store(AccountQueries, CampaignQueries, MessageQueries, SessionQueries, WorkQueries):
     """The whole store: ``Store(path)``, then its verb-named methods."""
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from .files import create_private
 from .migrations import migrations
 
 
@@ -46,7 +47,7 @@ class Connection:
     def db(self) -> Database:
         db = getattr(self._local, "db", None)
         if db is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(self.path)
             # isolation_level=None: no implicit transactions; write() opens them explicitly.
             conn = sqlite3.connect(
                 self.path, timeout=self.busy_timeout, check_same_thread=False, isolation_level=None

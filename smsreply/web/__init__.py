@@ -18,12 +18,14 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from ..clock import Clock, utcnow
 from ..service import Service
 from ..settings import load_settings
 from ..store import Store
-from . import api, callbacks, campaigns_api, errors, openapi
+from . import api, body, callbacks, campaigns_api, errors, openapi
 from .manager import register_manager
 
 
@@ -38,9 +40,12 @@ def create_app(
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings["server.max_body_bytes"]
     app.json.ensure_ascii = False
+    app.url_map.converters["int"] = RowId
     register_logging(settings)
     register_service(app, settings, clock, project_dir)
     errors.init_app(app)
+    body.init_app(app)
+    register_proxy_trust(app, settings)
     app.register_blueprint(callbacks.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(campaigns_api.bp)
@@ -48,6 +53,26 @@ def create_app(
     register_manager(app)
     register_security_headers(app)
     return app
+
+
+class RowId(IntegerConverter):
+    """``<int:…>`` in our routes: a row id fits SQLite's 64-bit integer, so a longer one
+    matches no route (a 404) instead of overflowing the database driver (a 500)."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def register_proxy_trust(app: Flask, settings: Mapping[str, object]) -> None:
+    """Behind ``server.proxy_hops`` proxies, the client is the address they forwarded.
+
+    Explicit and off by default: without a proxy, X-Forwarded-For is whatever the client
+    wrote, and trusting it would let anyone choose the address scripts and the login
+    throttle see."""
+    hops = settings["server.proxy_hops"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_logging(settings: Mapping[str, object]) -> None:

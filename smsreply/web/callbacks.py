@@ -3,22 +3,24 @@ reports at ``/callbacks/<provider>/<token>/dlr``.
 
 OVH posts ``shortcode``, ``tag``, ``id``, ``senderid``, ``message`` as a form (a GET query
 works too); other providers parse their own fields (form, query or a JSON object). The
-reply is committed before the answer; the same provider id again changes nothing and is
-still answered 200, as providers retry. Late or unmatched replies are stored with their
-reason and answered 200 too: the provider did its job.
+bytes are read as UTF-8, else as Windows-1252 (``charsets``: a reply is never refused
+for its encoding). The reply is committed before the answer; the same provider id again
+changes nothing and is still answered 200, as providers retry. Late or unmatched replies
+are stored with their reason and answered 200 too: the provider did its job.
 """
 
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qsl
+from dataclasses import dataclass, replace
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
 from ..credentials import check_callback_token
 from ..providers import InvalidCallback
-from .payload import read_body
+from . import charsets
+from .payload import parse_json, read_body
 
 bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
 
@@ -28,17 +30,23 @@ MAX_HEADERS = 32
 MAX_FIELDS = 32
 
 
-def _fields() -> dict[str, str]:
-    """Query, then an urlencoded or JSON body (body wins), decoded strictly as UTF-8."""
-    fields = _pairs(request.query_string)
+@dataclass(frozen=True)
+class Callback:
+    fields: dict[str, str]
+    charset: str  # "utf-8", or "windows-1252" when the bytes were not UTF-8
+    raw: bytes  # the query and the body as received
+
+
+def _read() -> Callback:
+    """Query, then an urlencoded or JSON body (body wins): UTF-8, else Windows-1252."""
+    query = request.query_string
+    fields, charset = _pairs(query)
     if request.method != "POST":
-        return fields
+        return Callback(fields, charset, query)
     raw = read_body(cache=False)
     if request.mimetype == "application/json":
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise BadRequest(f"the callback body is not valid UTF-8 JSON: {error}") from None
+        text, body_charset = charsets.decode(raw)
+        data = parse_json(text)
         if not isinstance(data, dict) or len(data) > MAX_FIELDS:
             raise BadRequest("the callback body must be a JSON object of at most 32 fields")
         fields.update(
@@ -48,25 +56,18 @@ def _fields() -> dict[str, str]:
             }
         )
     elif request.mimetype in ("application/x-www-form-urlencoded", ""):
-        fields.update(_pairs(raw))
+        body_fields, body_charset = _pairs(raw)
+        fields.update(body_fields)
     else:
         raise BadRequest("send the callback as application/x-www-form-urlencoded or JSON")
-    return fields
+    if body_charset != charsets.UTF8:
+        charset = body_charset
+    return Callback(fields, charset, query + b"\n" + raw if query else raw)
 
 
-def _pairs(raw: bytes) -> dict[str, str]:
+def _pairs(raw: bytes) -> tuple[dict[str, str], str]:
     try:
-        return dict(
-            parse_qsl(
-                raw.decode("utf-8"),
-                keep_blank_values=True,
-                encoding="utf-8",
-                errors="strict",
-                max_num_fields=MAX_FIELDS,
-            )
-        )
-    except UnicodeDecodeError:
-        raise BadRequest("the callback is not valid UTF-8 once URL-decoded") from None
+        return charsets.form_pairs(raw, MAX_FIELDS)
     except ValueError as error:
         raise BadRequest(f"malformed form data: {error}") from None
 
@@ -84,10 +85,15 @@ def _parser(provider: str, token: str):
 @bp.route("/<provider>/<token>", methods=["GET", "POST"])
 def reply(provider: str, token: str):
     service, parser = _parser(provider, token)
+    callback = _read()
     try:
-        inbound = parser.parse_reply(_fields())
+        inbound = parser.parse_reply(callback.fields)
     except InvalidCallback as error:
         raise BadRequest(str(error)) from None
+    if callback.charset != charsets.UTF8:  # a guess: keep what came, to read it again
+        inbound = replace(
+            inbound, charset=callback.charset, raw_request=charsets.escaped(callback.raw)
+        )
     headers = tuple(
         (name, value)
         for name, value in request.headers.items()
@@ -111,7 +117,7 @@ def reply(provider: str, token: str):
 def delivery_report(provider: str, token: str):
     service, parser = _parser(provider, token)
     try:
-        report = parser.parse_delivery_report(_fields())
+        report = parser.parse_delivery_report(_read().fields)
     except InvalidCallback as error:
         raise BadRequest(str(error)) from None
     matched = service.record_delivery(report)

@@ -51,8 +51,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Wrong user name or password.",
     },
     "login.throttled": {
-        "fr": "Trop d'essais. Réessayez dans {minutes} minute(s).",
-        "en": "Too many tries. Try again in {minutes} minute(s).",
+        "fr": "Trop d'essais. Réessayez dans {seconds} seconde(s).",
+        "en": "Too many tries. Try again in {seconds} second(s).",
     },
     "login.hint": {
         "fr": "Comptes : smsreply user add NOM ; mot de passe oublié : smsreply user passwd NOM.",
@@ -144,6 +144,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "options.use_response": {
         "fr": "Renvoyer le corps de la réponse HTTP comme SMS",
         "en": "Send the HTTP response body back as the SMS answer",
+    },
+    "options.follow_redirects": {
+        "fr": "Suivre les redirections (la réponse est alors postée à l'adresse indiquée)",
+        "en": "Follow redirects (the reply is then posted to the address they give)",
     },
     "options.rules": {"fr": "Règles par mot-clé", "en": "Keyword rules"},
     "options.rules_hint": {

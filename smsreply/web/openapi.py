@@ -118,6 +118,10 @@ ACTION = fields(
     handler=text("action handler: a .py file of handlers/"),
     url=text("action url: where the reply is posted", format="uri"),
     use_response={"type": "boolean", "description": "action url: answer with the body"},
+    follow_redirects={
+        "type": "boolean",
+        "description": "action url: follow 3xx answers (default false: a redirect is an error)",
+    },
 )
 SMS_STATUS = text(examples=["queued", "sending", "sent", "failed", "no_credit"])
 

@@ -8,6 +8,7 @@ or not JSON (400), a missing, unknown or mistyped field (422).
 from __future__ import annotations
 
 import json
+import re
 
 from flask import request
 from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
@@ -34,6 +35,26 @@ def read_body(cache: bool = True) -> bytes:
         raise BadRequest(f"the request body cannot be read ({type(error).__name__})") from None
 
 
+def parse_json(text: str) -> object:
+    """``text`` as JSON, or a 400 naming what is wrong: malformed, nested too deep for the
+    parser, a number too long to convert, or a lone surrogate (text no database can store)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BadRequest(
+            f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
+    except RecursionError:
+        raise BadRequest("the JSON is nested too deeply") from None
+    except ValueError as error:  # Python refuses ints over 4,300 digits
+        raise BadRequest(f"a JSON number is too long: {error}") from None
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest("the JSON holds a lone surrogate (\\ud800-\\udfff)") from None
+    return data
+
+
 def json_object() -> dict:
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("send the body as JSON with Content-Type: application/json")
@@ -42,12 +63,7 @@ def json_object() -> dict:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise BadRequest(f"the body is not valid UTF-8 (byte {error.start})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise BadRequest(
-            f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}"
-        ) from None
+    data = parse_json(text)
     if not isinstance(data, dict):
         raise ValidationError("the body must be a JSON object")
     return data
@@ -76,7 +92,8 @@ def query_int(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    # Only ASCII digits: str.isdigit() also accepts "²", which int() then refuses.
+    if not re.fullmatch(r"[0-9]{1,12}", raw) or not low <= int(raw) <= high:
         raise ValidationError(
             f"query parameter {name!r} must be a whole number from {low} to {high}", field=name
         )

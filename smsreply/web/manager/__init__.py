@@ -143,7 +143,7 @@ def register_manager(app: Flask) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=str(settings["server.base_url"]).startswith("https://"),
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings["manager.session_hours"]),
     )
     csrf.init_app(app)
     auth.init_app(app)

@@ -1,15 +1,16 @@
 """Logging in and out of the manager, and choosing its language.
 
-The session cookie (signed by Flask) holds the user name and a fingerprint of the
-user's password hash: changing a password (``smsreply user passwd``) ends that user's
-other sessions. Failed logins are counted per user name and per address; past the
-limit, the form refuses tries for a few minutes (HTTP 429).
+The session cookie (signed by Flask) holds a random token naming a session kept in the
+database (``smsreply.sessions``): logout and a password change (``smsreply user passwd``)
+end it in every worker, and it dies ``manager.session_hours`` after login however busy.
+Failed logins slow down the next tries of that address for that user (and of a spraying
+address), with growing delays (HTTP 429 with ``Retry-After``); never the user elsewhere.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import math
+import time
 
 from flask import (
     Blueprint,
@@ -24,36 +25,26 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from ... import users
+from ... import sessions, throttle, users
 from .. import csrf, i18n
 from .common import form_text, safe_next, service, t
 
 bp = Blueprint("auth", __name__)
-THROTTLES = "smsreply.login_throttles"
 
 
 def init_app(app: Flask) -> None:
-    """Failure counters per user name and per address, one pair per app (per process)."""
-    app.extensions[THROTTLES] = (
-        users.LoginThrottle(max_failures=5, window=300.0),
-        users.LoginThrottle(max_failures=30, window=300.0),
-    )
+    """The cookie's own expiry does not slide either: the server's is the one that counts."""
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
 
 
-def fingerprint(user: dict) -> str:
-    key = str(current_app.secret_key).encode()
-    return hmac.new(key, user["password_hash"].encode(), hashlib.sha256).hexdigest()
+def now() -> float:
+    # Wall time, not the service's clock (which tests move by days to age conversations).
+    return time.time()
 
 
 def current_user() -> dict | None:
-    """The signed-in user, or None (no session, or the password changed since)."""
-    name = session.get("user")
-    if not name:
-        return None
-    user = service().store.find_user(name)
-    if user is None or not hmac.compare_digest(session.get("auth", ""), fingerprint(user)):
-        return None
-    return user
+    """The signed-in user, or None (no session, or it was ended or has expired)."""
+    return sessions.session_user(service().store, session.get("sid"), now())
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -64,30 +55,34 @@ def login() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("manager/login.html", next_url=next_url, username="", error=None)
     username = form_text("username")
-    per_user, per_address = current_app.extensions[THROTTLES]
-    keys = ("user:" + username.lower(), "addr:" + (request.remote_addr or "-"))
-    wait = max(per_user.retry_after(keys[0]), per_address.retry_after(keys[1]))
+    store = service().store
+    keys = throttle.throttle_keys(request.remote_addr or "", username)
+    wait = throttle.login_wait(store, keys, now())
+    headers = {}
     if wait:
-        error, status = t("login.throttled", minutes=int(wait // 60) + 1), 429
+        seconds = math.ceil(wait)
+        error, status = t("login.throttled", seconds=seconds), 429
+        headers["Retry-After"] = str(seconds)
     else:
-        user = users.verify(service().store, username, request.form.get("password", ""))
+        user = users.verify(store, username, request.form.get("password", ""))
         if user is not None:
-            per_user.succeeded(keys[0])
+            throttle.login_succeeded(store, keys)
+            sessions.end_session(store, session.get("sid"))
             session.clear()
             session.permanent = True
-            session["user"] = user["username"]
-            session["auth"] = fingerprint(user)
+            hours = service().settings["manager.session_hours"]
+            session["sid"] = sessions.open_session(store, user["username"], now(), hours)
             csrf.rotate()
             return redirect(safe_next(next_url))
-        per_user.failed(keys[0])
-        per_address.failed(keys[1])
+        throttle.login_failed(store, keys, now())
         error, status = t("login.failed"), 403
     page = render_template("manager/login.html", next_url=next_url, username=username, error=error)
-    return page, status
+    return page, status, headers
 
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
+    sessions.end_session(service().store, session.get("sid"))
     session.clear()
     return redirect(url_for("manager.auth.login"))
 

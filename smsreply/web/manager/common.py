@@ -13,6 +13,7 @@ from ...service import Service
 from .. import i18n
 
 PER_PAGE = 25
+SAFE_PATH = re.compile(r"[\x21-\x5b\x5d-\x7e]+")  # printable ASCII but the backslash
 
 
 def service() -> Service:
@@ -37,7 +38,8 @@ def page_number() -> int:
 
 def safe_next(target: str | None) -> str:
     """Where to go after login or a language switch: only a path of this manager."""
-    if target and target.startswith("/manager/") and "\\" not in target:
+    # Printable ASCII only: a CR or LF would split the Location header (werkzeug refuses it).
+    if target and target.startswith("/manager/") and SAFE_PATH.fullmatch(target):
         return target
     return url_for("manager.conversations.index")
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from ...actions.url import redacted
 from ...errors import ValidationError
 from .common import form_text, service, t
 
@@ -57,7 +58,9 @@ def rule_row(rule: dict) -> dict:
         "pattern": rule.get("regex", rule.get("keyword", "")),
         "aliases": ", ".join(rule.get("aliases", [])),
         "action": action,
-        "value": rule.get(VALUE_KEYS.get(action, ""), ""),
+        "value": redacted(rule.get("url", ""))
+        if action == "url"
+        else rule.get(VALUE_KEYS.get(action, ""), ""),
     }
 
 
@@ -101,6 +104,8 @@ def options_from_form() -> tuple[dict, dict]:
         options[key] = form_text(key, strip=key != "text")
     if action == "url":
         options["use_response"] = request.form.get("use_response") == "on"
+        if request.form.get("follow_redirects") == "on":
+            options["follow_redirects"] = True
     rules = rows_from_form("rules", ("match", "pattern", "aliases", "action", "value", "delete"))
     notes = rows_from_form("notifications", ("media", "sender", "target", "delete"))
     kept_rules = [(i, rule) for i, row in enumerate(rules) if (rule := rule_from_row(row))]
@@ -109,6 +114,7 @@ def options_from_form() -> tuple[dict, dict]:
         options["rules"] = [rule for _, rule in kept_rules]
     if kept_notes:
         options["notifications"] = [note for _, note in kept_notes]
+    restore_passwords(options, service().reply_options())
     form = dict(options, rules=rules, notifications=notes)
     # Which form row each saved entry came from, to point an error at the right row.
     form["row_of"] = {
@@ -118,8 +124,20 @@ def options_from_form() -> tuple[dict, dict]:
     return options, form
 
 
+def restore_passwords(options: dict, saved: dict) -> None:
+    """The form shows URLs with their password masked (``redacted``); a masked URL sent
+    back unchanged means "keep the saved one", password included."""
+    saved_urls = [saved.get("url"), *(rule.get("url") for rule in saved.get("rules", []))]
+    by_shown = {redacted(url): url for url in saved_urls if url}
+    for entry in [options, *options.get("rules", [])]:
+        if entry.get("url") in by_shown:
+            entry["url"] = by_shown[entry["url"]]
+
+
 def form_from_options(options: dict) -> dict:
     form = {key: value for key, value in options.items() if key not in ("rules", "notifications")}
+    if form.get("url"):
+        form["url"] = redacted(form["url"])
     form["rules"] = [rule_row(rule) for rule in options.get("rules", [])]
     form["notifications"] = [dict(note, delete="") for note in options.get("notifications", [])]
     return form
@@ -137,7 +155,7 @@ def place_error(field: str | None, message: str, form: dict) -> dict:
         rows = form.get("row_of", {}).get(section, [])
         row = rows[int(index)] if index is not None and int(index) < len(rows) else None
         return {"section": section, "row": row}
-    known = ("action", "text", "script", "handler", "url", "use_response")
+    known = ("action", "text", "script", "handler", "url", "use_response", "follow_redirects")
     return {"field": field if field in known else "form"}
 
 
