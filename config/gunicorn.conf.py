@@ -4,8 +4,11 @@
 come from ``server.*`` (config file or ``SMSREPLY_SERVER_*`` variables).
 """
 
+import errno
+import socket
 import sys
 
+from smsreply.setting_values import bind_address
 from smsreply.settings import ConfigError, load_settings
 
 try:
@@ -46,3 +49,25 @@ def worker_exit(server, worker):
     background = getattr(worker, "smsreply_background", None)
     if background is not None:
         background.stop(timeout=graceful_timeout - 2)
+
+
+def on_starting(server):
+    """A busy port says which setting to change, instead of gunicorn's five retries."""
+    host, port = bind_address(bind)
+    if not port:  # unix socket, or port 0 (any free port)
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                return  # gunicorn reports other errors itself
+            print(
+                f"smsreply: port {port} on {host} is already in use (server.bind = {bind!r}): "
+                "stop the other server, or choose another address with server.bind in "
+                f"config/smsreply.toml or SMSREPLY_SERVER_BIND, e.g. {host}:{port + 1}",
+                file=sys.stderr,
+            )
+            sys.exit(1)

@@ -19,6 +19,7 @@ from .actions.base import UNCHANGED
 from .clock import Clock, to_iso
 from .errors import ValidationError
 from .notifications import sms_text
+from .results import judge_outcome
 from .routing import ReplyPlan
 from .segments import count_segments
 from .sending import queue_sms
@@ -66,16 +67,19 @@ def act(store: Store, plan: Callable[[], ReplyPlan], reply: dict) -> Acted:
         received_at=reply["received_at"],
         remote_addr=reply["remote_addr"] or "",
         headers=tuple(tuple(pair) for pair in json.loads(reply["headers"] or "[]")),
+        fields=tuple(tuple(pair) for pair in json.loads(reply["fields"] or "[]")),
     )
     notifications: tuple[dict, ...] = ()
     try:
         current = plan()
         notifications = current.notifications
-        action, rule = current.route(reply["message"])
+        action, rule = current.route(reply["message"], conversation["route"])
         outcome = action.run(context)
         action_type = action.type
         if rule:
             outcome.detail["rule"] = rule
+            if current.is_sticky(rule):  # the conversation's next replies follow it
+                outcome.detail["sticky"] = True
     except ValidationError as error:  # options that no longer work (a script was removed)
         outcome = Outcome("error", detail={"error": "config", "reason": error.message})
         action_type = "error"
@@ -102,28 +106,30 @@ def record(
     outcome, conversation = acted.outcome, acted.conversation
     # Pure work first: the transaction holds the database's only write lock.
     detail = dict(outcome.detail, kind=outcome.kind)
-    segments = None if outcome.answer is None else count_segments(outcome.answer)
-    if segments is not None and segments.parts > settings["sms.max_parts"]:
-        detail.update(
-            kind="error",
-            answer_error=f"answer needs {segments.parts} parts, "
-            f"more than sms.max_parts={settings['sms.max_parts']}",
-        )
-        segments = None
+    result = judge_outcome(outcome, settings["sms.max_parts"])
+    if outcome.answer is not None and result.answer is None:
+        detail.update(kind="error", answer_error=result.reason)
     recorded = json.dumps(detail, ensure_ascii=False)
     now = time.time()  # the SMS we queue, we send: claimed from now until now + lease
     claim = (now, now + settings["worker.lease_seconds"])
     with store.write():
         if not store.finish_reply(reply["id"], lease, acted.action_type, recorded):
             return work  # someone else took it over after our lease ran out
-        if segments is not None:
+        store.update(
+            "replies",
+            reply["id"],
+            {"result": result.result, "result_reason": result.reason[:500]},
+        )
+        if result.answer is not None:
             answer_id = _queue_debited(
-                store, work, "answer", reply["sender"], reply["shortcode"], outcome.answer,
+                store, work, "answer", reply["sender"], reply["shortcode"], result.answer,
                 conversation, reply, at, claim,
             )  # fmt: skip
             store.link_answer(reply["id"], answer_id)
         if outcome.state is not UNCHANGED:
             store.set_conversation_state(conversation["id"], outcome.state)
+        if outcome.detail.get("sticky") and conversation["route"] != outcome.detail["rule"]:
+            store.update("conversations", conversation["id"], {"route": outcome.detail["rule"]})
         for note in acted.notifications:
             if note["media"] == "sms":
                 outgoing_id = _queue_debited(

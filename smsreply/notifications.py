@@ -97,5 +97,7 @@ def build_email(
         "",
         f"Réponse donnée / answer given : {answer if answer is not None else '(aucune / none)'}",
     ]
+    if reply.get("result"):  # a failed script is said so, with why
+        lines.append(f"Résultat / result : {reply['result']} — {reply['result_reason']}")
     message.set_content("\n".join(lines))
     return message

@@ -56,6 +56,7 @@ def accept_reply(
         "tag": inbound.tag,
         "remote_addr": remote_addr,
         "headers": json.dumps(headers) if headers else None,
+        "fields": json.dumps(inbound.fields, ensure_ascii=False) if inbound.fields else None,
         "charset": inbound.charset,
         "raw_request": inbound.raw_request,
     }

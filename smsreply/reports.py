@@ -68,6 +68,8 @@ def reply_view(row: dict, answer: dict | None = None) -> dict:
         "credits": row["credits"],
         "reply_number": row["reply_number"],
         "action": row["action"],
+        "result": row["result"],
+        "result_reason": row["result_reason"],
         "outcome": json.loads(row["outcome"]) if row["outcome"] else None,
         "answer": sms_view(answer) if answer else None,
     }

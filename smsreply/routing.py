@@ -6,6 +6,11 @@ else the default action. A keyword rule matches the reply's first word, case- an
 accent-insensitively (``oui``, ``Oui!``, ``OUÍ``); a regex rule is searched in the whole
 reply, case-insensitively, in bounded time (``rule_regex``).
 
+Rules are sticky by default: once a rule has routed a reply of a conversation, the
+conversation's next replies go to the same rule's action whatever they say ("QUIZ"
+starts the quiz, "canberra" is its answer), until the options change and the rule is
+gone. ``"sticky": false`` on a rule routes each reply on its own words.
+
 Example::
 
     plan = ReplyPlan.compile({"action": "none", "rules": [
@@ -26,7 +31,7 @@ from .notifications import validate_notifications
 from .optout import first_word, fold
 
 MAX_RULES = 50
-RULE_KEYS = {"keyword", "aliases", "regex"}
+RULE_KEYS = {"keyword", "aliases", "regex", "sticky"}
 SECTIONS = ("rules", "notifications")
 
 
@@ -36,6 +41,7 @@ class Rule:
     pattern: rule_regex.regex.Pattern | None
     action: Action
     label: str
+    sticky: bool = True
 
     def matches(self, message: str) -> bool:
         if self.pattern is not None:
@@ -50,12 +56,23 @@ class ReplyPlan:
     notifications: tuple[dict, ...]
     options: dict  # normalised, as stored
 
-    def route(self, message: str) -> tuple[Action, str | None]:
-        """The action for ``message`` and the label of the rule that chose it."""
+    def route(self, message: str, sticky_label: str | None = None) -> tuple[Action, str | None]:
+        """The action for ``message`` and the label of the rule that chose it.
+
+        ``sticky_label`` is the rule that routed the conversation before: when it still
+        exists and is sticky, it routes this reply too."""
+        if sticky_label is not None:
+            for rule in self.rules:
+                if rule.label == sticky_label and rule.sticky:
+                    return rule.action, rule.label
         for rule in self.rules:
             if rule.matches(message):
                 return rule.action, rule.label
         return self.default, None
+
+    def is_sticky(self, label: str | None) -> bool:
+        """Whether the rule ``label`` keeps the conversation's next replies."""
+        return any(rule.label == label and rule.sticky for rule in self.rules)
 
     @classmethod
     def compile(cls, options: object, resources: Resources) -> ReplyPlan:
@@ -103,7 +120,7 @@ def _action(spec: Mapping, resources: Resources, prefix: str) -> Action:
 
 
 def _rule_keys(raw: Mapping) -> dict:
-    return {key: raw[key] for key in ("keyword", "aliases", "regex") if key in raw}
+    return {key: raw[key] for key in ("keyword", "aliases", "regex", "sticky") if key in raw}
 
 
 def _rule(index: int, raw: object, resources: Resources) -> Rule:
@@ -114,6 +131,9 @@ def _rule(index: int, raw: object, resources: Resources) -> Rule:
     if has_keyword == has_regex:
         raise ValidationError(f"{prefix}give either 'keyword' or 'regex'", field="rules")
     action = _action({k: v for k, v in raw.items() if k not in RULE_KEYS}, resources, prefix)
+    sticky = raw.get("sticky", True)
+    if not isinstance(sticky, bool):
+        raise ValidationError(f"{prefix}'sticky' must be true or false", field="rules")
     if has_regex:
         if "aliases" in raw:
             raise ValidationError(f"{prefix}'aliases' go with 'keyword'", field="rules")
@@ -123,7 +143,7 @@ def _rule(index: int, raw: object, resources: Resources) -> Rule:
             pattern = rule_regex.compile_rule(raw["regex"])
         except rule_regex.error as error:
             raise ValidationError(f"{prefix}invalid regex: {error}", field="rules") from None
-        return Rule(frozenset(), pattern, action, f"regex {raw['regex']}")
+        return Rule(frozenset(), pattern, action, f"regex {raw['regex']}", sticky)
     aliases = raw.get("aliases", [])
     if not isinstance(aliases, list):
         raise ValidationError(f"{prefix}'aliases' must be a list of words", field="rules")
@@ -134,4 +154,4 @@ def _rule(index: int, raw: object, resources: Resources) -> Rule:
                 f"{prefix}keyword {word!r} must be one word of letters or digits", field="rules"
             )
         words.append(fold(word))
-    return Rule(frozenset(words), None, action, f"keyword {raw['keyword']}")
+    return Rule(frozenset(words), None, action, f"keyword {raw['keyword']}", sticky)

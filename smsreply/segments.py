@@ -10,6 +10,10 @@ Example::
     count_segments("Bonjour")        # Segments(encoding="gsm7", units=7, parts=1)
     count_segments("Prix: 5€ [TTC]")  # extension characters count 2
     find_url("voir www.example.fr")  # "www.example.fr"
+    find_url("contact@exemple.fr")   # None: an e-mail address is not a URL
+
+OVH documents that SMS containing a URL are blocked from reply-capable short codes;
+it documents no such rule for e-mail addresses, so they are allowed (docs/reply-options.md).
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ GSM7 = GSM7_BASIC | GSM7_EXTENSION
 _URL = re.compile(
     r"""(?ix)
     \b(?:https?|ftp)://\S+                      # anything with a scheme
-    | \bwww\d{0,3}\.\S+                          # www.example…
-    | \b[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?     # bare domain: label
+    | (?<![@.\w-])www\d{0,3}\.\S+                # www.example… (not after "name@")
+    | (?<![@.\w-])[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?  # bare domain: label
       (?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*
       \.(?:com|fr|net|org|info|biz|eu|io|co|me|ly|gl|be|ch|de|uk|us|app|dev|site|xyz|link|shop)
       \b(?:/\S*)?

@@ -1,7 +1,8 @@
 """Every setting of smsreply, declared once as data, and how a value is chosen.
 
 A value comes from, in rising priority: the default declared here, the TOML config file
-(``config/smsreply.toml``, or the path in ``SMSREPLY_CONFIG``), then an environment
+(the path in ``SMSREPLY_CONFIG``, else ``config/smsreply.toml`` in the current directory
+when there is one), then an environment
 variable ``SMSREPLY_<SECTION>_<KEY>`` (``reply.window_hours`` → ``SMSREPLY_REPLY_WINDOW_HOURS``).
 An unknown key or a value of the wrong type stops start-up with a message naming the key.
 
@@ -61,6 +62,8 @@ SETTINGS: tuple[Setting, ...] = (
         20_000_000,
         "Largest campaign upload (CSV or JSON) accepted by POST /api/campaigns (413 beyond)",
     ),
+    Setting("simulator.dlr_delay", 1.0, "Seconds before the simulator reports delivery (0: never)"),
+    Setting("simulator.failure_rate", 0.0, "Share of simulated SMS reported failed, 0.0 to 1.0"),
     Setting("credits.initial", 100, "Credits granted by `smsreply init` on a new database"),
     Setting("worker.threads", 4, "Background threads per process handling replies and sends"),
     Setting(
@@ -78,6 +81,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cgi.max_running", 8, "Scripts running at once, across all server processes"),
     Setting("cgi.max_output_bytes", 65536, "Bytes of a script's stdout (and of stderr) kept"),
     Setting("cgi.max_answer_chars", 1600, "Longest answer a script or handler may give"),
+    Setting(
+        "cgi.interpreters",
+        '{".php": "php-cgi"}',
+        "JSON object: extension -> interpreter for scripts without a '#!' line",
+    ),
+    Setting(
+        "cgi.answer_types",
+        "text/plain",
+        "Comma-separated media types sent as an SMS; other output is a failed run",
+    ),
     Setting("url.timeout", 10.0, "Seconds one whole exchange with the customer's URL may take"),
     Setting("url.attempts", 3, "Tries of the customer's URL on network errors and 5xx"),
     Setting("smtp.host", "localhost", "SMTP server for e-mail notifications"),
@@ -194,7 +207,7 @@ def load_settings(
     """Return every setting's value: defaults, then the file, the env, then ``overrides``."""
     env = os.environ if env is None else env
     if config_path is None:
-        config_path = env.get("SMSREPLY_CONFIG") or None
+        config_path = env.get("SMSREPLY_CONFIG") or project_config()
     values = {setting.name: setting.default for setting in SETTINGS}
     if config_path is not None:
         path = Path(config_path)
@@ -219,19 +232,47 @@ def load_settings(
     return values
 
 
+PROJECT_CONFIG = Path("config") / "smsreply.toml"
+
+
+def project_config(directory: Path | None = None) -> Path | None:
+    """``config/smsreply.toml`` of the project when run from its directory, else None.
+
+    ``make run`` names it in ``SMSREPLY_CONFIG``; a second terminal in the same directory
+    reads the same file without it, so the CLI and the server agree (same database, same
+    base URL). Relative paths in it stay relative to that directory."""
+    path = (directory or Path.cwd()) / PROJECT_CONFIG
+    return path if path.is_file() else None
+
+
 def _check(values: Mapping[str, object]) -> None:
+    from .setting_values import answer_types, bind_address, interpreters  # they use ConfigError
+
     positive = (
         "reply.window_hours",
-        "sms.max_parts",
         "worker.lease_seconds",
         "server.workers",
         "sms.rate_per_second",
         "campaign.max_recipients",
         "manager.session_hours",
+        "cgi.timeout",
     )
     for name in positive:
         if values[name] <= 0:
             raise ConfigError(f"{name} must be greater than 0, got {values[name]!r}")
+    if not 1 <= values["sms.max_parts"] <= 255:
+        raise ConfigError(
+            "sms.max_parts must be greater than 0 and at most 255 (a concatenated SMS "
+            f"has at most 255 parts), got {values['sms.max_parts']!r}"
+        )
+    if not 0.0 <= values["simulator.failure_rate"] <= 1.0:
+        raise ConfigError(
+            f"simulator.failure_rate must be 0.0 to 1.0, got {values['simulator.failure_rate']!r}"
+        )
+    bind_address(values["server.bind"])
+    interpreters(values["cgi.interpreters"])
+    answer_types(values["cgi.answer_types"])
+
     if not 10000 <= values["sms.shortcode_min"] <= values["sms.shortcode_max"] <= 99999:
         raise ConfigError("sms.shortcode_min/max must be 5-digit numbers with min <= max")
     if not 0 <= values["server.proxy_hops"] <= 5:

@@ -41,7 +41,8 @@ class Phone:
         self.conversation = service.send_message(number, message, tag)
         self.count = 0
 
-    def reply(self, text: str, headers: dict | None = None) -> dict:
+    def reply(self, text: str, headers: dict | None = None, extra: dict | None = None) -> dict:
+        """Post ``text`` as OVH would; ``extra`` adds or replaces callback fields."""
         self.count += 1
         form = {
             "shortcode": self.conversation["shortcode"],
@@ -49,7 +50,7 @@ class Phone:
             "id": f"{self.conversation['id']}-{self.count}-{os.getpid()}",
             "senderid": self.conversation["recipient"],
             "message": text,
-        }
+        } | (extra or {})
         response = self.client.post(self.url, data=form, headers=headers or {})
         assert response.status_code == 200, response.get_data(as_text=True)
         self.service.drain()
@@ -59,4 +60,6 @@ class Phone:
             "reply": row,
             "outcome": json.loads(row["outcome"] or "{}"),
             "answer": answer["message"] if answer else None,
+            "result": row["result"],
+            "result_reason": row["result_reason"],
         }

@@ -39,6 +39,9 @@ def settings(tmp_path):
         overrides={
             "database.path": str(tmp_path / "smsreply.db"),
             "worker.retry_base_seconds": 0.0,
+            # no server listens at server.base_url here: tests that want the simulator's
+            # delivery reports turn them on with a real server (test_simulator.py)
+            "simulator.dlr_delay": 0.0,
         },
     )
 

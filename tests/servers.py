@@ -22,6 +22,7 @@ class GunicornServer(Gunicorn):
             "server_workers": 2,
             "worker_sweep_seconds": 0.5,
             "log_level": "WARNING",
+            "simulator_dlr_delay": 0.0,  # on only where server.base_url is this server
         }
         super().__init__(tmp_path, defaults | settings)
         self.tmp_path = tmp_path

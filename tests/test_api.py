@@ -15,6 +15,20 @@ def test_api_needs_the_bearer_key(client, auth):
     assert client.get("/api/credits", headers=auth).status_code == 200
 
 
+def test_a_revoked_key_says_so(client, auth, service):
+    from smsreply.credentials import new_api_key
+
+    old = auth
+    new = {"Authorization": f"Bearer {new_api_key(service.store)}"}
+    revoked = client.get("/api/credits", headers=old)
+    assert revoked.status_code == 401
+    assert "unknown or revoked API key" in revoked.get_json()["error"]["message"]
+    assert "invalid_token" in revoked.headers["WWW-Authenticate"]
+    missing = client.get("/api/credits")
+    assert "Authorization: Bearer <key>" in missing.get_json()["error"]["message"]
+    assert client.get("/api/credits", headers=new).status_code == 200
+
+
 def test_send_returns_the_conversation(client, auth, service):
     response = send(
         client, auth, to="06 12 34 56 78", message="RDV demain 10h. OUI ou NON ?", tag="rdv-42"
@@ -128,3 +142,21 @@ def test_conversations_filter_and_page(client, auth, service, clock):
     assert bad.status_code == 422
     assert client.get("/api/conversations?page=0", headers=auth).status_code == 422
     assert client.get("/api/conversations/999", headers=auth).status_code == 404
+
+
+def test_failed_replies_are_found_through_the_api(client, auth, service, tmp_path):
+    from tests.actions import Phone, write_script
+
+    write_script(tmp_path / "cgi-bin", "crash.sh", "#!/bin/sh\necho boom >&2\nexit 2\n")
+    service.set_reply_options({"action": "cgi", "script": "crash.sh"})
+    phone = Phone(client.application, service)
+    phone.reply("OUI")
+    service.set_reply_options({"action": "text", "text": "Merci"})
+    phone.reply("NON")
+    failed = client.get("/api/replies?result=failed", headers=auth).get_json()["replies"]
+    assert [(r["message"], r["result"]) for r in failed] == [("OUI", "failed")]
+    assert failed[0]["result_reason"] == "exit: exit status 2: boom"
+    every = client.get("/api/replies", headers=auth).get_json()["replies"]
+    assert [r["result"] for r in every] == ["answered", "failed"]
+    bad = client.get("/api/replies?result=broken", headers=auth)
+    assert bad.status_code == 422 and bad.get_json()["error"]["field"] == "result"

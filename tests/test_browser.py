@@ -11,6 +11,7 @@ in the thread. Screenshots of the main pages go to ``$SMSREPLY_SCREENSHOTS`` whe
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -44,9 +45,22 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.fixture
 def server(tmp_path):
-    server = GunicornServer(tmp_path)
+    # A known port, so that server.base_url (where the test console posts) is this server.
+    port = free_port()
+    server = GunicornServer(
+        tmp_path,
+        server_bind=f"127.0.0.1:{port}",
+        server_base_url=f"http://127.0.0.1:{port}",
+        simulator_dlr_delay=0.2,  # the simulator reports delivery, as on a real network
+    )
     printed = server.run_init()
     with server:
         yield server, printed["Manager user"], printed["Password"]

@@ -163,7 +163,8 @@ def test_replies_are_counted_by_first_word_and_exported(client, auth, service, c
         "+33612345683",
     ]
     for conversation in list(conversations.values())[:2]:  # delivery reports count too
-        dlr = f"{callback_url}/dlr?id=sim-{conversation['outgoing_id']}&ptt=4&description=1"
+        sms = service.store.get("outgoing", conversation["outgoing_id"])
+        dlr = f"{callback_url}/dlr?id={sms['provider_id']}&ptt=4&description=1"
         assert client.get(dlr).get_json()["matched"] is True
     shown = client.get(f"/api/campaigns/{data['id']}", headers=auth).get_json()
     assert shown["counts"]["delivered"] == 2

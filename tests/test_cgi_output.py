@@ -151,7 +151,7 @@ def test_row_no_reply(stdout):
         (b"Content-Type: text/plain\n\nhello\n", "hello"),
         (b"content-type: TEXT/PLAIN\r\n\r\nhello\r\n", "hello"),
         (b"Content-Type: text/plain\n\nline 1\r\nline 2\n\n", "line 1\nline 2\n"),
-        (b"Status: 201 Created\nContent-Type: text/html\n\n<b>x</b>", "<b>x</b>"),
+        (b"Status: 201 Created\nContent-Type: text/plain\n\n<b>x</b>", "<b>x</b>"),
         (
             b"Content-Type: text/plain; charset=utf-8\n\n\xef\xbb\xbfcaf\xc3\xa9 \xf0\x9f\x98\x80",
             "café 😀",
@@ -169,6 +169,11 @@ def test_row_answer(stdout, answer):
     "stdout, error",
     [
         (b"Content-Type: application/json\n\n{}", "unsupported-content"),
+        (
+            b"Content-Type: text/xml\n\n<Response><Message>x</Message></Response>",
+            "unsupported-content",
+        ),
+        (b'Content-Type: text/html\n\n<pre>string(2) "hi"</pre>', "unsupported-content"),
         (b"Content-Type: image/png\n\n\x89PNG", "unsupported-content"),
         (b"Status: 200 OK\n\nbody but no type", "unsupported-content"),
         (b"Content-Type: text/plain\n\ncaf\xe9", "bad-encoding"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -10,12 +11,20 @@ import pytest
 from click.testing import CliRunner
 
 from smsreply.cli import cli
+from smsreply.settings import load_settings
+from smsreply.web import create_app
+from tests.actions import copy_examples, write_script
+from tests.httpapp import LocalServer
 
 
 @pytest.fixture
 def run(tmp_path, monkeypatch):
+    """The CLI on a fresh database, with the server running on it (a real HTTP server on a
+    loopback port): ``simulate-reply`` posts to its callback."""
     monkeypatch.setenv("SMSREPLY_DATABASE_PATH", str(tmp_path / "cli.db"))
     monkeypatch.delenv("SMSREPLY_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)  # the project: the shipped cgi-bin/ and handlers/
+    copy_examples(tmp_path)
     runner = CliRunner()
 
     def invoke(*args: str, ok: bool = True):
@@ -25,7 +34,10 @@ def run(tmp_path, monkeypatch):
         return result
 
     invoke("init")
-    return invoke
+    app = create_app(load_settings(), project_dir=tmp_path)
+    with LocalServer(app) as server:
+        monkeypatch.setenv("SMSREPLY_SERVER_BASE_URL", server.url)
+        yield invoke
 
 
 def as_json(result):
@@ -187,3 +199,43 @@ def test_stop_then_blacklist_remove(run):
 def test_poll_needs_a_pollable_provider(run):
     result = run("poll", ok=False)
     assert result.exit_code == 1 and "cannot be polled" in result.output
+
+
+def test_simulate_reply_prints_the_result_and_fails_with_the_script(run, tmp_path):
+    write_script(tmp_path / "cgi-bin", "crash.py", f"#!{sys.executable}\nimport sys\nsys.argv[5]\n")
+    run("options", "set", "--action", "cgi", "--script", "crash.py")
+    sent = as_json(run("send", "0612345678", "RDV ?", "--json"))
+    result = run(
+        "simulate-reply", "--from", "0612345678", "--shortcode", sent["shortcode"], "OUI", ok=False
+    )
+    assert result.exit_code == 1
+    assert (
+        "result: failed — exit: exit status 1: IndexError: list index out of range" in result.output
+    )
+    run("options", "set", "--action", "none")
+    quiet = run("simulate-reply", "--from", "0612345678", "--shortcode", sent["shortcode"], "OK")
+    assert "result: no_answer" in quiet.output
+
+
+WHO_SH = r"""#!/bin/sh
+printf 'Content-Type: text/plain\n\n%s %s\n' "$HTTP_HOST" "$X_SMSREPLY_KEYWORD"
+"""
+
+
+def test_simulate_reply_posts_over_http_with_numeric_ids(run, tmp_path):
+    write_script(tmp_path / "cgi-bin", "who.sh", WHO_SH)
+    run("options", "set", "--action", "cgi", "--script", "who.sh")
+    sent = as_json(run("send", "0612345678", "RDV ?", "--json"))
+    args = ("--from", "0612345678", "--shortcode", sent["shortcode"], "--keyword", "RDV")
+    reply = as_json(run("simulate-reply", *args, "OUI", "--json"))
+    host = os.environ["SMSREPLY_SERVER_BASE_URL"].removeprefix("http://")
+    assert reply["answer"]["message"] == f"{host} RDV"
+    assert reply["provider_id"].isdigit()
+
+
+def test_simulate_reply_without_a_server_says_to_start_it(run, monkeypatch):
+    monkeypatch.setenv("SMSREPLY_SERVER_BASE_URL", "http://127.0.0.1:9")
+    result = run("simulate-reply", "--from", "0612345678", "--shortcode", "38127", "x", ok=False)
+    assert result.exit_code == 1
+    assert "no smsreply server answers at http://127.0.0.1:9" in result.output
+    assert "start it (make run)" in result.output

@@ -6,7 +6,7 @@ def test_ovh_shaped_dlr_marks_the_sms_delivered_or_failed(client, callback_url, 
     second = service.send_message("0612345679", "Bonjour")
     service.drain()
     ok = client.get(
-        f"{callback_url}/dlr?id=sim-{first['outgoing_id']}&ptt=4&description=1"
+        f"{callback_url}/dlr?id={10**8 + first['outgoing_id']}&ptt=4&description=1"
         "&descriptionDlr=Success&date=2026-11-25%2009:00:05"
     )
     assert ok.status_code == 200 and ok.get_json() == {
@@ -14,7 +14,7 @@ def test_ovh_shaped_dlr_marks_the_sms_delivered_or_failed(client, callback_url, 
         "matched": True,
         "status": "delivered",
     }
-    failed = client.get(f"{callback_url}/dlr?id=sim-{second['outgoing_id']}&dlr=2&ptt=24")
+    failed = client.get(f"{callback_url}/dlr?id={10**8 + second['outgoing_id']}&dlr=2&ptt=24")
     assert failed.get_json()["status"] == "failed"
     detail = client.get(f"/api/conversations/{first['id']}", headers=auth).get_json()
     assert detail["sms"]["delivery_status"] == "delivered"

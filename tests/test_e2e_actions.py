@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import http.client
+import shutil
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from tests.actions import write_script
+from tests.actions import ROOT, write_script
 from tests.httpapp import LocalServer
 from tests.servers import GunicornServer
 from tests.test_e2e import api, send, wait_for
@@ -106,3 +107,34 @@ def test_url_action_through_gunicorn(server):
         assert raw_callback(server, conversation, "u1", "Salut") == 200
         assert wait_for(lambda: "Reçu Salut de +33612345678" in outbox_texts(server))
     assert customer.calls[0]["id"] == "u1"
+
+
+def test_quiz_conversation_stays_with_its_handler(server, tmp_path):
+    """Issue 11 item 6: "QUIZ" starts the quiz; "canberra" (not a keyword) still reaches it."""
+    handlers = tmp_path / "handlers"
+    handlers.mkdir()
+    shutil.copy(ROOT / "handlers" / "quiz.py", handlers / "quiz.py")
+    options = {
+        "action": "text",
+        "text": "Répondez QUIZ pour jouer.",
+        "rules": [{"keyword": "QUIZ", "action": "handler", "handler": "quiz.py"}],
+    }
+    assert api(server, "PUT", "/api/reply-options", json=options).status_code == 200
+    conversation = send(server, message="Quiz ! Répondez QUIZ pour commencer.")
+    turns = [
+        ("QUIZ", "Question 1/3 : Quelle est la capitale de l'Australie ?"),
+        ("canberra", "Bonne réponse ! Question 2/3 : Combien de côtés a un hexagone ?"),
+        ("6", "Bonne réponse ! Question 3/3"),
+        ("CO2", "Bonne réponse ! Score : 3/3. Merci d'avoir joué !"),
+    ]
+    for number, (message, expected) in enumerate(turns):
+        assert raw_callback(server, conversation, f"quiz-{number}", message) == 200
+        assert wait_for(
+            lambda expected=expected: any(
+                text.startswith(expected) for text in outbox_texts(server)
+            )
+        ), (message, outbox_texts(server))
+    detail = api(server, "GET", f"/api/conversations/{conversation['id']}").json()
+    assert [reply["outcome"]["rule"] for reply in detail["replies"]] == ["keyword QUIZ"] * 4
+    assert {reply["result"] for reply in detail["replies"]} == {"answered"}
+    assert "Répondez QUIZ pour jouer." not in outbox_texts(server)

@@ -55,6 +55,43 @@ def test_bad_results_are_errors(app, service, tmp_path, body, error):
     assert Phone(app, service).reply("x")["outcome"]["error"] == error
 
 
+WSGI_HTML = """
+def application(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+    return [b"<p>Merci</p>"]
+"""
+WSGI_NO_START = """
+def application(environ, start_response):
+    return [b"Merci"]
+"""
+WSGI_STATE = """
+def application(environ, start_response):
+    start_response("201 Created", [("Content-Type", "text/plain"), ("X-CGI-State", "step-2")])
+    yield b"Quelle "
+    yield "taille ?".encode()
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "result", "words"),
+    [
+        (WSGI_HTML, "failed", "unsupported content type 'text/html'"),
+        (WSGI_NO_START, "failed", "never called start_response"),
+        (WSGI_STATE, "answered", "answer of 15 characters"),
+    ],
+)
+def test_wsgi_responses_are_judged_directly(app, service, tmp_path, body, result, words):
+    write_script(tmp_path / "handlers", "app.py", body, False)
+    use(service, "app.py")
+    phone = Phone(app, service)
+    outcome = phone.reply("x")
+    assert outcome["result"] == result and words in outcome["result_reason"]
+    if result == "answered":
+        assert outcome["answer"] == "Quelle taille ?"
+        state = service.store.get("conversations", phone.conversation["id"])["state"]
+        assert state == "step-2" and outcome["outcome"]["status"] == 201
+
+
 def test_wsgi_flask_handler_and_quiz_example(app, service, tmp_path):
     copy_examples(tmp_path)
     use(service, "hours.py")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from smsreply import users
+from tests.httpapp import LocalServer
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -30,6 +31,14 @@ def post(client, path, **form):
 
 @pytest.fixture
 def manager(app, service):
+    """A logged-in manager; the app also serves real HTTP on a loopback port, at
+    server.base_url, for the test console to post its replies to."""
+    with LocalServer(app) as server:
+        service.settings["server.base_url"] = server.url
+        yield _logged_in(app, service)
+
+
+def _logged_in(app, service):
     users.create_user(service.store, "admin", PASSWORD, service.now_iso())
     client = app.test_client()
     client.get("/manager/login")
@@ -186,6 +195,34 @@ def test_rules_and_notifications_rows_round_trip(manager, service):
     assert "notifications" not in service.reply_options()
 
 
+def test_a_rule_can_let_go_of_its_conversation(manager, service, tmp_path):
+    rows = {
+        "rules-0-match": "keyword",
+        "rules-0-pattern": "QUIZ",
+        "rules-0-action": "text",
+        "rules-0-value": "Question ?",
+        "rules-1-match": "keyword",
+        "rules-1-pattern": "AIDE",
+        "rules-1-action": "text",
+        "rules-1-value": "Aide.",
+        "rules-1-unsticky": "on",
+    }
+    assert post(manager, "/manager/options", action="none", **rows).status_code == 302
+    quiz, help_rule = service.reply_options()["rules"]
+    assert "sticky" not in quiz and help_rule["sticky"] is False
+    page = manager.get("/manager/options").text
+    assert 'id="rules-1-unsticky" name="rules-1-unsticky" value="on" checked' in page
+    assert 'id="rules-0-unsticky" name="rules-0-unsticky" value="on" aria' in page
+
+
+def test_php_scripts_without_the_executable_bit_are_offered(manager, service, tmp_path):
+    (tmp_path / "cgi-bin").mkdir()
+    (tmp_path / "cgi-bin" / "reply.php").write_text("<?php echo 'x';\n")
+    (tmp_path / "cgi-bin" / "notes.txt").write_text("not a script\n")
+    page = manager.get("/manager/options").text
+    assert '<option value="reply.php"' in page and "notes.txt" not in page
+
+
 def test_a_bad_rule_is_pointed_at_its_row(manager, service):
     rows = {
         "rules-0-pattern": "",  # blank: skipped, so the service's rules[0] is form row 1
@@ -254,6 +291,58 @@ def test_late_and_unmatched_replies_show_their_reason(manager, service, clock, c
     assert "Allo" in replies and "Trop tard" in replies
     only = text_of(manager.get("/manager/replies?status=handled"))
     assert "Allo" not in only
+
+
+def test_a_failed_script_looks_failed_everywhere(manager, service, tmp_path, conversation):
+    """Issue 11 item 1: red badge, readable sentences, a filter and a count of failures."""
+    (tmp_path / "cgi-bin").mkdir()
+    crash = tmp_path / "cgi-bin" / "crash.sh"
+    crash.write_text("#!/bin/sh\necho 'IndexError: list index out of range' >&2\nexit 1\n")
+    crash.chmod(0o755)
+    assert post(manager, "/manager/options", action="cgi", script="crash.sh").status_code == 302
+    page = simulate(manager, conversation=str(conversation), message="OUI")
+    assert '<span class="badge badge-failed">traitée · échec</span>' in page.text
+    words = text_of(page)
+    assert "Le script crash.sh a tourné" in words and " ms." in words
+    assert "Il s'est terminé en erreur : code de sortie 1" in words
+    assert "Résultat : échec, rien n'a été envoyé. exit: exit status 1: IndexError" in words
+    manager.set_cookie("lang", "en")
+    english = text_of(manager.get(page.request.path + "?" + page.request.query_string.decode()))
+    assert (
+        "The script crash.sh ran for" in english and "It ended in error: exit status 1" in english
+    )
+    manager.set_cookie("lang", "fr")
+    assert "1 réponse(s) en échec" in text_of(manager.get("/manager/"))
+    assert post(manager, "/manager/options", action="text", text="Merci").status_code == 302
+    simulate(manager, conversation=str(conversation), message="NON")
+    failed = text_of(manager.get("/manager/replies?result=failed"))
+    assert "OUI" in failed and "NON" not in failed and "IndexError" in failed
+    answered = manager.get("/manager/replies?result=answered")
+    assert "badge-answered" in answered.text and "OUI" not in text_of(answered)
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("nosuchcommand\n", "127 : une commande lancée par le script est introuvable"),
+        ("kill -9 $$\n", "Il a été tué par le signal 9 (SIGKILL)."),
+        ("sh -c 'kill -15 $$'\nexit $?\n", "tué par le signal 15"),
+    ],
+)
+def test_exit_statuses_are_explained(manager, service, tmp_path, conversation, body, words):
+    (tmp_path / "cgi-bin").mkdir()
+    script = tmp_path / "cgi-bin" / "end.sh"
+    script.write_text("#!/bin/sh\n" + body)
+    script.chmod(0o755)
+    assert post(manager, "/manager/options", action="cgi", script="end.sh").status_code == 302
+    assert words in text_of(simulate(manager, conversation=str(conversation), message="x"))
+
+
+def test_console_says_when_the_base_url_reaches_no_server(manager, service):
+    service.settings["server.base_url"] = "http://127.0.0.1:9"
+    response = post(manager, "/manager/console", sender="0612345678", message="x", shortcode="1")
+    assert response.status_code == 502
+    assert "no smsreply server answers at http://127.0.0.1:9" in text_of(response)
 
 
 def test_console_reports_callback_errors_next_to_the_field(manager):

@@ -61,6 +61,7 @@ def test_email_and_sms_notifications(tmp_path, clock):
     body = mail.get_content()
     for expected in ("OUI", "+33612345678", "rdv-42", "RDV demain ?", "Merci"):
         assert expected in body
+    assert "Résultat / result : answered — " in body
     sms = [row for row in service.store.list_outbox(10) if row["recipient"] == "+447911123456"]
     assert len(sms) == 1 and sms[0]["shortcode"] == "CABINET"
     assert "+33612345678" in sms[0]["message"] and "OUI" in sms[0]["message"]

@@ -162,12 +162,16 @@ def test_real_answers_match_their_schemas(client, auth, service, callback_url):
         ("/api/reply-options", "/api/reply-options", 200),
         ("/api/credits", "/api/credits", 200),
         ("/api/outbox", "/api/outbox", 200),
+        ("/api/replies", "/api/replies", 200),
+        ("/api/replies?result=answered", "/api/replies", 200),
         ("/api/conversations/999", "/api/conversations/{conversation_id}", 404),
     ]
     for url, path, status in cases:
         response = client.get(url, headers=auth)
         assert response.status_code == status, url
         assert check(response.get_json(), answer_schema(path, "get", status)), url
+    listed = client.get("/api/replies?result=answered", headers=auth).get_json()["replies"]
+    assert listed[0]["result"] == "answered" and listed[0]["conversation_id"]
     detail = client.get(f"/api/conversations/{conversation['id']}", headers=auth).get_json()
     assert detail["replies"][0]["answer"]["message"] == "Merci"  # the check saw a full thread
     bad = client.post("/api/messages", json={"to": "0123456789", "message": "x"}, headers=auth)

@@ -83,3 +83,67 @@ def test_bad_rules_are_explained(client, auth, rules, words):
     )
     assert response.status_code == 422
     assert words in response.get_json()["error"]["message"]
+
+
+STICKY = {
+    "action": "text",
+    "text": "Répondez QUIZ ou AIDE.",
+    "rules": [
+        {"keyword": "QUIZ", "action": "text", "text": "Question ?"},
+        {"keyword": "AIDE", "action": "text", "text": "Aide.", "sticky": False},
+    ],
+}
+
+
+def conversation_replies(client, callback_url, service, texts, conversation=None):
+    conversation = conversation or service.send_message("0612345677", "Jouez !")
+    answers = []
+    for text in texts:
+        form = {
+            "shortcode": conversation["shortcode"],
+            "id": f"c{conversation['id']}-{conversation['reply_count']}-{len(answers)}-{text}",
+            "senderid": conversation["recipient"],
+            "message": text,
+        }
+        reply_id = client.post(callback_url, data=form).get_json()["reply_id"]
+        service.drain()
+        row = service.store.get("replies", reply_id)
+        answers.append(service.store.get("outgoing", row["answer_id"])["message"])
+    return answers
+
+
+def test_a_rule_keeps_its_conversation(client, callback_url, service):
+    service.set_reply_options(STICKY)
+    answers = conversation_replies(client, callback_url, service, ["QUIZ", "canberra", "AIDE"])
+    assert answers == ["Question ?", "Question ?", "Question ?"]
+    # another conversation is routed on its own words
+    other = service.send_message("0612345676", "Jouez !")
+    assert conversation_replies(client, callback_url, service, ["bof"], other) == [
+        "Répondez QUIZ ou AIDE."
+    ]
+
+
+def test_a_rule_with_sticky_false_does_not(client, callback_url, service):
+    service.set_reply_options(STICKY)
+    answers = conversation_replies(client, callback_url, service, ["AIDE", "bof", "QUIZ"])
+    assert answers == ["Aide.", "Répondez QUIZ ou AIDE.", "Question ?"]
+
+
+def test_a_rule_removed_from_the_options_releases_its_conversation(client, callback_url, service):
+    service.set_reply_options(STICKY)
+    conversation = service.send_message("0612345675", "Jouez !")
+    assert conversation_replies(client, callback_url, service, ["QUIZ"], conversation) == [
+        "Question ?"
+    ]
+    service.set_reply_options({"action": "text", "text": "Fini."})
+    answers = conversation_replies(client, callback_url, service, ["canberra"], conversation)
+    assert answers == ["Fini."]
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None])
+def test_sticky_must_be_a_boolean(service, value):
+    from smsreply.errors import ValidationError
+
+    rule = {"keyword": "QUIZ", "action": "none", "sticky": value}
+    with pytest.raises(ValidationError, match="'sticky' must be true or false"):
+        service.set_reply_options({"action": "none", "rules": [rule]})

@@ -1,8 +1,17 @@
 """Settings: defaults, the TOML file, environment variables, and clear errors."""
 
+import json
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from smsreply.settings import SETTINGS, ConfigError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_defaults_without_file_or_env():
@@ -71,3 +80,87 @@ def test_shipped_config_loads():
 
     root = Path(__file__).resolve().parent.parent
     assert load_settings(root / "config" / "smsreply.toml", env={})["sms.max_parts"] == 6
+
+
+def test_the_project_config_is_found_without_the_variable(tmp_path, monkeypatch):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "smsreply.toml").write_text('[server]\nbase_url = "http://sms:9000"\n')
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(env={})["server.base_url"] == "http://sms:9000"
+    other = tmp_path / "other.toml"
+    other.write_text('[server]\nbase_url = "http://other:1"\n')
+    assert load_settings(env={"SMSREPLY_CONFIG": str(other)})["server.base_url"] == "http://other:1"
+
+
+def test_the_cli_and_the_server_agree_from_a_second_terminal(tmp_path):
+    """`smsreply info` in the project directory, without SMSREPLY_CONFIG, as a new shell."""
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "smsreply.toml").write_text(
+        '[server]\nbase_url = "http://127.0.0.1:8099"\n[database]\npath = "data/x.db"\n'
+    )
+    env = {"PATH": "/usr/bin:/bin"}
+    subprocess.run(
+        [sys.executable, "-m", "smsreply.cli", "init"],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    info = subprocess.run(
+        [sys.executable, "-m", "smsreply.cli", "info", "--json"],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert json.loads(info.stdout)["reply_callback_url"].startswith("http://127.0.0.1:8099/")
+    assert (tmp_path / "data" / "x.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("SMSREPLY_CGI_TIMEOUT", "0", "cgi.timeout must be greater than 0"),
+        ("SMSREPLY_CGI_TIMEOUT", "-1", "cgi.timeout must be greater than 0"),
+        ("SMSREPLY_SMS_MAX_PARTS", "256", "sms.max_parts must be greater than 0 and at most 255"),
+        ("SMSREPLY_SERVER_BIND", "8080", "server.bind must be host:port"),
+        ("SMSREPLY_SERVER_BIND", "localhost:http", "server.bind must be host:port"),
+        ("SMSREPLY_SERVER_BIND", "127.0.0.1:70000", "server.bind must be host:port"),
+        ("SMSREPLY_CGI_INTERPRETERS", '{"php": "php-cgi"}', "cgi.interpreters must be"),
+        ("SMSREPLY_CGI_INTERPRETERS", "[", "cgi.interpreters is not valid JSON"),
+        ("SMSREPLY_CGI_ANSWER_TYPES", "plain", "cgi.answer_types must list media types"),
+        ("SMSREPLY_SIMULATOR_FAILURE_RATE", "1.5", "simulator.failure_rate must be 0.0 to 1.0"),
+    ],
+)
+def test_values_that_cannot_work_are_refused(name, value, words):
+    with pytest.raises(ConfigError, match=re.escape(words)):
+        load_settings(None, env={name: value})
+
+
+@pytest.mark.parametrize("bind", ["127.0.0.1:8080", "0.0.0.0:80", "[::1]:8080", "unix:/run/s.sock"])
+def test_good_bind_addresses(bind):
+    assert load_settings(None, env={"SMSREPLY_SERVER_BIND": bind})["server.bind"] == bind
+
+
+def test_a_busy_port_names_the_setting(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "SMSREPLY_DATABASE_PATH": str(tmp_path / "x.db"),
+            "SMSREPLY_SERVER_BIND": f"127.0.0.1:{port}",
+        }
+        result = subprocess.run(
+            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "app:app"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode != 0
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "SMSREPLY_SERVER_BIND" in result.stderr and "server.bind" in result.stderr

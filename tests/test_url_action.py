@@ -73,3 +73,33 @@ def test_url_must_be_http(client, auth, url):
     response = client.put("/api/reply-options", json={"action": "url", "url": url}, headers=auth)
     assert response.status_code == 422
     assert "http://" in response.get_json()["error"]["message"]
+
+
+class SiteApp:
+    """A customer's site answering a fixed body and type."""
+
+    def __init__(self, body: str, content_type: str) -> None:
+        self.body, self.content_type = body, content_type
+        self.calls = []
+
+    def __call__(self, environ, start_response):
+        self.calls.append(dict(Request(environ).form))
+        return Response(self.body, content_type=self.content_type)(environ, start_response)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "words"),
+    [
+        ("Visitez https://exemple.fr", "text/plain", "contains a URL (https://exemple.fr)"),
+        ("<Response><Message>Merci</Message></Response>", "text/xml", "'text/xml'"),
+    ],
+)
+def test_answers_from_a_url_follow_the_short_code_rules(app, service, body, content_type, words):
+    site = SiteApp(body, content_type)
+    with LocalServer(site) as server:
+        options = {"action": "url", "url": server.url + "/sms", "use_response": True}
+        service.set_reply_options(options)
+        result = Phone(app, service).reply("OUI", extra={"keyword": "RDV"})
+    assert (result["result"], result["answer"]) == ("failed", None)
+    assert words in result["result_reason"]
+    assert site.calls[0]["keyword"] == "RDV"  # the callback's sixth field is forwarded too

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from .. import __version__
 from ..cgi import CgiGateway
+from ..setting_values import answer_types, interpreters
 
 
 class ActionConfigError(ValueError):
@@ -62,7 +63,14 @@ class Resources:
             max_answer_chars=settings["cgi.max_answer_chars"],
             lock_dir=Path(settings["database.path"]).parent / "cgi-slots",
             server_software=f"smsreply/{__version__}",
+            interpreters=interpreters(settings["cgi.interpreters"]),
+            answer_types=self.answer_types,
         )
+
+    @cached_property
+    def answer_types(self) -> tuple[str, ...]:
+        """The media types whose body is an answer (``cgi.answer_types``)."""
+        return answer_types(self.settings["cgi.answer_types"])
 
     @cached_property
     def server(self) -> tuple[str, str]:
@@ -90,16 +98,33 @@ class ReplyContext:
     received_at: str
     remote_addr: str = ""
     headers: tuple[tuple[str, str], ...] = ()
+    fields: tuple[tuple[str, str], ...] = ()  # the callback's fields as received (OVH shape)
+
+    @property
+    def sender_raw(self) -> str:
+        """The sender exactly as the provider wrote it (``0033612345678``…)."""
+        return dict(self.fields).get("senderid", self.sender)
+
+    @property
+    def keyword(self) -> str:
+        """OVH's sixth field, ``keyword`` ("" when the provider sent none)."""
+        return dict(self.fields).get("keyword", "")
 
     def callback_fields(self) -> dict[str, str]:
-        """The provider's callback as OVH posts it: what scripts and URLs receive."""
-        return {
+        """The provider's callback as OVH posts it: what scripts and URLs receive.
+
+        Every field received when the callback was OVH-shaped (``keyword`` and any other
+        field OVH adds), in the order received; the five known ones carry what smsreply
+        knows (the conversation's tag, the sender in E.164), as they always did."""
+        known = {
             "shortcode": self.shortcode,
             "tag": self.tag,
             "id": self.provider_id,
             "senderid": self.sender,
             "message": self.message,
         }
+        received = dict(self.fields)
+        return {name: known.get(name, value) for name, value in received.items()} | known
 
 
 UNCHANGED = object()

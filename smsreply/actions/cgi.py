@@ -1,9 +1,10 @@
 """Action ``cgi``: run a customer's script from ``cgi-bin/`` as classic CGI (RFC 3875).
 
-The script is invoked as if the provider's callback had been posted to it — the five OVH
-fields urlencoded on stdin — plus ``X_SMSREPLY_*`` variables for shell scripts. What it
-prints, judged by the gateway's decision table, is the answer; ``X-CGI-State`` keeps a
-small state for the conversation's next reply. The contract is in ``docs/cgi.md``.
+The script is invoked as if the provider's callback had been posted to it — the fields
+OVH posted (its five, ``keyword``, any other) urlencoded on stdin — plus ``X_SMSREPLY_*``
+variables for shell scripts. What it prints, judged by the gateway's decision table, is
+the answer; ``X-CGI-State`` keeps a small state for the conversation's next reply. The
+contract is in ``docs/cgi.md``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def reply_request(reply: ReplyContext, resources):
         "REPLY_ID": str(reply.reply_id),
         "RECEIVED_AT": reply.received_at,
         "STATE": reply.state or "",
+        "SENDER_RAW": reply.sender_raw,
+        "KEYWORD": reply.keyword,
     }
     name, port = resources.server
     return build_request(

@@ -4,8 +4,10 @@ The fast path: no process per reply. The module (loaded by file path, reloaded w
 file changes) defines either a WSGI application ``application(environ, start_response)``
 — a Flask app works — called with the same environ and body as a CGI script and judged by
 the same decision table, or a plain ``handle(reply)`` returning the answer text, ``None``,
-or ``{"answer": ..., "state": ...}``. An exception is recorded like a failed script run
-and never takes the server down. The contract is in ``handlers/README.md``.
+or ``{"answer": ..., "state": ...}``. A WSGI application is run with werkzeug's
+``run_wsgi_app`` and its status, headers and body are judged directly. An exception is
+recorded like a failed script run and never takes the server down. The contract is in
+``handlers/README.md``.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ import traceback
 from pathlib import Path
 from types import ModuleType
 
+from werkzeug.test import run_wsgi_app
+
 from .. import __version__
-from ..cgi import CgiRun, RawRun, build_environ, decide
+from ..cgi import CgiRun, build_environ, judge
 from .base import (
     UNCHANGED,
     Action,
@@ -155,44 +159,49 @@ class HandlerAction(Action):
                 "SCRIPT_NAME": f"/handlers/{name}",
             }
         )
-        response: dict = {}
-
-        def start_response(status, headers, exc_info=None):
-            response["status"], response["headers"] = status, headers
-            return lambda data: response.setdefault("written", []).append(data)
-
         started = time.perf_counter()
-        chunks = application(environ, start_response)
-        try:
-            payload = b"".join(response.get("written", [])) + b"".join(chunks)
-        finally:
-            if hasattr(chunks, "close"):
-                chunks.close()
-        head = [f"Status: {response.get('status', '500 No start_response')}"]
-        head += [
-            f"{key}: {value}"
-            for key, value in response.get("headers", [])
-            if key.lower() not in ("content-length", "set-cookie")
-        ]
-        stdout = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + payload
-        raw = RawRun(
-            0,
-            None,
-            False,
-            time.perf_counter() - started,
-            stdout,
-            errors.getvalue().encode(),
-            False,
-            False,
-        )
+        started_response: list[bool] = []
+
+        def tracked(environ, start_response):
+            def start(*args):
+                started_response.append(True)
+                return start_response(*args)
+
+            return application(environ, start)
+
+        try:  # buffered: the body is read whole and the app's iterable closed
+            chunks, status, response_headers = run_wsgi_app(tracked, environ, buffered=True)
+        except TypeError:
+            if started_response:
+                raise
+            return Outcome(
+                "error",
+                detail={
+                    "handler": name,
+                    "error": "exception",
+                    "reason": "the WSGI application never called start_response",
+                    "duration": round(time.perf_counter() - started, 4),
+                },
+            )
+        payload = b"".join(chunks)
+        headers: dict[str, str] = {}
+        for key, value in response_headers.items():
+            lowered = key.lower()
+            if lowered not in ("content-length", "set-cookie"):
+                headers[lowered] = f"{headers[lowered]}, {value}" if lowered in headers else value
+        settings = self.resources.settings
         run = CgiRun(
             name,
-            decide(raw, self.resources.settings["cgi.max_answer_chars"]),
+            judge(status, headers, payload, settings["cgi.max_answer_chars"], self.answer_types),
             0,
             None,
-            raw.duration,
-            stdout[:2048].decode("utf-8", "replace"),
+            time.perf_counter() - started,
+            payload[:2048].decode("utf-8", "replace"),
             errors.getvalue()[-8192:],
             {k: v for k, v in environ.items() if isinstance(v, str)},
         )
         return outcome_of(run, {"handler": name})
+
+    @property
+    def answer_types(self) -> tuple[str, ...]:
+        return self.resources.answer_types

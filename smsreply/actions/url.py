@@ -1,11 +1,13 @@
 """Action ``url``: POST each reply to the customer's own URL, like OVH's ``cgiUrl``.
 
-The five callback fields go as ``application/x-www-form-urlencoded``; network errors and
-5xx answers are retried with backoff (``url.attempts``). ``url.timeout`` bounds each whole
-exchange, from connecting to the last byte of the answer (``deadline.py``): a server that
-trickles its answer is cut at the deadline, not kept alive by each byte. With
-``use_response``, a 2xx ``text/*`` body is the answer (judged by the same decision table as
-a CGI script's output); otherwise the reply is only delivered, as OVH does.
+The callback's fields (OVH's five, ``keyword``, any other) go as
+``application/x-www-form-urlencoded``; network errors and 5xx answers are retried with
+backoff (``url.attempts``). ``url.timeout`` bounds each whole exchange, from connecting to
+the last byte of the answer (``deadline.py``): a server that trickles its answer is cut at
+the deadline, not kept alive by each byte. With ``use_response``, a 2xx ``text/plain`` body
+is the answer (judged by the same decision table as a CGI script's output: the response's
+status, headers and body go to ``judge`` directly); otherwise the reply is only delivered,
+as OVH does.
 
 A redirect is not followed unless the customer sets ``follow_redirects`` (a 307 would
 re-post the reply to whatever server it names): it is an error naming where it pointed.
@@ -21,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from ..cgi import CgiRun, RawRun, decide
+from ..cgi import CgiRun, judge
 from .base import Action, ActionConfigError, Outcome, ReplyContext, check_keys, require_text
 from .cgi import outcome_of
 from .deadline import DeadlineAdapter, deadline
@@ -127,20 +129,30 @@ class UrlAction(Action):
                 "no-reply",
                 detail=dict(label, status=response.status_code, duration=round(duration, 4)),
             )
-        head = [f"Status: {response.status_code} {response.reason}"]
-        for name in ("Content-Type", "X-CGI-State"):
-            if name in response.headers:
-                head.append(f"{name}: {response.headers[name]}")
-        body = response.content[: self.resources.settings["cgi.max_output_bytes"]]
-        stdout = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1", "replace") + body
-        raw = RawRun(0, None, False, duration, stdout, b"", False, False)
+        headers = {
+            name.lower(): response.headers[name]
+            for name in ("Content-Type", "X-CGI-State")
+            if name in response.headers
+        }
+        limit = self.resources.settings["cgi.max_output_bytes"]
+        body = response.content
+        status = f"{response.status_code} {response.reason or 'Status'}"
+        settings = self.resources.settings
+        outcome = judge(
+            status,
+            headers,
+            body[:limit],
+            settings["cgi.max_answer_chars"],
+            self.resources.answer_types,
+            truncated=len(body) > limit,
+        )
         run = CgiRun(
             shown,
-            decide(raw, self.resources.settings["cgi.max_answer_chars"]),
+            outcome,
             None,
             None,
             duration,
-            stdout[:2048].decode("utf-8", "replace"),
+            body[:2048].decode("utf-8", "replace"),
             "",
             {},
         )

@@ -1,26 +1,28 @@
 """CGI/1.1 gateway for customer scripts in ``cgi-bin/``: a script's output becomes the reply SMS.
 
-Pure parts (``environ``: request to meta-variables and body; ``output``: stdout to an
-outcome under the contract's decision table) sit apart from the process handling
-(``runner``: resolve, run with a timeout and caps, limit concurrency) and the
+Pure parts (``environ``: request to meta-variables and body; ``output``: stdout parsed,
+then judged under the contract's decision table) sit apart from the process handling
+(``runner``: resolve, run with a timeout and caps; ``slots``: limit concurrency) and the
 ``gateway`` that ties them together. No Flask and no database here; see
 ``docs/cgi.md`` for the contract customers write against.
 """
 
 from .environ import CgiRequest, build_environ, build_request
 from .gateway import CgiGateway, CgiRun
-from .output import CgiOutcome, MalformedOutput, decide, parse_output
+from .output import ANSWER_TYPES, CgiOutcome, MalformedOutput, decide, judge, parse_output
 from .runner import (
     CgiConfigError,
-    ConcurrencyCap,
     RawRun,
     ScriptNotAllowed,
     ScriptNotFound,
+    interpreter_for,
     resolve_script,
     run_script,
 )
+from .slots import ConcurrencyCap
 
 __all__ = [
+    "ANSWER_TYPES",
     "CgiConfigError",
     "CgiGateway",
     "CgiOutcome",
@@ -34,6 +36,8 @@ __all__ = [
     "build_environ",
     "build_request",
     "decide",
+    "interpreter_for",
+    "judge",
     "parse_output",
     "resolve_script",
     "run_script",

@@ -1,7 +1,7 @@
 """Build the CGI/1.1 meta-variables and request body for one script run (pure, no I/O).
 
 The environment is built from scratch: nothing of the server's own environment
-reaches a script. The five OVH callback fields travel in the body as
+reaches a script. The callback's fields (OVH's five, keyword, any other) travel in the body as
 ``application/x-www-form-urlencoded; charset=utf-8`` (the ``charset`` parameter is
 accepted by Perl CGI.pm 4.55, php-cgi 8.2 and Python's ``cgi``/``urllib.parse``,
 which all match the media type by prefix or split parameters off, and it tells

@@ -19,12 +19,21 @@ Example::
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .environ import CgiRequest, build_environ
-from .output import CgiOutcome, decide
-from .runner import ConcurrencyCap, resolve_script, run_script
+from .output import ANSWER_TYPES, CgiOutcome, decide
+from .runner import (
+    ScriptNotAllowed,
+    interpreter_for,
+    resolve_script,
+    run_script,
+)
+from .slots import ConcurrencyCap
+
+DEFAULT_INTERPRETERS = {".php": "php-cgi"}  # as Apache's and lighttpd's PHP handlers
 
 STDOUT_EXCERPT_BYTES = 2048
 STDERR_KEPT_BYTES = 8192
@@ -58,6 +67,8 @@ class CgiGateway:
         max_answer_chars: int = 1600,
         lock_dir: Path | None = None,
         server_software: str = "smsreply",
+        interpreters: Mapping[str, str] | None = None,
+        answer_types: tuple[str, ...] = ANSWER_TYPES,
     ) -> None:
         self.cgi_dir = Path(cgi_dir)
         self.timeout = timeout
@@ -65,19 +76,28 @@ class CgiGateway:
         self.max_stderr = max_stderr
         self.max_answer_chars = max_answer_chars
         self.server_software = server_software
+        self.interpreters = dict(DEFAULT_INTERPRETERS if interpreters is None else interpreters)
+        self.answer_types = answer_types
         self.cap = ConcurrencyCap(lock_dir, max_running)
 
     def check(self, script_name: str) -> Path:
         """Return the script's real path, or raise CgiConfigError saying what is wrong."""
-        return resolve_script(self.cgi_dir, script_name)
+        script = resolve_script(self.cgi_dir, script_name, self.interpreters)
+        interpreter_for(script, self.interpreters)
+        return script
 
     def run(self, script_name: str, request: CgiRequest) -> CgiRun:
         """Run ``script_name`` for ``request``; raise CgiConfigError for a bad script."""
-        script = self.check(script_name)
+        script = resolve_script(self.cgi_dir, script_name, self.interpreters)
         name = PurePosixPath(script_name).as_posix()
         environ, body = build_environ(
             request, name, self.server_software, script_filename=str(script)
         )
+        try:
+            interpreter = interpreter_for(script, self.interpreters)
+        except ScriptNotAllowed as problem:  # edited since it was saved: it cannot start
+            spawn = CgiOutcome("error", error="spawn", reason=str(problem))
+            return CgiRun(name, spawn, None, None, 0.0, "", "", environ)
         started = time.monotonic()
         slot = self.cap.acquire(started + self.timeout / 2)
         queued = time.monotonic() - started
@@ -90,13 +110,19 @@ class CgiGateway:
             return CgiRun(name, busy, None, None, 0.0, "", "", environ, queued)
         try:
             raw = run_script(
-                script, environ, body, self.timeout - queued, self.max_stdout, self.max_stderr
+                script,
+                environ,
+                body,
+                self.timeout - queued,
+                self.max_stdout,
+                self.max_stderr,
+                interpreter,
             )
         finally:
             self.cap.release(slot)
         return CgiRun(
             script=name,
-            outcome=decide(raw, self.max_answer_chars),
+            outcome=decide(raw, self.max_answer_chars, self.answer_types),
             exit_code=raw.exit_code,
             signal=raw.signal,
             duration=raw.duration,

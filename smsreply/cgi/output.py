@@ -1,13 +1,16 @@
-"""Turn a finished script run into one outcome: RFC 3875 output parsing plus the decision table.
+"""Turn a finished run into one outcome: parse the output, then judge the response.
 
 ``parse_output`` splits a script's stdout into header fields and body under RFC 3875
 section 6 (strictly: anything Apache would call "malformed header from script" is
-malformed here too). ``decide`` applies the decision table of the CGI contract,
-row by row in the contract's order, to a ``RawRun``: spawn failure, timeout,
-signal/exit, malformed, redirect, non-2xx status, no-reply, then the answer or its
-content error. A body with no ``Content-Type`` is refused as ``unsupported-content``
-(the RFC says the server SHOULD NOT guess; the reason tells the customer which header
-to add). Pure: no I/O.
+malformed here too). ``judge`` applies the response rows of the contract's decision
+table to a status, headers and body: redirect, non-2xx status, no-reply, then the answer
+or its content error. Handlers (WSGI) and the ``url`` action hand their responses to
+``judge`` directly; ``decide`` first applies the process rows to a script's ``RawRun``
+(spawn failure, timeout, signal/exit, malformed) and then parses and judges its output.
+Only the media types in ``answer_types`` (by default ``text/plain``) are answers: a
+TwiML or HTML page printed by a script written for another service is never sent.
+A body with no ``Content-Type`` is refused as ``unsupported-content`` (the RFC says the
+server SHOULD NOT guess; the reason tells the customer which header to add). Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ MAX_STATE_CHARS = 4096
 CGI_FIELDS = ("content-type", "location", "status")
 _TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _STATUS = re.compile(r"([1-5][0-9][0-9])(?:[ \t]+(.*))?")
+ANSWER_TYPES = ("text/plain",)
 
 
 class MalformedOutput(ValueError):
@@ -90,8 +94,10 @@ def _parse_field(line: bytes, number: int) -> tuple[str, str]:
     return lowered, text.strip(" \t")
 
 
-def decide(raw: RawRun, max_answer_chars: int) -> CgiOutcome:
-    """Apply the contract's decision table to one run."""
+def decide(
+    raw: RawRun, max_answer_chars: int, answer_types: tuple[str, ...] = ANSWER_TYPES
+) -> CgiOutcome:
+    """Apply the contract's decision table to one script run."""
     if raw.spawn_error:
         return _error("spawn", raw.spawn_error)
     if raw.timed_out:
@@ -105,10 +111,25 @@ def decide(raw: RawRun, max_answer_chars: int) -> CgiOutcome:
     except MalformedOutput as problem:
         cut = " (stdout was cut at the size limit)" if raw.stdout_truncated else ""
         return _error("malformed", f"malformed output: {problem}{cut}")
+    status_text = headers.get("status", "200 OK")
+    return judge(status_text, headers, body, max_answer_chars, answer_types, raw.stdout_truncated)
+
+
+def judge(
+    status_text: str,
+    headers: dict[str, str],
+    body: bytes,
+    max_answer_chars: int,
+    answer_types: tuple[str, ...] = ANSWER_TYPES,
+    truncated: bool = False,
+) -> CgiOutcome:
+    """The response rows of the table: ``status_text`` is ``"200 OK"``, ``headers`` have
+    lower-case names; ``truncated`` says the body was cut at the size limit."""
+    if not _STATUS.fullmatch(status_text):
+        return _error("malformed", f"invalid status {status_text[:40]!r} (want 'NNN reason')")
     state = headers.get(STATE_HEADER)
     if state is not None and len(state) > MAX_STATE_CHARS:
         return _error("malformed", f"X-CGI-State longer than {MAX_STATE_CHARS} characters")
-    status_text = headers.get("status", "200 OK")
     status = int(status_text[:3])
     if "location" in headers:
         return CgiOutcome(
@@ -134,16 +155,17 @@ def decide(raw: RawRun, max_answer_chars: int) -> CgiOutcome:
             headers=headers,
             reason="no reply (status 204 or empty body)",
         )
-    return _document(raw, headers, body, status, state, max_answer_chars)
+    return _document(truncated, headers, body, status, state, max_answer_chars, answer_types)
 
 
 def _document(
-    raw: RawRun,
+    truncated: bool,
     headers: dict[str, str],
     body: bytes,
     status: int,
     state: str | None,
     max_answer_chars: int,
+    answer_types: tuple[str, ...],
 ) -> CgiOutcome:
     content_type = headers.get("content-type")
     if content_type is None:
@@ -154,9 +176,13 @@ def _document(
             headers,
         )
     media_type, params = _media_type(content_type)
-    if not media_type.startswith("text/"):
+    if media_type not in answer_types:
+        allowed = " or ".join(answer_types)
         return _error(
-            "unsupported-content", f"Content-Type {media_type!r} is not text/*", status, headers
+            "unsupported-content",
+            f"unsupported content type {media_type!r}: only {allowed} is sent as an SMS",
+            status,
+            headers,
         )
     charset = params.get("charset", "utf-8")
     try:
@@ -176,7 +202,7 @@ def _document(
             headers=headers,
             reason="no reply (whitespace-only body)",
         )
-    if raw.stdout_truncated:
+    if truncated:
         return _error("too-long", "output exceeds the stdout size limit", status, headers)
     if len(text) > max_answer_chars:
         return _error(

@@ -1,28 +1,29 @@
 """Find and run one customer CGI script safely: no shell, bounded time, bounded memory.
 
-``resolve_script`` keeps scripts inside the cgi-bin directory. ``run_script`` starts
-the script by its ``#!`` line in a new session (so it leads its own process group),
+``resolve_script`` keeps scripts inside the cgi-bin directory and checks that the
+script can start: a ``#!`` line (not ending in CR), or an interpreter mapped to its
+extension (``cgi.interpreters``: Apache and lighttpd run ``.php`` files that way, so
+scripts written for them carry no ``#!`` line). ``run_script`` starts the script by its
+``#!`` line, or as ``<interpreter> <script>``, in a new session (so it leads its own process group),
 feeds the body on stdin and drains stdout and stderr with one ``poll`` loop (no
 helper threads), watching the script's exit through a pidfd. When the script exits,
 the whole process group is SIGKILLed before the script is reaped: background
 children it left behind (``sleep 100 &``), even ones still holding our pipes, die
 with it and cannot keep us waiting. At the wall-clock deadline the group is killed
 too. A grandchild that calls ``setsid`` itself escapes the group; only a container
-or cgroup can catch that. ``ConcurrencyCap`` bounds how many scripts run at once
-across all worker processes with ``flock`` on slot files.
+or cgroup can catch that. How many scripts run at once is ``slots.py``'s job.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
 import selectors
 import signal
 import subprocess
-import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -60,7 +61,7 @@ class RawRun:
     spawn_error: str | None = None
 
 
-def resolve_script(cgi_dir: Path, name: str) -> Path:
+def resolve_script(cgi_dir: Path, name: str, interpreters: Mapping[str, str] | None = None) -> Path:
     """Return the real path of script ``name`` inside ``cgi_dir`` or raise CgiConfigError."""
     relative = PurePosixPath(name)
     if not name or "\0" in name or relative.is_absolute() or ".." in relative.parts:
@@ -75,9 +76,43 @@ def resolve_script(cgi_dir: Path, name: str) -> Path:
         raise ScriptNotFound(f"script {name!r} not found in the cgi-bin directory")
     if not os.path.isfile(real):
         raise ScriptNotAllowed(f"script {name!r} is not a regular file")
-    if not os.access(real, os.X_OK):
+    mapped = PurePosixPath(real).suffix.lower() in (interpreters or {})
+    if not mapped and not os.access(real, os.X_OK):
         raise ScriptNotAllowed(f"script {name!r} is not executable (chmod +x)")
     return Path(real)
+
+
+def interpreter_for(script: Path, interpreters: Mapping[str, str]) -> str | None:
+    """The interpreter to run ``script`` with, None for its own ``#!`` line or a binary;
+    raise ScriptNotAllowed when it cannot start, saying what to fix.
+
+    A file whose extension is mapped but that is not executable runs through the
+    interpreter even with a ``#!`` line, as under Apache (php-cgi skips that line)."""
+    interpreter = interpreters.get(script.suffix.lower())
+    if interpreter is not None and not os.access(script, os.X_OK):
+        return interpreter
+    try:
+        with open(script, "rb") as file:
+            first_line = file.read(256).split(b"\n", 1)[0]
+    except OSError as problem:
+        raise ScriptNotAllowed(f"script {script.name!r} cannot be read: {problem}") from None
+    if first_line.startswith(b"#!"):
+        if first_line.endswith(b"\r"):
+            raise ScriptNotAllowed(
+                f"the '#!' line of {script.name!r} ends with CR (Windows line endings): "
+                f"convert the file with: sed -i 's/\\r$//' {script.name}"
+            )
+        return None
+    if first_line.startswith(b"\x7fELF"):
+        return None
+    if interpreter is None:
+        mapped = ", ".join(sorted(interpreters)) or "none"
+        raise ScriptNotAllowed(
+            f"script {script.name!r} has no '#!' line: add one (#!/bin/sh, "
+            f"#!/usr/bin/env python3…), or map its extension in cgi.interpreters "
+            f"(mapped now: {mapped})"
+        )
+    return interpreter
 
 
 def run_script(
@@ -87,13 +122,18 @@ def run_script(
     timeout: float,
     max_stdout: int,
     max_stderr: int,
+    interpreter: str | None = None,
 ) -> RawRun:
-    """Run ``script`` with ``environ`` and ``body`` on stdin; never raises for script faults."""
+    """Run ``script`` with ``environ`` and ``body`` on stdin; never raises for script faults.
+
+    With ``interpreter`` (a command looked up in the script's ``PATH``), run
+    ``interpreter script`` instead of the script itself."""
     started = time.monotonic()
+    argv = [str(script)] if interpreter is None else [interpreter, str(script)]
     try:
-        process = subprocess.Popen([str(script)], cwd=script.parent, env=environ, **_SPAWN)
+        process = subprocess.Popen(argv, cwd=script.parent, env=environ, **_SPAWN)
     except (OSError, ValueError, subprocess.SubprocessError) as problem:
-        message = _spawn_message(script, problem)
+        message = _spawn_message(script, problem, interpreter)
         duration = time.monotonic() - started
         return RawRun(None, None, False, duration, b"", b"", False, False, spawn_error=message)
     try:
@@ -204,8 +244,10 @@ def _kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-def _spawn_message(script: Path, problem: Exception) -> str:
+def _spawn_message(script: Path, problem: Exception, interpreter: str | None = None) -> str:
     name = script.name
+    if interpreter is not None and isinstance(problem, OSError):
+        return f"interpreter {interpreter!r} for {name!r} not found or not runnable: {problem}"
     try:
         first_line = script.read_bytes()[:200].split(b"\n", 1)[0]
     except OSError:
@@ -220,76 +262,3 @@ def _spawn_message(script: Path, problem: Exception) -> str:
     if isinstance(problem, OSError) and problem.errno == errno.EACCES:
         return f"permission denied running {name!r} (interpreter not executable or noexec mount)"
     return f"cannot start {name!r}: {problem}"
-
-
-class ConcurrencyCap:
-    """At most ``slots`` scripts at once across every process sharing ``lock_dir``.
-
-    Each slot is a file locked with ``flock``; the kernel drops the lock when a
-    worker dies, so a crashed worker never leaks a slot. A semaphore first keeps
-    this process's threads from spinning over slots it already holds.
-    """
-
-    def __init__(self, lock_dir: Path | None, slots: int) -> None:
-        if slots < 1:
-            raise ValueError("max_running must be at least 1")
-        self.lock_dir, self.slots = lock_dir, slots
-        if lock_dir is not None:
-            Path(lock_dir).mkdir(mode=0o700, parents=True, exist_ok=True)
-        self._reset()
-
-    def _reset(self) -> None:
-        # Also called in a forked child: inherited locks and fds belong to the parent.
-        for fd in getattr(self, "_fds", ()):
-            if fd is not None:
-                os.close(fd)  # closing (not LOCK_UN) leaves the parent's lock alone
-        self._pid = os.getpid()
-        self._semaphore = threading.BoundedSemaphore(self.slots)
-        self._taken = [threading.Lock() for _ in range(self.slots)]
-        self._fds: list[int | None] = [None] * self.slots
-
-    def acquire(self, deadline: float) -> int | None:
-        """Return a slot number, or None if none freed up before ``deadline`` (monotonic)."""
-        if os.getpid() != self._pid:
-            self._reset()
-        if not self._semaphore.acquire(timeout=max(deadline - time.monotonic(), 0)):
-            return None
-        delay, slot = 0.001, None
-        try:
-            while (slot := self._first_free()) is None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                time.sleep(min(delay, remaining))
-                delay = min(delay * 2, 0.01)
-        except OSError as problem:
-            self._semaphore.release()
-            raise CgiConfigError(f"cannot lock a slot in {self.lock_dir}: {problem}") from None
-        if slot is None:
-            self._semaphore.release()
-        return slot
-
-    def release(self, slot: int) -> None:
-        fd = self._fds[slot]
-        if fd is not None:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-        self._taken[slot].release()
-        self._semaphore.release()
-
-    def _first_free(self) -> int | None:
-        for slot in range(self.slots):
-            if not self._taken[slot].acquire(blocking=False):
-                continue
-            if self.lock_dir is None:
-                return slot
-            try:
-                if self._fds[slot] is None:
-                    path = os.path.join(self.lock_dir, f"cgi-slot-{slot}.lock")
-                    self._fds[slot] = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-                fcntl.flock(self._fds[slot], fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return slot
-            except OSError as problem:
-                self._taken[slot].release()
-                if not isinstance(problem, BlockingIOError):  # Blocking: another worker has it
-                    raise
-        return None

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import json
-import secrets
 
 import click
 
 from .. import reports
 from ..credentials import ensure_callback_token
+from ..simulate import new_provider_id, post_reply, wait_until_done
 from .common import cli, emit, friendly, json_option, make_service
 
 
@@ -45,7 +45,11 @@ def send(ctx: click.Context, to: str, message: str, tag: str | None, as_json: bo
 @click.option("--from", "sender", required=True, help="The replying phone number.")
 @click.option("--shortcode", required=True, help="The short code the reply is sent to.")
 @click.option("--tag", default="", help="The tag the provider echoes, if any.")
-@click.option("--id", "provider_id", help="The provider's id (default: random).")
+@click.option("--id", "provider_id", help="The provider's id (default: a random number).")
+@click.option("--keyword", help="OVH's sixth field, 'keyword' (default: not sent).")
+@click.option(
+    "--base-url", help="The running server to post to (default: the server.base_url setting)."
+)
 @click.argument("message")
 @json_option
 @click.pass_context
@@ -56,39 +60,45 @@ def simulate_reply(
     shortcode: str,
     tag: str,
     provider_id: str | None,
+    keyword: str | None,
+    base_url: str | None,
     message: str,
     as_json: bool,
 ) -> None:
-    """Inject a reply through the real callback path, then handle it.
+    """Post a reply to the running server's callback, as OVH does, and show its result.
+
+    The server must be running (make run): the reply goes through its real HTTP callback
+    and its workers, so a script sees what it sees with a real operator. Prints the
+    result (answered, no_answer, failed) and its reason; exits 1 when the run failed.
 
     \b
     Example:
         smsreply simulate-reply --from +33612345678 --shortcode 38123 "OUI"
     """
-    from ..web import create_app  # the web stack is only needed here
-
     service = make_service(ctx)
-    app = create_app(service.settings)
-    token = ensure_callback_token(service.store)
     form = {
         "shortcode": shortcode,
         "tag": tag,
-        "id": provider_id or f"sim-{secrets.token_hex(8)}",
+        "id": provider_id or new_provider_id(),
         "senderid": sender,
         "message": message,
     }
-    response = app.test_client().post(f"/callbacks/ovh/{token}", data=form)
-    result = response.get_json(silent=True) or {}
-    if response.status_code != 200:
-        raise click.ClickException(result.get("error", {}).get("message", response.status))
-    service.drain()
-    emit(reports.reply_detail(service.store, result["reply_id"]), as_json, _reply_text)
+    if keyword is not None:
+        form["keyword"] = keyword
+    base = base_url or service.settings["server.base_url"]
+    result = post_reply(base, ensure_callback_token(service.store), form)
+    reply = wait_until_done(service, result["reply_id"])
+    emit(reply, as_json, _reply_text)
+    if reply["result"] == "failed":
+        ctx.exit(1)
 
 
 def _reply_text(reply: dict) -> str:
     line = f"reply {reply['id']} from {reply['sender']}: {reply['status']}"
     if reply["reason"]:
         line += f" ({reply['reason_text']})"
+    if reply["result"]:
+        line += f"\nresult: {reply['result']} — {reply['result_reason']}"
     if reply["answer"]:
         line += f"\nanswer: {reply['answer']['message']!r} [{reply['answer']['status']}]"
     return line

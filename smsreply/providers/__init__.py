@@ -47,7 +47,7 @@ def build_provider(settings: Mapping[str, object], store: Store, clock: Clock = 
         known = ", ".join(PROVIDERS)
         raise ConfigError(f"provider.name: unknown provider {name!r}; known: {known}")
     if name == SimulatorProvider.name:
-        return SimulatorProvider(store, clock)
+        return SimulatorProvider(store, clock, settings)
     return PROVIDERS[name].from_settings(settings, store)
 
 

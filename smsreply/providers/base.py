@@ -53,6 +53,9 @@ class InboundReply:
     message: str
     shortcode: str | None = None
     tag: str | None = None
+    # The callback's fields exactly as received, in the order received (OVH shape only:
+    # its sixth field ``keyword`` and any it may add reach scripts unchanged).
+    fields: tuple[tuple[str, str], ...] = ()
     charset: str = "utf-8"  # how the request's bytes were read (see web.charsets)
     raw_request: str | None = None  # kept, percent-escaped, when they were not UTF-8
 

@@ -2,31 +2,47 @@
 
 Every SMS handed to it lands in a local outbox (a table of the same SQLite file), shown
 by ``GET /api/outbox`` and ``smsreply outbox``. Recording is keyed by our SMS id, so a
-resend after a crash shows once. Replies come in through the OVH-shaped callback, so a
+resend after a crash shows once. Like OVH, it gives each SMS a numeric id and, after
+``simulator.dlr_delay`` seconds, posts a delivery report to the server's own DLR callback
+(``server.base_url`` + ``/callbacks/ovh/<token>/dlr``, as OVH calls ``callBack``):
+delivered, or failed for a share ``simulator.failure_rate`` of them, so the delivery
+column means something offline. Replies come in through the OVH-shaped callback, so a
 ``curl`` behaves exactly as OVH would.
 """
 
 from __future__ import annotations
 
+import logging
+import random
+import threading
 from collections.abc import Mapping
 
+import requests
+
 from ..clock import Clock, to_iso, utcnow
+from ..credentials import ensure_callback_token
 from ..store import Store
 from .base import InboundReply, OutgoingSms, Provider, Sent
 from .ovh_form import parse_ovh_reply
+
+log = logging.getLogger(__name__)
+ID_OFFSET = 10**8  # ids look like OVH's (10867690…) and stay the same for a resend
 
 
 class SimulatorProvider(Provider):
     name = "simulator"
     allocates_shortcode = True  # we pick the short code, as a real operator would
 
-    def __init__(self, store: Store, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, store: Store, clock: Clock = utcnow, settings: Mapping[str, object] | None = None
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.settings = settings or {}
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, object], store: Store, clock: Clock = utcnow):
-        return cls(store, clock)
+        return cls(store, clock, settings)
 
     def send(self, sms: OutgoingSms) -> Sent:
         self.store.record_simulated(
@@ -40,7 +56,32 @@ class SimulatorProvider(Provider):
                 "segments": sms.segments,
             }
         )
-        return Sent(provider_id=f"sim-{sms.id}", shortcode=sms.shortcode)
+        provider_id = str(ID_OFFSET + sms.id)
+        self._report_later(provider_id)
+        return Sent(provider_id=provider_id, shortcode=sms.shortcode)
 
     def parse_reply(self, fields: Mapping[str, str]) -> InboundReply:
         return parse_ovh_reply(fields)
+
+    def _report_later(self, provider_id: str) -> None:
+        delay = float(self.settings.get("simulator.dlr_delay", 0))
+        if delay <= 0:
+            return
+        failed = random.random() < float(self.settings.get("simulator.failure_rate", 0))
+        fields = {
+            "id": provider_id,
+            "description": "2" if failed else "1",
+            "descriptionDlr": "Failed (simulated)" if failed else "Success",
+            "ptt": "24" if failed else "4",
+        }
+        base = str(self.settings["server.base_url"]).rstrip("/")
+        url = f"{base}/callbacks/ovh/{ensure_callback_token(self.store)}/dlr"
+        # Not a daemon: a CLI that sent the SMS waits for its report before exiting.
+        threading.Timer(delay, _post_report, (url, fields)).start()
+
+
+def _post_report(url: str, fields: dict[str, str]) -> None:
+    try:
+        requests.post(url, data=fields, timeout=10)
+    except requests.RequestException as error:  # no server running: no report, as offline
+        log.info("simulated delivery report not posted: %s", type(error).__name__)

@@ -176,10 +176,24 @@ class MessageQueries(Connection):
 
     # -- manager reads (web manager, issue 5; append-only section) -----------------------
 
-    def latest_replies(self, limit: int, offset: int = 0, status: str | None = None) -> list[dict]:
-        """Replies newest first, every status (unmatched ones have no conversation)."""
-        where, params = ("WHERE status = ?", (status,)) if status else ("", ())
+    def latest_replies(
+        self, limit: int, offset: int = 0, status: str | None = None, result: str | None = None
+    ) -> list[dict]:
+        """Replies, newest first; only those of ``status`` and/or ``result`` when given."""
+        clauses, params = [], []
+        for column, value in (("status", status), ("result", result)):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         return self.query(
             f"SELECT * FROM replies {where} ORDER BY id DESC LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
+
+    def count_replies_by_result(self) -> dict[str, int]:
+        """How many handled replies were answered, not answered, failed."""
+        rows = self.query(
+            "SELECT result, count(*) AS n FROM replies WHERE result IS NOT NULL GROUP BY result"
+        )
+        return {row["result"]: row["n"] for row in rows}

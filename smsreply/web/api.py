@@ -13,6 +13,7 @@ from werkzeug.exceptions import Unauthorized
 from .. import reports
 from ..credentials import check_api_key
 from ..errors import ValidationError
+from ..results import RESULTS
 from ..service import Service
 from .payload import fields, json_object, query_int
 
@@ -29,10 +30,17 @@ def authenticate():
         return None
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")
-    if scheme.lower() != "bearer" or not key or not check_api_key(service().store, key.strip()):
+    if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized(
             "send the API key as 'Authorization: Bearer <key>'",
             www_authenticate=WWWAuthenticate("Bearer"),
+        )
+    if not check_api_key(service().store, key.strip()):
+        # Only the newest key works: `smsreply api-key` revokes the one before it.
+        raise Unauthorized(
+            "unknown or revoked API key (`smsreply api-key` replaces the key; the old one "
+            "stops working)",
+            www_authenticate=WWWAuthenticate("Bearer", {"error": "invalid_token"}),
         )
     return None
 
@@ -68,6 +76,28 @@ def list_conversations():
         (page - 1) * per_page,
     )
     return {"conversations": conversations, "page": page, "per_page": per_page, "total": total}
+
+
+@bp.get("/replies")
+def list_replies():
+    """Replies, newest first; ``result=failed`` finds the runs that went wrong."""
+    status = request.args.get("status") or None
+    if status not in (None, "pending", "handled", "rejected"):
+        raise ValidationError(
+            "query parameter 'status' must be pending, handled or rejected", field="status"
+        )
+    result = request.args.get("result") or None
+    if result not in (None, *RESULTS):
+        raise ValidationError(
+            "query parameter 'result' must be answered, no_answer or failed", field="result"
+        )
+    page = query_int("page", 1, 1, 10**6)
+    per_page = query_int("per_page", 50, 1, 200)
+    rows = service().store.latest_replies(per_page, (page - 1) * per_page, status, result)
+    replies = [
+        reports.reply_view(row) | {"conversation_id": row["conversation_id"]} for row in rows
+    ]
+    return {"replies": replies, "page": page, "per_page": per_page}
 
 
 @bp.get("/conversations/<int:conversation_id>")

@@ -172,6 +172,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Text, script, module or URL",
     },
     "options.delete": {"fr": "Supprimer", "en": "Delete"},
+    "options.rule_unsticky": {
+        "fr": "Ne pas garder la conversation",
+        "en": "Do not keep the conversation",
+    },
+    "options.rule_unsticky_hint": {
+        "fr": "Par défaut, les réponses suivantes d'une conversation vont à l'action de la "
+        "règle qui l'a choisie ; cochez pour router chaque réponse selon ses mots.",
+        "en": "By default a conversation's next replies go to the action of the rule that "
+        "chose it; tick to route each reply on its own words.",
+    },
     "options.notifications": {"fr": "Notifications de réception", "en": "Reply notifications"},
     "options.notifications_hint": {
         "fr": "Un e-mail ou un SMS à chaque réponse reçue (un SMS coûte un crédit).",
@@ -340,6 +350,81 @@ MESSAGES: dict[str, dict[str, str]] = {
     "blacklist.empty": {
         "fr": "La liste noire est vide : personne n'a répondu STOP.",
         "en": "The blacklist is empty: nobody replied STOP.",
+    },
+    # results and "what was done" (issue 11)
+    "result.answered": {"fr": "répondu", "en": "answered"},
+    "result.no_answer": {"fr": "sans réponse", "en": "no answer"},
+    "result.failed": {"fr": "échec", "en": "failed"},
+    "reply.result": {"fr": "Résultat", "en": "Result"},
+    "replies.any_result": {"fr": "— tous —", "en": "— any —"},
+    "conversations.failures": {
+        "fr": "{count} réponse(s) en échec : voir lesquelles",
+        "en": "{count} failed reply(ies): see which",
+    },
+    "outcome.details": {"fr": "Détails techniques", "en": "Technical details"},
+    "outcome.ran_script": {
+        "fr": "Le script {name} a tourné {ms} ms.",
+        "en": "The script {name} ran for {ms} ms.",
+    },
+    "outcome.ran_handler": {
+        "fr": "Le gestionnaire {name} a tourné {ms} ms.",
+        "en": "The handler {name} ran for {ms} ms.",
+    },
+    "outcome.called_url": {
+        "fr": "L'adresse {url} a été appelée ({attempts} essai(s)).",
+        "en": "The URL {url} was called ({attempts} attempt(s)).",
+    },
+    "outcome.action_none": {
+        "fr": "Aucune action : la réponse est seulement enregistrée.",
+        "en": "No action: the reply is only stored.",
+    },
+    "outcome.action_text": {
+        "fr": "Le texte prédéfini a été choisi comme réponse.",
+        "en": "The predefined text was chosen as the answer.",
+    },
+    "outcome.exit_ok": {
+        "fr": "Il s'est terminé normalement (code de sortie 0).",
+        "en": "It ended normally (exit status 0).",
+    },
+    "outcome.exit_failed": {
+        "fr": "Il s'est terminé en erreur : code de sortie {code} (tout code autre que 0 "
+        "signale un échec).",
+        "en": "It ended in error: exit status {code} (any status but 0 reports a failure).",
+    },
+    "outcome.exit_126": {
+        "fr": "126 : une commande lancée par le script n'a pas pu s'exécuter (permission).",
+        "en": "126: a command the script ran could not be executed (permission).",
+    },
+    "outcome.exit_127": {
+        "fr": "127 : une commande lancée par le script est introuvable (PATH).",
+        "en": "127: a command the script ran was not found (PATH).",
+    },
+    "outcome.exit_signal": {
+        "fr": "Un code au-delà de 128 signale souvent un programme tué par le signal {number}.",
+        "en": "A status above 128 usually means a program killed by signal {number}.",
+    },
+    "outcome.signal": {
+        "fr": "Il a été tué par le signal {number} ({name}).",
+        "en": "It was killed by signal {number} ({name}).",
+    },
+    "outcome.timeout": {
+        "fr": "Il a dépassé le temps permis (cgi.timeout) et a été arrêté.",
+        "en": "It ran past its time limit (cgi.timeout) and was stopped.",
+    },
+    "outcome.rule": {"fr": "Choisi par la règle « {rule} ».", "en": "Chosen by the rule “{rule}”."},
+    "outcome.rule_sticky": {
+        "fr": "Choisi par la règle « {rule} » ; les réponses suivantes de la conversation "
+        "iront à la même action.",
+        "en": "Chosen by the rule “{rule}”; the conversation's next replies go to the same action.",
+    },
+    "outcome.result_answered": {"fr": "Résultat : réponse envoyée.", "en": "Result: answered."},
+    "outcome.result_no_answer": {
+        "fr": "Résultat : pas de réponse, comme prévu.",
+        "en": "Result: no answer, by design.",
+    },
+    "outcome.result_failed": {
+        "fr": "Résultat : échec, rien n'a été envoyé.",
+        "en": "Result: failed, nothing was sent.",
     },
     # test console
     "console.title": {"fr": "Console de test", "en": "Test console"},

@@ -170,6 +170,13 @@ SCHEMAS = {
             status=SMS_STATUS,
         )
     ),
+    "ReplyPage": obj(
+        {
+            "replies": array({"allOf": [ref("Reply"), obj(fields("conversation_id:int?"))]}),
+            "page": TYPES["int"],
+            "per_page": TYPES["int"],
+        }
+    ),
     "Reply": obj(
         fields(
             "id:int provider_id:str received_at:time sender:str shortcode:str? message:str "
@@ -178,6 +185,19 @@ SCHEMAS = {
             reason={
                 "type": ["string", "null"],
                 "examples": ["late", "unmatched", "not_french_mobile", "insufficient_credits"],
+            },
+            result={
+                "type": ["string", "null"],
+                "enum": ["answered", "no_answer", "failed", None],
+                "description": "What became of a handled reply: `answered` (an answer was "
+                "queued), `no_answer` (none by design: `none` action, status 204, empty body) "
+                "or `failed` (exit, signal, timeout, malformed output, refused answer); null "
+                "while pending and for rejected replies",
+            },
+            result_reason={
+                "type": ["string", "null"],
+                "description": "Why, in one line: `exit: exit status 1: IndexError…`, "
+                "`answer refused: it contains a URL…`",
             },
             outcome={
                 "type": ["object", "null"],
@@ -192,9 +212,10 @@ SCHEMAS = {
         "action",
     ),
     "Rule": obj(
-        fields("keyword:str regex:str", aliases=array(TYPES["str"])) | ACTION,
+        fields("keyword:str regex:str sticky:bool", aliases=array(TYPES["str"])) | ACTION,
         "action",
-        description="A keyword (with aliases) or a regex, and the action it chooses",
+        description="A keyword (with aliases) or a regex, and the action it chooses; "
+        "`sticky` (default true): the conversation's next replies go to the same action",
     ),
     "Notification": obj(
         fields(
@@ -296,6 +317,18 @@ PATHS = {
             "requestBody": json_body(ref("SendMessage")),
             "responses": ok("The conversation, open for replies", ref("Conversation"), "201")
             | errors("400", "401", "402", "413", "415", "422"),
+        }
+    },
+    "/api/replies": {
+        "get": {
+            "summary": "List replies, newest first (result=failed: the runs that went wrong)",
+            "parameters": [
+                param("status", "query", enum("pending", "handled", "rejected"), "Only these"),
+                param("result", "query", enum("answered", "no_answer", "failed"), "Only these"),
+                param("page", "query", {"type": "integer", "minimum": 1}, "From 1"),
+                param("per_page", "query", limit(200), "Page size"),
+            ],
+            "responses": ok("A page", ref("ReplyPage")) | errors("401", "422"),
         }
     },
     "/api/conversations": {

@@ -39,7 +39,17 @@ from ...credentials import ensure_secret
 from ...errors import SmsReplyError
 from ...store import NotFound, Store
 from .. import csrf, i18n
-from . import auth, blacklist, campaigns, compose, console, conversations, credits, options
+from . import (
+    auth,
+    blacklist,
+    campaigns,
+    compose,
+    console,
+    conversations,
+    credits,
+    options,
+    outcome_text,
+)
 from .common import service
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -150,6 +160,7 @@ def register_manager(app: Flask) -> None:
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["pretty"] = pretty
     app.jinja_env.filters["split_outcome"] = split_outcome
+    app.jinja_env.filters["describe_outcome"] = outcome_text.describe
     app.register_blueprint(bp)
     app.add_url_rule("/", "manager_home", lambda: redirect(url_for("manager.conversations.index")))
 

@@ -1,22 +1,27 @@
 """The test console: type a reply as if from a phone and follow it through the real pipeline.
 
-Like RapidSMS's message tester, but nothing is faked: the reply is posted, in process, to
-the real OVH-shaped callback (``/callbacks/ovh/<token>``), then the work is done now
-(``service.drain()``) and the page shows the reply's record — status or reason, the
+Like RapidSMS's message tester, but nothing is faked: the reply is posted over HTTP to
+the server's real OVH-shaped callback (``server.base_url`` + ``/callbacks/ovh/<token>``,
+see ``simulate.py``), as the operator posts it, so a script sees the same ``HTTP_HOST`` and
+headers; the page waits for the reply's end and shows its record — status or reason, the
 action, what a script saw and printed, the answer and its cost. Picking an open
 conversation fills in its number, short code and tag, as OVH would echo them.
 """
 
 from __future__ import annotations
 
-import secrets
-import time
-
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from ... import reports
 from ...credentials import ensure_callback_token
+from ...simulate import (
+    CallbackRefused,
+    ServerUnreachable,
+    new_provider_id,
+    post_reply,
+    wait_until_done,
+)
 from ...store import NotFound
 from .common import form_text, service, whole_number
 
@@ -40,7 +45,7 @@ def _callback_form(form: dict) -> dict:
     fields = {
         "shortcode": form["shortcode"],
         "tag": form["tag"],
-        "id": f"console-{secrets.token_hex(8)}",
+        "id": new_provider_id(),
         "senderid": form["sender"],
         "message": form["message"],
     }
@@ -51,24 +56,6 @@ def _callback_form(form: dict) -> dict:
         fields["shortcode"] = form["shortcode"] or row["shortcode"] or ""
         fields["tag"] = form["tag"] or row["provider_tag"]
     return fields
-
-
-def _finished(reply: dict) -> bool:
-    answer = reply["answer"]
-    return reply["status"] != "pending" and not (
-        answer and answer["status"] in ("queued", "sending")
-    )
-
-
-def _run_to_completion(reply_id: int) -> dict:
-    """Do the work now; when a background worker holds it, wait for it a little."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while True:
-        service().drain()
-        reply = reports.reply_detail(service().store, reply_id)
-        if _finished(reply) or time.monotonic() > deadline:
-            return reply
-        time.sleep(0.1)
 
 
 @bp.route("/console", methods=["GET", "POST"])
@@ -84,12 +71,17 @@ def console() -> ResponseReturnValue:
             errors["conversation"], status = str(error), 404
         else:
             token = ensure_callback_token(service().store)
-            response = current_app.test_client().post(
-                f"/callbacks/ovh/{token}", data=fields, headers={"User-Agent": USER_AGENT}
-            )
-            result = response.get_json(silent=True) or {}
-            if response.status_code == 200:
-                _run_to_completion(result["reply_id"])
+            base_url = service().settings["server.base_url"]
+            try:
+                result = post_reply(base_url, token, fields, {"User-Agent": USER_AGENT})
+            except CallbackRefused as error:
+                message = error.message
+                field = next((FIELDS[name] for name in FIELDS if f"'{name}'" in message), "form")
+                errors[field], status = message, error.http_status
+            except ServerUnreachable as error:
+                errors["form"], status = error.message, 502
+            else:
+                wait_until_done(service(), result["reply_id"], WAIT_SECONDS)
                 return redirect(
                     url_for(
                         "manager.console.console",
@@ -98,9 +90,6 @@ def console() -> ResponseReturnValue:
                         _anchor="result",
                     )
                 )
-            message = result.get("error", {}).get("message", response.status)
-            field = next((FIELDS[name] for name in FIELDS if f"'{name}'" in message), "form")
-            errors[field], status = message, response.status_code
     else:
         form["conversation"] = request.args.get("conversation", "")
     reply, conversation_id = _result(whole_number(request.args.get("reply", "")))

@@ -1,7 +1,8 @@
 """Conversations and replies: the list (search, filter, pages), a thread, the latest replies.
 
 A thread is ``reports.conversation_detail``: the message, every reply with what was done
-with it (the action's ``outcome``, whatever keys it holds), the answers and their
+with it (its result — answered, no answer, failed — and the action's ``outcome``, told in
+sentences), the answers and their
 delivery, the credits spent. Replies that matched no conversation (unmatched, not from a
 French mobile) only appear on the replies page, which lists every reply.
 """
@@ -12,6 +13,7 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ... import reports
+from ...results import RESULTS
 from .common import PER_PAGE, page_number, service
 
 bp = Blueprint("conversations", __name__)
@@ -38,6 +40,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "manager/conversations.html",
         conversations=conversations,
+        failures=service().store.count_replies_by_result().get("failed", 0),
         search=search,
         page=page,
         pages=max(1, -(-total // PER_PAGE)),
@@ -56,8 +59,13 @@ def replies() -> ResponseReturnValue:
     status = request.args.get("status", "")
     if status not in REPLY_STATUSES:
         status = ""
+    result = request.args.get("result", "")
+    if result not in RESULTS:
+        result = ""
     page = page_number()
-    rows = service().store.latest_replies(PER_PAGE + 1, (page - 1) * PER_PAGE, status or None)
+    rows = service().store.latest_replies(
+        PER_PAGE + 1, (page - 1) * PER_PAGE, status or None, result or None
+    )
     return render_template(
         "manager/replies.html",
         replies=[
@@ -66,6 +74,9 @@ def replies() -> ResponseReturnValue:
         ],
         status=status,
         statuses=REPLY_STATUSES,
+        result=result,
+        results=RESULTS,
+        filters={key: value for key, value in (("status", status), ("result", result)) if value},
         page=page,
         has_next=len(rows) > PER_PAGE,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -31,14 +32,17 @@ FIELD = re.compile(r"(rules|notifications)(?:[\[.](\d+)\]?)?(?:\.\w+)?$")
 MESSAGE_PREFIX = re.compile(r"(rules|notifications)\[(\d+)\]:")
 
 
-def cgi_scripts(folder: Path) -> list[str]:
-    """Executable files of ``cgi-bin/`` (what the CGI action may run)."""
+def cgi_scripts(folder: Path, interpreted: Collection[str] = ()) -> list[str]:
+    """Files of ``cgi-bin/`` the CGI action may run: executable ones, and those whose
+    extension has an interpreter (``cgi.interpreters``: ``.php`` files need no ``chmod``)."""
     if not folder.is_dir():
         return []
     return sorted(
         path.name
         for path in folder.iterdir()
-        if path.is_file() and not path.name.startswith(".") and os.access(path, os.X_OK)
+        if path.is_file()
+        and not path.name.startswith(".")
+        and (os.access(path, os.X_OK) or path.suffix.lower() in interpreted)
     )
 
 
@@ -61,6 +65,7 @@ def rule_row(rule: dict) -> dict:
         "value": redacted(rule.get("url", ""))
         if action == "url"
         else rule.get(VALUE_KEYS.get(action, ""), ""),
+        "unsticky": "" if rule.get("sticky", True) else "on",
     }
 
 
@@ -82,6 +87,8 @@ def rule_from_row(row: dict) -> dict | None:
     aliases = [alias.strip() for alias in row["aliases"].split(",") if alias.strip()]
     if aliases and match == "keyword":
         rule["aliases"] = aliases
+    if row["unsticky"] == "on":
+        rule["sticky"] = False  # sticky is the default: only the exception is saved
     rule["action"] = row["action"]
     if row["action"] in VALUE_KEYS:
         value = row["value"] if row["action"] == "text" else row["value"].strip()
@@ -106,7 +113,9 @@ def options_from_form() -> tuple[dict, dict]:
         options["use_response"] = request.form.get("use_response") == "on"
         if request.form.get("follow_redirects") == "on":
             options["follow_redirects"] = True
-    rules = rows_from_form("rules", ("match", "pattern", "aliases", "action", "value", "delete"))
+    rules = rows_from_form(
+        "rules", ("match", "pattern", "aliases", "action", "value", "unsticky", "delete")
+    )
     notes = rows_from_form("notifications", ("media", "sender", "target", "delete"))
     kept_rules = [(i, rule) for i, row in enumerate(rules) if (rule := rule_from_row(row))]
     kept_notes = [(i, note) for i, row in enumerate(notes) if (note := notification_from_row(row))]
@@ -178,7 +187,7 @@ def edit() -> ResponseReturnValue:
     form["rules"].append(rule_row({"action": "text"}))
     form["notifications"].append({"media": "email", "sender": "", "target": "", "delete": ""})
     resources = service().resources
-    scripts = cgi_scripts(resources.cgi_dir)
+    scripts = cgi_scripts(resources.cgi_dir, resources.cgi_gateway.interpreters)
     handlers = handler_modules(resources.handlers_dir)
     return render_template(
         "manager/options.html",

@@ -1,0 +1,43 @@
+"""The simulator behaves like the operator: numeric ids, and delivery reports posted to the
+server's own DLR callback after a delay (delivered, or failed at the configured rate)."""
+
+import socket
+
+import pytest
+
+from tests.servers import GunicornServer
+from tests.test_e2e import api, send, wait_for
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize(("rate", "status"), [(0.0, "delivered"), (1.0, "failed")])
+def test_delivery_reports_come_back_through_the_callback(tmp_path, rate, status):
+    port = free_port()
+    server = GunicornServer(
+        tmp_path,
+        server_bind=f"127.0.0.1:{port}",
+        server_base_url=f"http://127.0.0.1:{port}",
+        simulator_dlr_delay=0.2,
+        simulator_failure_rate=rate,
+    )
+    server.api_key = server.run_init()["API key"]
+    with server:
+        conversation = send(server)
+
+        def report():
+            sms = api(server, "GET", f"/api/conversations/{conversation['id']}").json()["sms"]
+            return sms if sms["delivery_status"] else None
+
+        assert wait_for(report)
+        sms = report()
+    assert sms["provider_id"].isdigit() and int(sms["provider_id"]) > 10**8
+    assert sms["delivery_status"] == status
+    if status == "delivered":
+        assert sms["delivered_at"]
+    else:
+        assert "Failed (simulated)" in sms["error"]
