@@ -3,9 +3,11 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CATALOGUES := $(wildcard smsreply/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
 export SMSREPLY_CONFIG ?= config/smsreply.toml
 
-.PHONY: run test lint format install init bench faults clean system-deps
+.PHONY: run test lint format install init bench faults clean system-deps messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -13,9 +15,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The manager's compiled catalogues (.mo) are built, never committed: from the .po here,
+# and by setup.py when a wheel is built.
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@
 
-init: $(STAMP)
+install: $(STAMP) $(COMPILED)
+
+# After changing the manager's words: extract them, merge them into each .po (then
+# translate what is new or marked fuzzy; `make test` fails until every entry is done).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output \
+		--project smsreply -o smsreply/translations/messages.pot .
+	$(BIN)/pybabel update -i smsreply/translations/messages.pot -d smsreply/translations \
+		--ignore-obsolete --ignore-pot-creation-date -w 100
+	$(MAKE) $(COMPILED)
+
+init: install
 	$(BIN)/smsreply init --if-needed
 
 run: init
@@ -26,7 +42,7 @@ run: init
 system-deps:
 	bash tests/system-deps.sh
 
-test: $(STAMP) system-deps
+test: install system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
@@ -37,7 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench --history 0,1000000 $(BENCH_ARGS)
 	$(BIN)/python -m bench.campaign $(CAMPAIGN_ARGS)
 
-faults: $(STAMP)
+faults: install
 	$(BIN)/python -m bench.faults $(FAULTS_ARGS)
 	SMSREPLY_FAULT_EXAMPLES=10000 $(BIN)/python -m pytest -q tests/test_faults.py -k hostile
 

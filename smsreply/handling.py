@@ -74,7 +74,7 @@ def act(store: Store, plan: Callable[[], ReplyPlan], reply: dict) -> Acted:
         current = plan()
         notifications = current.notifications
         action, rule = current.route(reply["message"], conversation["route"])
-        outcome = action.run(context)
+        outcome = action.respond(context)
         action_type = action.type
         if rule:
             outcome.detail["rule"] = rule

@@ -1,7 +1,8 @@
 """Notifications of each reply to the owner, by e-mail or by SMS (OVH's "Notification de
 réception").
 
-Options hold a list of ``{"media": "email" | "sms", "sender", "target"}``. When a reply has
+Options hold a list of ``{"media": "email" | "sms", "sender", "target"}`` (their shape and
+checks are ``reply_schema``'s). When a reply has
 been handled, one notification per entry is queued in the same transaction: an e-mail is
 delivered by the workers over SMTP, retried with backoff and recorded; an SMS goes into the
 outgoing queue like any SMS, from the given sender to an international number, and is
@@ -10,55 +11,9 @@ debited. Neither delays or blocks the handling of the reply.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Mapping
 from email.message import EmailMessage
-
-from .errors import ValidationError
-from .phone import InvalidNumber, is_international
-
-MAX_NOTIFICATIONS = 10
-EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
-SMS_SENDER = re.compile(r"^(?:[A-Za-z0-9 ]{1,11}|\+?\d{3,15})$")
-
-
-def validate_notifications(items: object) -> list[dict]:
-    if not isinstance(items, list) or len(items) > MAX_NOTIFICATIONS:
-        raise ValidationError(
-            f"'notifications' must be a list of at most {MAX_NOTIFICATIONS}", field="notifications"
-        )
-    return [_one(index, item) for index, item in enumerate(items)]
-
-
-def _one(index: int, item: object) -> dict:
-    prefix = f"notifications[{index}]: "
-    if not isinstance(item, Mapping) or set(item) != {"media", "sender", "target"}:
-        raise ValidationError(
-            f"{prefix}give exactly 'media', 'sender' and 'target'", field="notifications"
-        )
-    media, sender, target = item["media"], item["sender"], item["target"]
-    if not all(isinstance(value, str) for value in (media, sender, target)):
-        raise ValidationError(f"{prefix}values must be strings", field="notifications")
-    if media == "email":
-        for name, value in (("sender", sender), ("target", target)):
-            if not EMAIL.match(value):
-                raise ValidationError(
-                    f"{prefix}{name} {value!r} is not an e-mail address", field="notifications"
-                )
-        return {"media": media, "sender": sender, "target": target}
-    if media == "sms":
-        if not SMS_SENDER.match(sender):
-            raise ValidationError(
-                f"{prefix}an SMS sender is 1-11 letters or digits, or a number",
-                field="notifications",
-            )
-        try:
-            target = is_international(target)
-        except InvalidNumber as error:
-            raise ValidationError(f"{prefix}{error}", field="notifications") from None
-        return {"media": media, "sender": sender, "target": target}
-    raise ValidationError(f"{prefix}media must be 'email' or 'sms'", field="notifications")
 
 
 def sms_text(reply: Mapping, conversation: Mapping) -> str:

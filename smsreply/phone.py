@@ -19,7 +19,14 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberTyp
 
 
 class InvalidNumber(ValueError):
-    """The number cannot receive a reply-capable SMS; the message says why."""
+    """The number cannot receive a reply-capable SMS; the message says why, ``key`` and
+    ``params`` say it for translation (see ``errors.SmsReplyError``)."""
+
+    def __init__(self, message: str, key: str = "number_invalid", **params: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.key = key
+        self.params = params
 
 
 _TYPE_NAMES = {
@@ -62,26 +69,36 @@ def parse_french_mobile(text: str) -> str:
     if isinstance(text, str) and (fast := _fast_french_mobile(text)):
         return fast
     if not isinstance(text, str) or not text.strip():
-        raise InvalidNumber("the number is empty")
+        raise InvalidNumber("the number is empty", "number_empty")
     cleaned = text.strip()
     if cleaned.startswith("00"):
         cleaned = "+" + cleaned[2:]
     try:
         number = phonenumbers.parse(cleaned, "FR")
     except NumberParseException as error:
-        raise InvalidNumber(f"{text!r} is not a phone number ({error})") from None
+        raise InvalidNumber(
+            f"{text!r} is not a phone number ({error})", "number_unreadable", number=text
+        ) from None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidNumber(f"{text!r} is not a valid phone number")
+        raise InvalidNumber(f"{text!r} is not a valid phone number", number=text)
     region = phonenumbers.region_code_for_number(number)
     if region != "FR":
         where = region or "another country"
         raise InvalidNumber(
-            f"{text!r} is not French ({where}): replies only work from French mobiles"
+            f"{text!r} is not French ({where}): replies only work from French mobiles",
+            "number_foreign",
+            number=text,
+            region=region or "",
         )
     number_type = phonenumbers.number_type(number)
     if number_type != PhoneNumberType.MOBILE:
         kind = _TYPE_NAMES.get(number_type, "not a mobile number")
-        raise InvalidNumber(f"{text!r} is {kind}: replies only work from French mobiles")
+        raise InvalidNumber(
+            f"{text!r} is {kind}: replies only work from French mobiles",
+            "number_not_mobile",
+            number=text,
+            type=PhoneNumberType.to_string(number_type),  # "FIXED_LINE"…
+        )
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
@@ -93,7 +110,11 @@ def is_international(text: str) -> str:
     try:
         number = phonenumbers.parse(cleaned, None)
     except NumberParseException:
-        raise InvalidNumber(f"{text!r} is not a number in international format (+CC…)") from None
+        raise InvalidNumber(
+            f"{text!r} is not a number in international format (+CC…)",
+            "number_not_international",
+            number=text,
+        ) from None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidNumber(f"{text!r} is not a valid phone number")
+        raise InvalidNumber(f"{text!r} is not a valid phone number", number=text)
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)

@@ -20,17 +20,14 @@ Example::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import rule_regex
+from . import reply_options, rule_regex
 from .actions import Action, ActionConfigError, Resources, build_action
 from .errors import ValidationError
-from .notifications import validate_notifications
 from .optout import first_word, fold
 
-MAX_RULES = 50
 RULE_KEYS = {"keyword", "aliases", "regex", "sticky"}
 SECTIONS = ("rules", "notifications")
 
@@ -76,15 +73,19 @@ class ReplyPlan:
 
     @classmethod
     def compile(cls, options: object, resources: Resources) -> ReplyPlan:
-        """Validate and build; raise ValidationError naming the offending field."""
-        if not isinstance(options, Mapping):
-            raise ValidationError("reply options must be a JSON object", field="action")
+        """Validate and build; raise ValidationError naming the offending field.
+
+        The shape is ``reply_schema``'s; what needs this installation (a script, a
+        handler) is each action's ``validate``."""
+        parsed = reply_options.parse(options)
         default = _action({k: v for k, v in options.items() if k not in SECTIONS}, resources, "")
         rules = tuple(
-            _rule(index, rule, resources)
-            for index, rule in enumerate(_list(options, "rules", MAX_RULES))
+            _rule(index, rule, raw, resources)
+            for index, (rule, raw) in enumerate(
+                zip(parsed.rules, options.get("rules", []), strict=True)
+            )
         )
-        notifications = tuple(validate_notifications(options.get("notifications", [])))
+        notifications = tuple(note.model_dump() for note in parsed.notifications)
         normalised = dict(default.options)
         if rules:
             normalised["rules"] = [
@@ -102,56 +103,31 @@ def check_bounded(plan: ReplyPlan) -> None:
     for index, rule in enumerate(plan.rules):
         reason = rule.pattern is not None and rule_regex.unbounded_reason(rule.pattern)
         if reason:
-            raise ValidationError(f"rules[{index}]: {reason}", field="rules")
+            raise ValidationError(
+                f"rules[{index}]: {reason}",
+                field="rules",
+                key="rule_regex_unbounded",
+                location=("rules", index),
+            )
 
 
-def _list(options: Mapping, name: str, limit: int) -> list:
-    value = options.get(name, [])
-    if not isinstance(value, list) or len(value) > limit:
-        raise ValidationError(f"{name!r} must be a list of at most {limit} items", field=name)
-    return value
-
-
-def _action(spec: Mapping, resources: Resources, prefix: str) -> Action:
+def _action(spec: Mapping, resources: Resources, prefix: str, location: tuple = ()) -> Action:
     try:
         return build_action(spec, resources)
     except ActionConfigError as error:
-        raise ValidationError(f"{prefix}{error.message}", field=error.field) from None
+        raise ValidationError.from_cause(error, prefix=prefix, location=location) from None
 
 
 def _rule_keys(raw: Mapping) -> dict:
     return {key: raw[key] for key in ("keyword", "aliases", "regex", "sticky") if key in raw}
 
 
-def _rule(index: int, raw: object, resources: Resources) -> Rule:
-    prefix = f"rules[{index}]: "
-    if not isinstance(raw, Mapping):
-        raise ValidationError(f"{prefix}each rule must be an object", field="rules")
-    has_keyword, has_regex = "keyword" in raw, "regex" in raw
-    if has_keyword == has_regex:
-        raise ValidationError(f"{prefix}give either 'keyword' or 'regex'", field="rules")
-    action = _action({k: v for k, v in raw.items() if k not in RULE_KEYS}, resources, prefix)
-    sticky = raw.get("sticky", True)
-    if not isinstance(sticky, bool):
-        raise ValidationError(f"{prefix}'sticky' must be true or false", field="rules")
-    if has_regex:
-        if "aliases" in raw:
-            raise ValidationError(f"{prefix}'aliases' go with 'keyword'", field="rules")
-        if not isinstance(raw["regex"], str) or not raw["regex"] or len(raw["regex"]) > 200:
-            raise ValidationError(f"{prefix}'regex' must be 1 to 200 characters", field="rules")
-        try:
-            pattern = rule_regex.compile_rule(raw["regex"])
-        except rule_regex.error as error:
-            raise ValidationError(f"{prefix}invalid regex: {error}", field="rules") from None
-        return Rule(frozenset(), pattern, action, f"regex {raw['regex']}", sticky)
-    aliases = raw.get("aliases", [])
-    if not isinstance(aliases, list):
-        raise ValidationError(f"{prefix}'aliases' must be a list of words", field="rules")
-    words = []
-    for word in [raw["keyword"], *aliases]:
-        if not isinstance(word, str) or not re.fullmatch(r"[a-z0-9]{1,40}", fold(word)):
-            raise ValidationError(
-                f"{prefix}keyword {word!r} must be one word of letters or digits", field="rules"
-            )
-        words.append(fold(word))
-    return Rule(frozenset(words), None, action, f"keyword {raw['keyword']}", sticky)
+def _rule(index: int, parsed, raw: Mapping, resources: Resources) -> Rule:
+    """A rule the schema accepted, built: its action checked here, its words folded."""
+    spec = {key: value for key, value in raw.items() if key not in RULE_KEYS}
+    action = _action(spec, resources, f"rules[{index}]: ", ("rules", index))
+    if parsed.regex is not None:
+        pattern = rule_regex.compile_rule(parsed.regex)
+        return Rule(frozenset(), pattern, action, f"regex {parsed.regex}", parsed.sticky)
+    words = frozenset(fold(word) for word in [parsed.keyword, *(parsed.aliases or [])])
+    return Rule(words, None, action, f"keyword {parsed.keyword}", parsed.sticky)

@@ -9,6 +9,7 @@ Example::
 
     count_segments("Bonjour")        # Segments(encoding="gsm7", units=7, parts=1)
     count_segments("Prix: 5€ [TTC]")  # extension characters count 2
+    ucs2_characters("Fête – 20 h")   # ["ê", "–"]: what makes it UCS-2
     find_url("voir www.example.fr")  # "www.example.fr"
     find_url("contact@exemple.fr")   # None: an e-mail address is not a URL
 
@@ -62,6 +63,15 @@ def count_segments(text: str) -> Segments:
     units = len(text.encode("utf-16-le")) // 2
     parts = 1 if units <= 70 else math.ceil(units / 67)
     return Segments("ucs2", units, parts)
+
+
+def ucs2_characters(text: str) -> list[str]:
+    """The distinct characters of ``text`` outside GSM-7, in order: why it is UCS-2."""
+    seen: dict[str, None] = {}
+    for char in text:
+        if char not in GSM7_BASIC and char not in GSM7_EXTENSION:
+            seen.setdefault(char)
+    return list(seen)
 
 
 def find_url(text: str) -> str | None:

@@ -26,11 +26,14 @@ MAX_TAG = 64
 
 def check_text(message: object, max_parts: int, field: str = "message") -> Segments:
     if not isinstance(message, str) or not message.strip():
-        raise ValidationError(f"{field!r} must be a non-empty string", field=field)
+        raise ValidationError(f"{field!r} must be a non-empty string", field=field, key="required")
     url = find_url(message)
     if url:
         raise ValidationError(
-            f"{field!r} contains a URL ({url}): short codes cannot send URLs", field=field
+            f"{field!r} contains a URL ({url}): short codes cannot send URLs",
+            field=field,
+            key="text_url",
+            params={"url": url},
         )
     segments = count_segments(message)
     if segments.parts > max_parts:
@@ -38,6 +41,8 @@ def check_text(message: object, max_parts: int, field: str = "message") -> Segme
             f"{field!r} needs {segments.parts} SMS parts ({segments.encoding}, {segments.units} "
             f"units); the maximum is {max_parts}",
             field=field,
+            key="text_too_long",
+            params={"parts": segments.parts, "encoding": segments.encoding, "max": max_parts},
         )
     return segments
 
@@ -47,7 +52,10 @@ def check_tag(tag: object) -> str | None:
         return None
     if not isinstance(tag, str) or len(tag) > MAX_TAG or not tag.isprintable():
         raise ValidationError(
-            f"'tag' must be printable text of at most {MAX_TAG} characters", field="tag"
+            f"'tag' must be printable text of at most {MAX_TAG} characters",
+            field="tag",
+            key="tag_invalid",
+            params={"max": MAX_TAG},
         )
     return tag
 
@@ -60,7 +68,9 @@ def allocate_shortcode(used: set[str], low: int, high: int) -> str:
             return code
     free = sorted(set(map(str, range(low, high + 1))) - used)
     if not free:
-        raise ValidationError("no free short code for this recipient", field="to")
+        raise ValidationError(
+            "no free short code for this recipient", field="to", key="no_free_shortcode"
+        )
     return random.choice(free)
 
 
@@ -75,11 +85,11 @@ def open_conversation(
 ) -> dict:
     """Validate, debit and queue a message; return the conversation row and its SMS id."""
     if not isinstance(to, str):
-        raise ValidationError("'to' must be a phone number string", field="to")
+        raise ValidationError("'to' must be a phone number string", field="to", key="number_empty")
     try:
         recipient = parse_french_mobile(to)
     except InvalidNumber as error:
-        raise ValidationError(str(error), field="to") from None
+        raise ValidationError.from_cause(error, field="to") from None
     segments = check_text(message, settings["sms.max_parts"])
     tag = check_tag(tag)
     opted_out = store.blacklisted(recipient)
@@ -88,6 +98,8 @@ def open_conversation(
             f"{recipient} replied STOP on {opted_out['added_at'][:10]}: it is blacklisted "
             "(remove it with `smsreply blacklist remove` or DELETE /api/blacklist/<number>)",
             field="to",
+            key="blacklisted",
+            params={"number": recipient, "since": opted_out["added_at"]},
         )
     now = clock()
     created_at = to_iso(now)
@@ -135,7 +147,8 @@ def open_conversation(
         except InsufficientCredits as error:
             raise PaymentRequired(
                 f"not enough credits: this message needs {error.needed}, the balance is "
-                f"{error.balance}"
+                f"{error.balance}",
+                params={"needed": error.needed, "balance": error.balance},
             ) from None
         store.link_conversation(conversation_id, provider_tag, outgoing_id)
     return store.get("conversations", conversation_id)

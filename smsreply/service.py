@@ -32,6 +32,7 @@ from .errors import Conflict, ValidationError
 from .phone import InvalidNumber, parse_french_mobile
 from .providers import DeliveryReport, InboundReply, Provider, build_provider, callback_parser
 from .routing import ReplyPlan, check_bounded
+from .smart_encoding import smart_encode
 from .store import Store
 from .work import Engine, WorkQueue
 
@@ -59,7 +60,13 @@ class Service:
 
     # -- messages and replies --------------------------------------------------------
 
-    def send_message(self, to: object, message: object, tag: object = None) -> dict:
+    def send_message(
+        self, to: object, message: object, tag: object = None, *, smart_encoding: bool = False
+    ) -> dict:
+        """Open a conversation; ``smart_encoding`` sends typographic characters as GSM-7
+        when that makes the message cheaper (``smart_encoding.smart_encode``)."""
+        if smart_encoding and isinstance(message, str):
+            message = smart_encode(message)
         conversation = sending.open_conversation(
             self.store, self.settings, self.provider, self.clock, to, message, tag
         )
@@ -164,9 +171,16 @@ class Service:
 
     def add_credits(self, amount: object, reason: str = "top-up") -> int:
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-            raise ValidationError("'amount' must be a positive whole number", field="amount")
+            raise ValidationError(
+                "'amount' must be a positive whole number", field="amount", key="amount_invalid"
+            )
         if amount > 10**9:
-            raise ValidationError("'amount' must be at most 1000000000", field="amount")
+            raise ValidationError(
+                "'amount' must be at most 1000000000",
+                field="amount",
+                key="amount_too_big",
+                params={"max": 10**9},
+            )
         return self.store.change_credits(amount, to_iso(self.clock()), reason)
 
     def remove_from_blacklist(self, number: str) -> None:
@@ -174,7 +188,7 @@ class Service:
         try:
             number = parse_french_mobile(number)
         except InvalidNumber as error:
-            raise ValidationError(str(error), field="number") from None
+            raise ValidationError.from_cause(error, field="number") from None
         self.store.remove_from_blacklist(number)
 
     def find_conversations(

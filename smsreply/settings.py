@@ -109,6 +109,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ovh.no_stop_clause", True, "Send noStopClause (short-code messages carry no STOP)"),
     Setting("manager.low_balance", 10, "Balance under which the manager warns of low credit"),
     Setting("manager.session_hours", 12.0, "A manager login lasts this long, however busy"),
+    Setting("manager.timezone", "Europe/Paris", "Time zone of the times the manager shows (IANA)"),
     Setting("http.send_url", "", "Gateway URL taking one SMS, e.g. http://127.0.0.1:1401/send"),
     Setting("http.send_method", "POST", "GET or POST"),
     Setting("http.send_format", "form", "POST body: form (urlencoded) or json; GET: query"),

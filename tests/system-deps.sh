@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages some tests drive for real: Perl CGI.pm and php-cgi (CGI scripts),
 # Chromium + ChromeDriver (the manager's browser test), Kannel (the Kannel provider),
-# nginx (the reverse proxy of deploy/nginx.conf, in front of gunicorn).
+# Node.js + npm (the counter's JavaScript; axe-core, pinned in tests/axe/package-lock.json,
+# which the browser test injects into every page), nginx (the reverse proxy of
+# deploy/nginx.conf, in front of gunicorn).
 # Idempotent: installs only what is missing. Without root or apt it says so and the
 # tests that need a missing program skip with that reason.
 set -u
@@ -12,9 +14,20 @@ command -v chromium >/dev/null || want+=(chromium)
 command -v chromedriver >/dev/null || want+=(chromium-driver)
 command -v bearerbox >/dev/null || want+=(kannel)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || want+=(nginx-light)
-[ ${#want[@]} -eq 0 ] && exit 0
+command -v node >/dev/null || want+=(nodejs)
+command -v npm >/dev/null || want+=(npm)
+axe() {
+    local folder
+    folder="$(dirname "$0")/axe"
+    [ -f "$folder/node_modules/axe-core/axe.min.js" ] && return 0
+    command -v npm >/dev/null || return 0
+    npm ci --prefix "$folder" --no-audit --no-fund --loglevel=error >/dev/null \
+        || echo "system-deps: npm ci in $folder failed (the browser test will skip axe)"
+}
+[ ${#want[@]} -eq 0 ] && { axe; exit 0; }
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
     echo "system-deps: not root or no apt-get; missing: ${want[*]} (their tests will skip)"
+    axe
     exit 0
 fi
 echo "system-deps: installing ${want[*]}"
@@ -29,4 +42,5 @@ pkill -x smsbox 2>/dev/null || true
 if [[ " ${want[*]} " == *" nginx-light "* ]]; then
     systemctl disable --now nginx 2>/dev/null || service nginx stop 2>/dev/null || true
 fi
+axe
 exit 0

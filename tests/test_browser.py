@@ -1,43 +1,28 @@
 """End to end in a real headless Chromium against smsreply under a real gunicorn.
 
 Log in with the account ``smsreply init`` printed, switch to French, compose a message
-(the live counter and the phone check run in the browser), set the reply action to the
-``cgi-bin/echo.sh`` script, simulate a reply from the test console and read the answer
-in the thread. Screenshots of the main pages go to ``$SMSREPLY_SCREENSHOTS`` when set
-(``SMSREPLY_SCREENSHOTS=docs/screenshots`` refreshes the documentation's), else to
-``tmp_path``. Skips only when ``/usr/bin/chromium`` is missing (tests/system-deps.sh installs it).
+(the live counter, smart encoding and the phone check run in the browser), set the reply
+action to the ``cgi-bin/echo.sh`` script, simulate a reply from the test console and read
+the answer in the thread. Every page's accessibility, console and layout, and the
+documentation's screenshots, are ``tests/test_browser_audit.py``'s. Skips only when
+``/usr/bin/chromium`` is missing (tests/system-deps.sh installs it).
 """
 
 from __future__ import annotations
 
-import os
 import socket
-from pathlib import Path
 
 import pytest
-from selenium import webdriver
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from smsreply.segments import count_segments
-from tests.servers import ROOT, GunicornServer
+from tests.browser import CHROMIUM, chromium
+from tests.servers import GunicornServer
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--window-size=1280,1000",
-)
 COUNTER_SAMPLES = ["", "Bonjour", "a" * 161, "€" * 81, "ç" * 71, "🙂" * 36, "[x]{y}"]
 
 pytestmark = pytest.mark.skipif(
@@ -68,34 +53,9 @@ def server(tmp_path):
 
 @pytest.fixture
 def browser(tmp_path):
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
-    options.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
-    # An explicit driver: Selenium Manager never downloads anything.
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(30)
+    driver = chromium(tmp_path)
     yield driver
     driver.quit()
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("SMSREPLY_SCREENSHOTS") or tmp_path / "screenshots")
-    folder = folder if folder.is_absolute() else ROOT / folder
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def snapshot(driver, path: Path) -> None:
-    """The whole page, not just the window: grow the window to the page's height."""
-    driver.execute_script("window.scrollTo(0, 0)")
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1280, max(1000, min(height, 4000)))
-    driver.save_screenshot(str(path))
-    driver.set_window_size(1280, 1000)
 
 
 def wait(driver, condition, timeout: float = 15):
@@ -108,7 +68,7 @@ def text(driver, css: str) -> str:
     return driver.find_element(By.CSS_SELECTOR, css).text
 
 
-def test_compose_configure_simulate_and_read_the_answer(server, browser, shots):
+def test_compose_configure_simulate_and_read_the_answer(server, browser):
     gunicorn, username, password = server
     base = gunicorn.url
 
@@ -143,6 +103,19 @@ def test_compose_configure_simulate_and_read_the_answer(server, browser, shots):
     wait(browser, lambda d: text(d, "#message-counter").startswith("35 / 160 caractères · 1 SMS"))
     message.send_keys(" 🙂")
     wait(browser, lambda d: "Unicode (UCS-2)" in text(d, "#message-counter"))
+    assert text(browser, "#message-why") == "Unicode à cause de : « 🙂 »"
+    # Smart encoding, live: typographic characters cost nothing more while the box is ticked.
+    message.clear()
+    message.send_keys("C’est l’heure…")
+    wait(browser, lambda d: "GSM-7" in text(d, "#message-counter"))
+    assert text(browser, "#message-why") == "L'encodage intelligent a remplacé 3 caractères."
+    assert text(browser, "#message-counter").startswith("16 / 160 caractères · 1 SMS · 1 crédit")
+    browser.find_element(By.ID, "smart_encoding").click()
+    wait(browser, lambda d: "Unicode (UCS-2)" in text(d, "#message-counter"))
+    assert text(browser, "#message-why") == (
+        "Unicode à cause de : « ’ », « … » L'encodage intelligent l'enverrait en GSM-7 en 1 SMS."
+    )
+    browser.find_element(By.ID, "smart_encoding").click()
     for sample in COUNTER_SAMPLES:
         counted = browser.execute_script(
             "return window.smsreply.countSegments(arguments[0])", sample
@@ -156,7 +129,6 @@ def test_compose_configure_simulate_and_read_the_answer(server, browser, shots):
     message.clear()
     message.send_keys("RDV demain 10h. Répondez OUI ou NON")
     browser.find_element(By.ID, "tag").send_keys("rdv-42")
-    snapshot(browser, shots / "compose.png")
     browser.find_element(By.ID, "send").click()
     wait(browser, EC.url_contains("/manager/conversations/"))
     conversation_id = browser.current_url.rstrip("/").rsplit("/", 1)[1]
@@ -175,7 +147,6 @@ def test_compose_configure_simulate_and_read_the_answer(server, browser, shots):
     assert "enregistrées" in text(browser, ".flash")
     assert browser.find_element(By.ID, "rules-0-pattern").get_attribute("value") == "INFO"
     assert browser.find_element(By.ID, "rules-1-pattern").get_attribute("value") == ""
-    snapshot(browser, shots / "options.png")
 
     # The test console posts a reply through the real callback and runs the script.
     browser.get(base + f"/manager/console?conversation={conversation_id}")
@@ -185,18 +156,14 @@ def test_compose_configure_simulate_and_read_the_answer(server, browser, shots):
     result = text(browser, "#result")
     assert "traitée" in result and "X_SMSREPLY_MESSAGE" in result
     assert "Vous avez écrit : OUI" in result
-    snapshot(browser, shots / "console.png")
 
     # The thread shows the reply and the script's answer.
     browser.get(base + f"/manager/conversations/{conversation_id}")
     answer = wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, ".sms-text.answer")))
     assert answer.text == "Vous avez écrit : OUI"
     assert "Réponses (1)" in text(browser, "#replies-title")
-    snapshot(browser, shots / "thread.png")
 
     browser.get(base + "/manager/")
     assert "rdv-42" in text(browser, "table")
-    snapshot(browser, shots / "conversations.png")
     browser.get(base + "/manager/credits")
-    assert "97 crédit(s)" in text(browser, "#balance")  # message, reply, answer
-    snapshot(browser, shots / "credits.png")
+    assert "97 crédits" in text(browser, "#balance")  # message, reply, answer

@@ -10,16 +10,9 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from tests.browser import CHROMEDRIVER, CHROMIUM, FLAGS, snapshot
 from tests.servers import GunicornServer
-from tests.test_browser import (
-    CHROMEDRIVER,
-    CHROMIUM,
-    FLAGS,
-    shots,  # noqa: F401 (fixture)
-    snapshot,
-    text,
-    wait,
-)
+from tests.test_browser import text, wait
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="/usr/bin/chromium is missing: run tests/system-deps.sh as root"
@@ -42,7 +35,7 @@ def no_js_browser(tmp_path):
     driver.quit()
 
 
-def test_a_campaign_from_the_manager_without_javascript(tmp_path, no_js_browser, shots):  # noqa: F811
+def test_a_campaign_from_the_manager_without_javascript(tmp_path, no_js_browser):
     server = GunicornServer(tmp_path, sms_rate_per_second=50)
     printed = server.run_init()
     browser = no_js_browser
@@ -61,7 +54,7 @@ def test_a_campaign_from_the_manager_without_javascript(tmp_path, no_js_browser,
         wait(browser, lambda d: d.find_element(By.ID, "confirm"))
         assert "2 destinataire(s), 2 SMS, 2 crédit(s)" in text(browser, "#preview-summary")
         assert "pas un mobile de France métropolitaine" in text(browser, "table")
-        snapshot(browser, shots / "campaign-check.png")
+        snapshot(browser, tmp_path / "campaign-check.png")
         browser.find_element(By.ID, "confirm").click()
         wait(browser, lambda d: "/manager/campaigns/" in d.current_url)
         for _ in range(40):
@@ -72,4 +65,4 @@ def test_a_campaign_from_the_manager_without_javascript(tmp_path, no_js_browser,
         bars = browser.find_elements(By.CSS_SELECTOR, "svg.chart rect.bar-sent")
         assert bars and bars[0].value_of_css_property("fill") == "rgb(31, 95, 168)"
         assert "Envois et réponses dans le temps" in text(browser, "h2:nth-of-type(2)")
-        snapshot(browser, shots / "campaign.png")
+        snapshot(browser, tmp_path / "campaign.png")

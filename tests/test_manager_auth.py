@@ -197,7 +197,27 @@ def test_manager_errors_are_html_pages(manager):
     response = manager.get("/manager/conversations/999")
     assert response.status_code == 404
     assert "text/html" in response.content_type
-    assert "conversations #999 not found" in response.text
+    assert "Conversation n° 999 n'existe pas." in html.unescape(response.text)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_404_405_and_csrf_pages_are_the_managers_own_in_both_languages(manager, lang):
+    words = {
+        "fr": ("Cette page n'existe pas.", "n'accepte pas ce type de requête", "a expiré"),
+        "en": ("This page does not exist.", "does not take this kind of request", "expired"),
+    }[lang]
+    manager.get(f"/manager/lang/{lang}?next=/manager/")
+    missing = manager.get("/manager/no/such/page")
+    assert missing.status_code == 404 and "text/html" in missing.content_type
+    assert words[0] in html.unescape(missing.text) and f'<html lang="{lang}">' in missing.text
+    wrong_method = manager.put("/manager/compose")
+    assert wrong_method.status_code == 405 and "text/html" in wrong_method.content_type
+    assert words[1] in html.unescape(wrong_method.text)
+    assert "GET" in wrong_method.headers["Allow"]
+    forged = manager.post("/manager/compose", data={"to": "0612345678", "csrf_token": "forged"})
+    assert forged.status_code == 400 and words[2] in html.unescape(forged.text)
+    assert "Werkzeug" not in missing.text + wrong_method.text + forged.text
+    assert manager.put("/api/health").is_json  # the API keeps its JSON errors
 
 
 # -- accounts (no Flask) and the CLI ----------------------------------------------------

@@ -65,7 +65,8 @@ def test_a_stop_reply_is_listed_with_its_message_and_reply(manager, stop_reply):
     page = manager.get("/manager/blacklist")
     row = re.search(r"<tr>\s*<th scope=\"row\">\+33612345678</th>(.*?)</tr>", page.text, re.S)
     assert row, page.text
-    assert "2026-11-25 09:00:00 UTC" in row.group(1) and "Stop svp" in row.group(1)
+    assert "25 nov. 2026, 10:00" in row.group(1) and "Stop svp" in row.group(1)
+    assert 'title="2026-11-25 09:00:00 UTC"' in row.group(1)
     assert f'href="/manager/replies/{stop_reply}"' in row.group(1)
     assert 'name="number" value="+33612345678"' in row.group(1)
     assert 'name="csrf_token"' in row.group(1)
@@ -86,13 +87,13 @@ def test_remove_lets_the_number_receive_again(manager, stop_reply, service):
 def test_remove_requires_the_csrf_token(manager, stop_reply, service, token):
     response = remove(manager, NUMBER, **({} if token is None else {"csrf_token": token}))
     assert response.status_code == 400
-    assert "did not come from this site" in text_of(response)
+    assert "ne vient pas de ce site" in text_of(response)
     assert service.store.blacklisted(NUMBER)
 
 
 @pytest.mark.parametrize(
     ("number", "status", "words"),
-    [("0698765432", 404, "+33698765432 is not on the blacklist"), ("0123", 422, "0123")],
+    [("0698765432", 404, "+33698765432 n'est pas sur la liste noire"), ("0123", 422, "0123")],
 )
 def test_remove_errors_are_shown_above_the_list(manager, stop_reply, number, status, words):
     response = remove(manager, number, csrf_token=csrf(manager))

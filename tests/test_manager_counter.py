@@ -1,4 +1,5 @@
-"""The live counter's JavaScript counts exactly as ``smsreply/segments.py`` (run by Node)."""
+"""The live counter's JavaScript counts exactly as ``smsreply/segments.py`` and smart-encodes
+exactly as ``smsreply/smart_encoding.py`` (run by Node)."""
 
 import json
 import shutil
@@ -9,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smsreply.segments import GSM7_BASIC, GSM7_EXTENSION, count_segments
+from smsreply.segments import GSM7_BASIC, GSM7_EXTENSION, count_segments, ucs2_characters
+from smsreply.smart_encoding import REPLACEMENTS, smart_encode
 
 SCRIPT = Path(__file__).resolve().parent.parent / "smsreply" / "static" / "manager.js"
 NODE = shutil.which("node")
@@ -32,14 +34,19 @@ SAMPLES = [
     "Ünïcödé ÿ",
     "x" * 153 * 6,
     "x" * (153 * 6 + 1),
+    "« Bonjour » – l’équipe vous répond… “demain” à 10\u202fh\u00a0!",
+    "Fête – 20 h",
+    "…" * 70,
+    "a\u00adb\u200bc\ufeff",
 ]
 
 
 def js_counts(texts: list[str]) -> list[dict]:
     program = (
-        f"const {{countSegments}} = require({json.dumps(str(SCRIPT))});"
+        f"const m = require({json.dumps(str(SCRIPT))});"
         "const texts = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
-        "console.log(JSON.stringify(texts.map(countSegments)));"
+        "console.log(JSON.stringify(texts.map((t) => Object.assign(m.countSegments(t), "
+        "{smart: m.smartEncode(t), why: m.ucs2Characters(t)}))));"
     )
     result = subprocess.run(
         [NODE, "-e", program],
@@ -54,8 +61,14 @@ def js_counts(texts: list[str]) -> list[dict]:
 
 def py_counts(texts: list[str]) -> list[dict]:
     return [
-        {"encoding": s.encoding, "units": s.units, "parts": s.parts}
-        for s in map(count_segments, texts)
+        {
+            "encoding": segments.encoding,
+            "units": segments.units,
+            "parts": segments.parts,
+            "smart": smart_encode(text),
+            "why": ucs2_characters(text),
+        }
+        for text, segments in zip(texts, map(count_segments, texts), strict=True)
     ]
 
 
@@ -66,11 +79,23 @@ def test_samples_count_alike():
     assert js_counts(SAMPLES) == py_counts(SAMPLES)
 
 
+def test_the_smart_encoding_tables_are_the_same():
+    program = (
+        f"const m = require({json.dumps(str(SCRIPT))});"
+        "console.log(JSON.stringify(m.SMART_REPLACEMENTS));"
+    )
+    result = subprocess.run(
+        [NODE, "-e", program], capture_output=True, text=True, check=True, timeout=30
+    )
+    assert json.loads(result.stdout) == REPLACEMENTS
+
+
 @settings(max_examples=30, deadline=None)
 @given(
     st.lists(
         st.text(
             alphabet=st.sampled_from(sorted(GSM7_BASIC | GSM7_EXTENSION))
+            | st.sampled_from(sorted(REPLACEMENTS))
             | st.characters(exclude_categories=("Cs",)),
             max_size=400,
         ),

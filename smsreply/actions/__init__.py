@@ -22,11 +22,15 @@ ACTIONS: dict[str, type[Action]] = {
 
 def action_class(options: Mapping[str, object]) -> type[Action]:
     if not isinstance(options, Mapping):
-        raise ActionConfigError('an action must be an object such as {"action": "none"}')
+        raise ActionConfigError(
+            'an action must be an object such as {"action": "none"}', key="action_not_object"
+        )
     name = options.get("action")
     if name not in ACTIONS:
         known = ", ".join(sorted(ACTIONS))
-        raise ActionConfigError(f"unknown action {name!r}: expected one of {known}")
+        raise ActionConfigError(
+            f"unknown action {name!r}: expected one of {known}", key="action_unknown", name=name
+        )
     return ACTIONS[name]
 
 

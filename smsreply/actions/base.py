@@ -24,15 +24,21 @@ from urllib.parse import urlsplit
 from .. import __version__
 from ..cgi import CgiGateway
 from ..setting_values import answer_types, interpreters
+from ..smart_encoding import smart_encode
 
 
 class ActionConfigError(ValueError):
-    """Options that cannot work; ``field`` names the offending option."""
+    """Options that cannot work; ``field`` names the offending option, ``key`` and
+    ``params`` the sentence for translation (see ``errors.SmsReplyError``)."""
 
-    def __init__(self, message: str, field: str = "action") -> None:
+    def __init__(
+        self, message: str, field: str = "action", key: str = "action_invalid", **params: object
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.key = key
+        self.params = params
 
 
 class Resources:
@@ -149,25 +155,25 @@ class Action:
 
     @classmethod
     def validate(cls, options: Mapping[str, object], resources: Resources) -> dict:
-        """Return the options normalised, or raise ActionConfigError."""
+        """Return the options normalised, or raise ActionConfigError. Their shape was
+        checked by ``reply_schema``; here only what depends on the installation."""
         return {"action": cls.type}
 
     def run(self, reply: ReplyContext) -> Outcome:
         raise NotImplementedError
 
+    def respond(self, reply: ReplyContext) -> Outcome:
+        """``run``, then the answer smart-encoded when the options say ``smart_encoding``
+        (off by default: a script's answer is sent as the script wrote it)."""
+        outcome = self.run(reply)
+        if self.options.get("smart_encoding") and outcome.answer:
+            encoded = smart_encode(outcome.answer)
+            if encoded != outcome.answer:
+                outcome.detail["smart_encoded"] = True
+                outcome.answer = encoded
+        return outcome
 
-def require_text(options: Mapping[str, object], name: str, max_length: int = 10000) -> str:
-    value = options.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise ActionConfigError(f"{name!r} is required: a non-empty string", name)
-    if len(value) > max_length:
-        raise ActionConfigError(f"{name!r} is longer than {max_length} characters", name)
-    return value
 
-
-def check_keys(options: Mapping[str, object], allowed: set[str]) -> None:
-    unknown = sorted(set(options) - allowed - {"action"})
-    if unknown:
-        raise ActionConfigError(
-            f"unknown option(s) for this action: {', '.join(unknown)}", unknown[0]
-        )
+def smart_option(options: Mapping[str, object]) -> dict:
+    """``{"smart_encoding": True}`` when asked, ``{}`` when not (stored options stay short)."""
+    return {"smart_encoding": True} if options.get("smart_encoding") is True else {}

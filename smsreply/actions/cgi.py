@@ -9,15 +9,14 @@ contract is in ``docs/cgi.md``.
 
 from __future__ import annotations
 
-from ..cgi import CgiConfigError, CgiRun, build_request
+from ..cgi import CgiConfigError, CgiRun, ScriptNotFound, build_request
 from .base import (
     UNCHANGED,
     Action,
     ActionConfigError,
     Outcome,
     ReplyContext,
-    check_keys,
-    require_text,
+    smart_option,
 )
 
 
@@ -79,13 +78,13 @@ class CgiAction(Action):
 
     @classmethod
     def validate(cls, options, resources) -> dict:
-        check_keys(options, {"script"})
-        script = require_text(options, "script", 255)
+        script = options["script"]
         try:
             resources.cgi_gateway.check(script)
         except CgiConfigError as error:
-            raise ActionConfigError(str(error), "script") from None
-        return {"action": cls.type, "script": script}
+            key = "script_not_found" if isinstance(error, ScriptNotFound) else "script_not_allowed"
+            raise ActionConfigError(str(error), "script", key, script=script) from None
+        return {"action": cls.type, "script": script, **smart_option(options)}
 
     def run(self, reply: ReplyContext) -> Outcome:
         script = self.options["script"]

@@ -30,8 +30,7 @@ from .base import (
     ActionConfigError,
     Outcome,
     ReplyContext,
-    check_keys,
-    require_text,
+    smart_option,
 )
 from .cgi import outcome_of, reply_request
 
@@ -43,9 +42,19 @@ def resolve_handler(handlers_dir: Path, name: str) -> Path:
     root = handlers_dir.resolve()
     path = (handlers_dir / name).resolve()
     if Path(name).is_absolute() or ".." in Path(name).parts or root not in path.parents:
-        raise ActionConfigError(f"handler {name!r} must be a file inside handlers/", "handler")
+        raise ActionConfigError(
+            f"handler {name!r} must be a file inside handlers/",
+            "handler",
+            "handler_outside",
+            handler=name,
+        )
     if path.suffix != ".py" or not path.is_file():
-        raise ActionConfigError(f"handler {name!r} is not a .py file in handlers/", "handler")
+        raise ActionConfigError(
+            f"handler {name!r} is not a .py file in handlers/",
+            "handler",
+            "handler_missing",
+            handler=name,
+        )
     return path
 
 
@@ -70,14 +79,18 @@ class HandlerAction(Action):
 
     @classmethod
     def validate(cls, options, resources) -> dict:
-        check_keys(options, {"handler"})
-        name = require_text(options, "handler", 255)
+        name = options["handler"]
         path = resolve_handler(resources.handlers_dir, name)
         try:
             module = load_handler(path)
         except Exception as error:
+            problem = f"{type(error).__name__}: {error}"
             raise ActionConfigError(
-                f"handler {name!r} fails to load: {type(error).__name__}: {error}", "handler"
+                f"handler {name!r} fails to load: {problem}",
+                "handler",
+                "handler_broken",
+                handler=name,
+                problem=problem,
             ) from None
         if not callable(getattr(module, "application", None)) and not callable(
             getattr(module, "handle", None)
@@ -86,8 +99,10 @@ class HandlerAction(Action):
                 f"handler {name!r} defines neither application(environ, "
                 "start_response) nor handle(reply)",
                 "handler",
+                "handler_no_entry",
+                handler=name,
             )
-        return {"action": cls.type, "handler": name}
+        return {"action": cls.type, "handler": name, **smart_option(options)}
 
     def run(self, reply: ReplyContext) -> Outcome:
         name = self.options["handler"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Action, Outcome, ReplyContext, check_keys
+from .base import Action, Outcome, ReplyContext
 
 
 class NoAction(Action):
@@ -10,7 +10,6 @@ class NoAction(Action):
 
     @classmethod
     def validate(cls, options, resources) -> dict:
-        check_keys(options, set())
         return {"action": cls.type}
 
     def run(self, reply: ReplyContext) -> Outcome:

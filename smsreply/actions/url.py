@@ -17,18 +17,16 @@ outcome (and the manager) show ``redacted(url)``.
 
 from __future__ import annotations
 
-import re
 import time
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
 from ..cgi import CgiRun, judge
-from .base import Action, ActionConfigError, Outcome, ReplyContext, check_keys, require_text
+from .base import Action, Outcome, ReplyContext, smart_option
 from .cgi import outcome_of
 from .deadline import DeadlineAdapter, deadline
 
-URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 MASK = "***"
 
 
@@ -60,18 +58,13 @@ class UrlAction(Action):
 
     @classmethod
     def validate(cls, options, resources) -> dict:
-        check_keys(options, {"url", "use_response", "follow_redirects"})
-        url = require_text(options, "url", 2000)
-        if not URL.match(url):
-            raise ActionConfigError("the link must start with http:// or https://", "url")
-        use_response = options.get("use_response", False)
-        if not isinstance(use_response, bool):
-            raise ActionConfigError("'use_response' must be true or false", "use_response")
-        follow = options.get("follow_redirects", False)
-        if not isinstance(follow, bool):
-            raise ActionConfigError("'follow_redirects' must be true or false", "follow_redirects")
-        normalised = {"action": cls.type, "url": url, "use_response": use_response}
-        if follow:  # only when set: options saved before keep their exact shape
+        normalised = {
+            "action": cls.type,
+            "url": options["url"],
+            "use_response": options.get("use_response", False),
+            **smart_option(options),
+        }
+        if options.get("follow_redirects"):  # only when set: options saved before keep their shape
             normalised["follow_redirects"] = True
         return normalised
 

@@ -83,7 +83,14 @@ class ProviderError(Exception):
 
 
 class InvalidCallback(ValueError):
-    """A callback whose fields are missing or malformed; the message names the field."""
+    """A callback whose fields are missing or malformed; the message names the field,
+    ``key`` and ``params`` say it for translation (see ``errors.SmsReplyError``)."""
+
+    def __init__(self, message: str, key: str = "callback_invalid", **params: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.key = key
+        self.params = params
 
 
 class Provider:

@@ -27,13 +27,15 @@ def text_field(fields: Mapping[str, object], name: str, limit: int, required: bo
     """The value of ``fields[name]``; "" when optional and absent; else InvalidCallback."""
     value = fields.get(name, "")
     if not isinstance(value, str):
-        raise InvalidCallback(f"field {name!r} must be text")
+        raise InvalidCallback(f"field {name!r} must be text", "not_text", field=name)
     if len(value) > limit:
-        raise InvalidCallback(f"field {name!r} is longer than {limit} characters")
+        raise InvalidCallback(
+            f"field {name!r} is longer than {limit} characters", "too_long", field=name, max=limit
+        )
     if "\x00" in value:
-        raise InvalidCallback(f"field {name!r} contains a NUL character")
+        raise InvalidCallback(f"field {name!r} contains a NUL character", "nul", field=name)
     if required and not value.strip():
-        raise InvalidCallback(f"field {name!r} is missing or empty")
+        raise InvalidCallback(f"field {name!r} is missing or empty", "required", field=name)
     return value
 
 

@@ -28,7 +28,7 @@ OVH_NAMES = {
 def parse_ovh_reply(fields: Mapping[str, str]) -> InboundReply:
     reply = read_reply(fields, OVH_NAMES)
     if reply.shortcode and not reply.shortcode.isdigit():
-        raise InvalidCallback("field 'shortcode' must be digits")
+        raise InvalidCallback("field 'shortcode' must be digits", "not_digits", field="shortcode")
     received = tuple(
         (name, text_field(fields, name, MAX_EXTRA_LENGTH, required=False)) for name in fields
     )

@@ -44,7 +44,9 @@ class AccountQueries(Connection):
     def remove_from_blacklist(self, number: str) -> None:
         with self.write():
             if self.db.execute("DELETE FROM blacklist WHERE number = ?", (number,)).rowcount != 1:
-                raise NotFound(f"{number} is not on the blacklist")
+                raise NotFound(
+                    f"{number} is not on the blacklist", "not_blacklisted", number=number
+                )
 
     def list_blacklist(self, limit: int, offset: int = 0) -> list[dict]:
         return self.query(

@@ -22,7 +22,14 @@ from .migrations import migrations
 
 
 class NotFound(LookupError):
-    """No row matches; the message names what was looked for."""
+    """No row matches; the message names what was looked for, ``key`` and ``params`` say
+    it for translation (see ``errors.SmsReplyError``)."""
+
+    def __init__(self, message: str, key: str = "not_found", **params: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.key = key
+        self.params = params
 
 
 class InsufficientCredits(Exception):
@@ -88,10 +95,12 @@ class Connection:
                 migrations.apply(self.db)
         return pending
 
-    def _one(self, sql: str, params: tuple | dict = (), what: str = "row") -> dict:
+    def _one(
+        self, sql: str, params: tuple | dict = (), what: str = "row", **explained: object
+    ) -> dict:
         row = self.query_one(sql, params)
         if row is None:
-            raise NotFound(f"{what} not found")
+            raise NotFound(f"{what} not found", **explained)
         return row
 
     def query_one(self, sql: str, params: tuple | dict = ()) -> dict | None:
@@ -120,7 +129,14 @@ class Connection:
         return cursor.rowcount == 1
 
     def get(self, table: str, row_id: int) -> dict:
-        return self._one(f"SELECT * FROM {table} WHERE id = ?", (row_id,), f"{table} #{row_id}")
+        return self._one(
+            f"SELECT * FROM {table} WHERE id = ?",
+            (row_id,),
+            f"{table} #{row_id}",
+            key="row_not_found",
+            table=table,
+            id=row_id,
+        )
 
     # -- secrets and options -------------------------------------------------------------
 

@@ -54,10 +54,15 @@ def health():
 def send_message():
     data = fields(
         json_object(),
-        {"to": (str,), "message": (str,), "tag": (str, type(None))},
+        {"to": (str,), "message": (str,), "tag": (str, type(None)), "smart_encoding": (bool,)},
         required={"to", "message"},
     )
-    conversation = service().send_message(data["to"], data["message"], data.get("tag"))
+    conversation = service().send_message(
+        data["to"],
+        data["message"],
+        data.get("tag"),
+        smart_encoding=data.get("smart_encoding", False),
+    )
     return reports.conversation_summary(conversation, service().now_iso()), 201
 
 

@@ -49,6 +49,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        # The manager shows its own HTML pages, even for errors met before its views ran.
+        wants_html, html_error = app.extensions.get("smsreply.html_errors", (None, None))
+        if wants_html is not None and wants_html():
+            return html_error(error)
         status = error.code or 500
         message = error.description or error.name
         if status == 413:

@@ -3,7 +3,8 @@
 Served without authentication at ``/api/openapi.json``. A test walks ``app.url_map`` and
 fails when a route under ``/api/`` or ``/callbacks/`` is missing here, or documented here
 but gone, so the document cannot drift from the code. Plain fields are written compactly
-(``"id:int shortcode:str?"``, ``?`` meaning "or null"); ``docs/api.md`` is the human
+(``"id:int shortcode:str?"``, ``?`` meaning "or null"); the reply options' schemas come from
+their pydantic models (``reply_options.json_schemas``); ``docs/api.md`` is the human
 reference with curl examples.
 
 Example::
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from .. import __version__
+from .. import __version__, reply_options
 from . import openapi_campaigns
 
 bp = Blueprint("openapi", __name__)
@@ -109,20 +110,6 @@ ERROR_TEXT = {
     "415": "The body is not application/json",
     "422": "Well-formed but not acceptable; `field` names the culprit",
 }
-# An action has the same shape at the top of the reply options and in each rule.
-ACTION = fields(
-    "",
-    action=enum("none", "text", "cgi", "handler", "url"),
-    text=text("action text: the predefined answer"),
-    script=text("action cgi: an executable file of cgi-bin/"),
-    handler=text("action handler: a .py file of handlers/"),
-    url=text("action url: where the reply is posted", format="uri"),
-    use_response={"type": "boolean", "description": "action url: answer with the body"},
-    follow_redirects={
-        "type": "boolean",
-        "description": "action url: follow 3xx answers (default false: a redirect is an error)",
-    },
-)
 SMS_STATUS = text(examples=["queued", "sending", "sent", "failed", "no_credit"])
 
 SCHEMAS = {
@@ -133,6 +120,11 @@ SCHEMAS = {
             to=text("A French mobile, any usual spelling", examples=["06 12 34 56 78"]),
             message=text("No URL; at most sms.max_parts SMS parts"),
             tag={"type": ["string", "null"], "maxLength": 64},
+            smart_encoding={
+                "type": "boolean",
+                "description": "Replace typographic quotes, dashes, the ellipsis and special "
+                "spaces by GSM-7 ones when that makes the message cheaper; default false",
+            },
         ),
         "to message",
         additionalProperties=False,
@@ -207,24 +199,8 @@ SCHEMAS = {
             answer=nullable(ref("Sms")),
         )
     ),
-    "ReplyOptions": obj(
-        ACTION | {"rules": array(ref("Rule")), "notifications": array(ref("Notification"))},
-        "action",
-    ),
-    "Rule": obj(
-        fields("keyword:str regex:str sticky:bool", aliases=array(TYPES["str"])) | ACTION,
-        "action",
-        description="A keyword (with aliases) or a regex, and the action it chooses; "
-        "`sticky` (default true): the conversation's next replies go to the same action",
-    ),
-    "Notification": obj(
-        fields(
-            "sender:str",
-            media=enum("email", "sms"),
-            target=text("An e-mail address or an international number"),
-        ),
-        "media target",
-    ),
+    # The reply options, their rules and notifications: derived from reply_schema's models.
+    **reply_options.json_schemas(),
     "LedgerLine": obj(
         fields(
             "id:int at:time delta:int balance:int reason:str conversation_id:int? "

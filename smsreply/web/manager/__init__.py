@@ -1,7 +1,7 @@
 """The web manager under ``/manager``: OVH's "SMS avec réponse" screens, in the browser.
 
 One parent blueprint carries what every page shares — the login check, CSRF, the
-language, HTML error pages, a strict Content-Security-Policy — and small child
+language, HTML error pages (``error_pages``), a strict Content-Security-Policy — and small child
 blueprints carry the screens: ``auth`` (login, logout, language), ``compose``,
 ``campaigns``, ``options``, ``conversations`` (and replies), ``credits``, ``blacklist``
 and ``console``.
@@ -28,17 +28,14 @@ from flask import (
     abort,
     g,
     redirect,
-    render_template,
     request,
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
 
 from ...credentials import ensure_secret
-from ...errors import SmsReplyError
-from ...store import NotFound, Store
-from .. import csrf, i18n
+from ...store import Store
+from .. import csrf
 from . import (
     auth,
     blacklist,
@@ -47,10 +44,14 @@ from . import (
     console,
     conversations,
     credits,
+    error_pages,
+    language,
     options,
     outcome_text,
 )
 from .common import service
+from .dates import when
+from .labels import label
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent.parent
 SESSION_SECRET = "session_secret"
@@ -75,8 +76,8 @@ for child in (auth, compose, campaigns, options, conversations, credits, blackli
 
 @bp.before_request
 def choose_language_and_require_login() -> ResponseReturnValue | None:
-    g.lang = i18n.choose(request.cookies.get(i18n.COOKIE), request.accept_languages)
-    g.user = auth.current_user()
+    language.current()
+    auth.load_user()
     if request.endpoint == "manager.campaigns.index":  # a CSV upload: before CSRF reads it
         request.max_content_length = service().settings["campaign.max_upload_bytes"]
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
@@ -85,6 +86,7 @@ def choose_language_and_require_login() -> ResponseReturnValue | None:
 
 
 csrf.protect(bp)  # after the login check: an anonymous POST goes to the login page first
+error_pages.attach(bp)
 
 
 # Werkzeug ranks a <path:> rule last, so this only catches URLs no screen claims; being a
@@ -102,41 +104,19 @@ def manager_headers(response: Response) -> Response:
     return response
 
 
-@bp.context_processor
+@bp.app_context_processor  # app-wide: error pages met before a manager view use it too
 def page_globals() -> dict:
-    lang = getattr(g, "lang", i18n.DEFAULT)
     user = getattr(g, "user", None)
     low = service().settings["manager.low_balance"]
     balance = service().store.balance() if user else None
     return {
-        "lang": lang,
-        "t": lambda key, default=None, **params: i18n.translate(key, lang, default, **params),
+        "lang": language.current(),
+        "label": label,
         "user": user,
         "balance": balance,
         "low_balance": balance is not None and balance < low,
-        "languages": i18n.LANGUAGES,
+        "languages": language.LANGUAGES,
     }
-
-
-def _error_page(status: int, message: str) -> ResponseReturnValue:
-    if not hasattr(g, "lang"):
-        g.lang = i18n.choose(request.cookies.get(i18n.COOKIE), request.accept_languages)
-    return render_template("manager/error.html", status=status, message=message), status
-
-
-@bp.errorhandler(HTTPException)
-def http_error(error: HTTPException) -> ResponseReturnValue:
-    return _error_page(error.code or 500, error.description or error.name)
-
-
-@bp.errorhandler(NotFound)
-def not_found(error: NotFound) -> ResponseReturnValue:
-    return _error_page(404, str(error))
-
-
-@bp.errorhandler(SmsReplyError)
-def domain_error(error: SmsReplyError) -> ResponseReturnValue:
-    return _error_page(error.status, error.message)
 
 
 def session_secret(store: Store) -> str:
@@ -157,19 +137,14 @@ def register_manager(app: Flask) -> None:
     )
     csrf.init_app(app)
     auth.init_app(app)
+    language.init_app(app, settings["manager.timezone"])
+    error_pages.init_app(app)
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["pretty"] = pretty
     app.jinja_env.filters["split_outcome"] = split_outcome
     app.jinja_env.filters["describe_outcome"] = outcome_text.describe
     app.register_blueprint(bp)
     app.add_url_rule("/", "manager_home", lambda: redirect(url_for("manager.conversations.index")))
-
-
-def when(value: str | None) -> str:
-    """``2026-11-25T09:00:00.000000+00:00`` → ``2026-11-25 09:00:00 UTC`` for tables."""
-    if not value:
-        return ""
-    return value[:19].replace("T", " ") + (" UTC" if value.endswith("+00:00") else "")
 
 
 def pretty(value: object) -> str:

@@ -24,10 +24,13 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ... import sessions, throttle, users
-from .. import csrf, i18n
-from .common import form_text, safe_next, service, t
+from .. import csrf
+from . import language
+from .common import form_text, safe_next, service
 
 bp = Blueprint("auth", __name__)
 
@@ -40,6 +43,13 @@ def init_app(app: Flask) -> None:
 def now() -> float:
     # Wall time, not the service's clock (which tests move by days to age conversations).
     return time.time()
+
+
+def load_user() -> dict | None:
+    """The signed-in user, kept in ``g.user`` for the request."""
+    if "user" not in g:
+        g.user = current_user()
+    return g.user
 
 
 def current_user() -> dict | None:
@@ -61,7 +71,12 @@ def login() -> ResponseReturnValue:
     headers = {}
     if wait:
         seconds = math.ceil(wait)
-        error, status = t("login.throttled", seconds=seconds), 429
+        error = ngettext(
+            "Too many tries. Try again in %(num)d second.",
+            "Too many tries. Try again in %(num)d seconds.",
+            seconds,
+        )
+        status = 429
         headers["Retry-After"] = str(seconds)
     else:
         user = users.verify(store, username, request.form.get("password", ""))
@@ -75,7 +90,7 @@ def login() -> ResponseReturnValue:
             csrf.rotate()
             return redirect(safe_next(next_url))
         throttle.login_failed(store, keys, now())
-        error, status = t("login.failed"), 403
+        error, status = _("Wrong user name or password."), 403
     page = render_template("manager/login.html", next_url=next_url, username=username, error=error)
     return page, status, headers
 
@@ -90,9 +105,9 @@ def logout() -> ResponseReturnValue:
 @bp.get("/lang/<code>")
 def set_language(code: str) -> ResponseReturnValue:
     response = redirect(safe_next(request.args.get("next")))
-    if code in i18n.LANGUAGES:
+    if code in language.LANGUAGES:
         response.set_cookie(
-            i18n.COOKIE,
+            language.COOKIE,
             code,
             max_age=365 * 24 * 3600,
             httponly=True,

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from ...errors import ValidationError
 from ...store import NotFound
-from .common import PER_PAGE, form_text, page_number, service, t
+from .common import PER_PAGE, form_text, page_number, service
+from .explain import explain
 
 bp = Blueprint("blacklist", __name__)
 
@@ -27,11 +29,16 @@ def index() -> ResponseReturnValue:
         try:
             service().remove_from_blacklist(number)
         except ValidationError as error:
-            errors["form"], status = error.message, error.status
+            errors["form"], status = explain(error), error.status
         except NotFound as error:
-            errors["form"], status = str(error), 404
+            errors["form"], status = explain(error), 404
         else:
-            flash(t("blacklist.removed", number=number))
+            flash(
+                _(
+                    "%(number)s removed from the blacklist: it can receive messages again.",
+                    number=number,
+                )
+            )
             return redirect(url_for("manager.blacklist.index"))
     page = page_number()
     rows = service().store.list_blacklist(PER_PAGE + 1, (page - 1) * PER_PAGE)

@@ -26,16 +26,41 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from ...campaigns import chart, reading, report
 from ...campaigns.accepting import Draft
 from ...errors import SmsReplyError
-from .common import form_text, service, t
+from .common import form_text, service
 
 bp = Blueprint("campaigns", __name__)
 FIELDS = ("name", "message", "tag", "send_at", "numbers")
 STALE_SECONDS = 86400  # previews never confirmed are removed after a day
+REASONS = {
+    "invalid_number": _l("not a French metropolitan mobile"),
+    "duplicate": _l("duplicate"),
+    "blacklisted": _l("replied STOP"),
+    "missing_field": _l("empty field"),
+    "url": _l("would contain a URL"),
+    "too_long": _l("too long"),
+}
+STATES = {
+    "scheduled": _l("scheduled"),
+    "sending": _l("sending"),
+    "done": _l("done"),
+    "cancelled": _l("cancelled"),
+}
+COUNTS = (
+    ("queued", _l("Queued")),
+    ("sent", _l("Sent")),
+    ("failed", _l("Failed")),
+    ("delivered", _l("Delivered")),
+    ("replied", _l("Replied")),
+    ("cancelled", _l("Cancelled")),
+    ("stopped", _l("STOP before sending")),
+)
 
 
 def uploads() -> Path:
@@ -66,7 +91,7 @@ def recipients_file(token: str) -> Path:
         abort(400)
     path = uploads() / f"{token}.csv"
     if not path.exists():
-        abort(410, t("campaigns.expired"))
+        abort(410, _("This check has expired: start again."))
     return path
 
 
@@ -96,7 +121,13 @@ def index() -> ResponseReturnValue:
         else:
             if confirm:
                 recipients_file(token).unlink(missing_ok=True)
-                flash(t("campaigns.accepted", id=result["id"], count=result["recipients"]))
+                flash(
+                    _(
+                        "Campaign #%(id)s accepted: %(count)s recipient(s).",
+                        id=result["id"],
+                        count=result["recipients"],
+                    )
+                )
                 return redirect(url_for("manager.campaigns.show", campaign_id=result["id"]))
             preview = result
     return render_template(
@@ -106,6 +137,8 @@ def index() -> ResponseReturnValue:
         preview=preview,
         token=token,
         campaigns=service().campaigns(50),
+        reasons=REASONS,
+        states=STATES,
     ), status
 
 
@@ -113,20 +146,22 @@ def index() -> ResponseReturnValue:
 def show(campaign_id: int) -> ResponseReturnValue:
     detail = service().campaign(campaign_id)
     labels = {
-        "title": t("campaigns.chart_title"),
-        "sent": t("campaigns.count.sent"),
-        "replies": t("campaigns.replies"),
-        "empty": t("campaigns.chart_empty"),
-        "bucket": t("campaigns.chart_bucket"),
+        "title": _("Sends and replies over time"),
+        "sent": _("Sent"),
+        "replies": _("Replies"),
+        "empty": _("Nothing sent yet."),
+        "bucket": _("one bar = %(minutes)s min", minutes="{minutes}"),
     }
     svg = Markup(chart.timeline_svg(detail["timeline"], labels))  # noqa: S704 (escaped inside)
-    return render_template("manager/campaign.html", campaign=detail, chart=svg)
+    return render_template(
+        "manager/campaign.html", campaign=detail, chart=svg, states=STATES, counts=COUNTS
+    )
 
 
 @bp.post("/campaigns/<int:campaign_id>/cancel")
 def cancel(campaign_id: int) -> ResponseReturnValue:
     data = service().cancel_campaign(campaign_id)
-    flash(t("campaigns.cancelled", refunded=data["refunded"]))
+    flash(_("Campaign cancelled; %(refunded)s credit(s) refunded.", refunded=data["refunded"]))
     return redirect(url_for("manager.campaigns.show", campaign_id=campaign_id))
 
 

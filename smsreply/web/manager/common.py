@@ -1,4 +1,4 @@
-"""Small helpers every manager screen uses: the service, translated text, paging, redirects.
+"""Small helpers every manager screen uses: the service, form fields, paging, redirects.
 
 Kept apart from the package's ``__init__`` so the screens can import them without a cycle.
 """
@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app, g, request, url_for
+from flask import current_app, request, url_for
 
 from ...service import Service
-from .. import i18n
 
 PER_PAGE = 25
 SAFE_PATH = re.compile(r"[\x21-\x5b\x5d-\x7e]+")  # printable ASCII but the backslash
@@ -18,11 +17,6 @@ SAFE_PATH = re.compile(r"[\x21-\x5b\x5d-\x7e]+")  # printable ASCII but the back
 
 def service() -> Service:
     return current_app.extensions["smsreply"]
-
-
-def t(key: str, **params: object) -> str:
-    """``key`` in the page's language (for flashes and messages built in views)."""
-    return i18n.translate(key, getattr(g, "lang", i18n.DEFAULT), **params)
 
 
 def whole_number(text: str) -> int | None:

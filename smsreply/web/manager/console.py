@@ -15,6 +15,8 @@ from flask.typing import ResponseReturnValue
 
 from ... import reports
 from ...credentials import ensure_callback_token
+from ...providers import InvalidCallback
+from ...providers.ovh_form import parse_ovh_reply
 from ...simulate import (
     CallbackRefused,
     ServerUnreachable,
@@ -24,6 +26,7 @@ from ...simulate import (
 )
 from ...store import NotFound
 from .common import form_text, service, whole_number
+from .explain import explain
 
 bp = Blueprint("console", __name__)
 FIELDS = {"senderid": "sender", "shortcode": "shortcode", "message": "message", "tag": "tag"}
@@ -58,6 +61,21 @@ def _callback_form(form: dict) -> dict:
     return fields
 
 
+def _prefill(conversation_id: int | None) -> dict:
+    """The fields a conversation fills in (what OVH would echo), visible before sending."""
+    if conversation_id is None:
+        return {}
+    try:
+        row = service().store.get("conversations", conversation_id)
+    except NotFound:
+        return {}
+    return {
+        "sender": row["recipient"],
+        "shortcode": row["shortcode"] or "",
+        "tag": row["provider_tag"] or "",
+    }
+
+
 @bp.route("/console", methods=["GET", "POST"])
 def console() -> ResponseReturnValue:
     form = {"conversation": "", "sender": "", "shortcode": "", "tag": "", "message": ""}
@@ -67,8 +85,13 @@ def console() -> ResponseReturnValue:
         form = {name: form_text(name, strip=name != "message") for name in form}
         try:
             fields = _callback_form(form)
+            # The callback's own parser, first: its error names the field, in our language.
+            parse_ovh_reply(fields)
         except NotFound as error:
-            errors["conversation"], status = str(error), 404
+            errors["conversation"], status = explain(error), 404
+        except InvalidCallback as error:
+            field = FIELDS.get(str(error.params.get("field")), "form")
+            errors[field], status = explain(error), 400
         else:
             token = ensure_callback_token(service().store)
             base_url = service().settings["server.base_url"]
@@ -92,6 +115,7 @@ def console() -> ResponseReturnValue:
                 )
     else:
         form["conversation"] = request.args.get("conversation", "")
+        form.update(_prefill(whole_number(form["conversation"])))
     reply, conversation_id = _result(whole_number(request.args.get("reply", "")))
     return render_template(
         "manager/console.html",

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import ngettext
 
 from ...errors import ValidationError
-from .common import PER_PAGE, form_text, page_number, service, t, whole_number
+from .common import PER_PAGE, form_text, page_number, service, whole_number
+from .explain import explain
 
 bp = Blueprint("credits", __name__)
 
@@ -29,10 +31,16 @@ def index() -> ResponseReturnValue:
             reason = form["reason"][:200] or f"top-up by {g.user['username']}"
             balance = service().add_credits(amount, reason)
         except ValidationError as error:
-            errors[error.field or "amount"] = error.message
+            errors[error.field or "amount"] = explain(error)
             status = error.status
         else:
-            flash(t("credits.added", amount=amount, balance=balance))
+            message = ngettext(
+                "%(num)d credit added; new balance: %(balance)s.",
+                "%(num)d credits added; new balance: %(balance)s.",
+                amount,
+                balance=balance,
+            )
+            flash(message)
             return redirect(url_for("manager.credits.index"))
     page = page_number()
     rows = service().store.ledger(PER_PAGE + 1, (page - 1) * PER_PAGE)

@@ -17,19 +17,18 @@ from pathlib import Path
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from ...actions.url import redacted
 from ...errors import ValidationError
-from .common import form_text, service, t
+from .common import form_text, service
+from .explain import explain
 
 bp = Blueprint("options", __name__)
 ACTIONS = ("none", "text", "cgi", "handler", "url")
 VALUE_KEYS = {"text": "text", "cgi": "script", "handler": "handler", "url": "url"}
 MEDIA = ("email", "sms")
 MAX_ROWS = 50
-# "rules", "rules[2]", "rules.2.text" in an error's field; "rules[2]: " opening its message.
-FIELD = re.compile(r"(rules|notifications)(?:[\[.](\d+)\]?)?(?:\.\w+)?$")
-MESSAGE_PREFIX = re.compile(r"(rules|notifications)\[(\d+)\]:")
 
 
 def cgi_scripts(folder: Path, interpreted: Collection[str] = ()) -> list[str]:
@@ -65,6 +64,7 @@ def rule_row(rule: dict) -> dict:
         "value": redacted(rule.get("url", ""))
         if action == "url"
         else rule.get(VALUE_KEYS.get(action, ""), ""),
+        "smart": "on" if rule.get("smart_encoding") else "",
         "unsticky": "" if rule.get("sticky", True) else "on",
     }
 
@@ -93,6 +93,8 @@ def rule_from_row(row: dict) -> dict | None:
     if row["action"] in VALUE_KEYS:
         value = row["value"] if row["action"] == "text" else row["value"].strip()
         rule[VALUE_KEYS[row["action"]]] = value
+    if row["smart"] and row["action"] != "none":
+        rule["smart_encoding"] = True
     return rule
 
 
@@ -113,8 +115,10 @@ def options_from_form() -> tuple[dict, dict]:
         options["use_response"] = request.form.get("use_response") == "on"
         if request.form.get("follow_redirects") == "on":
             options["follow_redirects"] = True
+    if action != "none" and request.form.get("smart_encoding") == "on":
+        options["smart_encoding"] = True
     rules = rows_from_form(
-        "rules", ("match", "pattern", "aliases", "action", "value", "unsticky", "delete")
+        "rules", ("match", "pattern", "aliases", "action", "value", "smart", "unsticky", "delete")
     )
     notes = rows_from_form("notifications", ("media", "sender", "target", "delete"))
     kept_rules = [(i, rule) for i, row in enumerate(rules) if (rule := rule_from_row(row))]
@@ -152,20 +156,35 @@ def form_from_options(options: dict) -> dict:
     return form
 
 
-def place_error(field: str | None, message: str, form: dict) -> dict:
-    """Where to show an error: ``{"field": "text"}`` or ``{"section": "rules", "row": 2}``.
+def place_error(error: ValidationError, form: dict) -> dict:
+    """Where to show an error, and what it says in the page's language:
+    ``{"field": "text", ...}`` or ``{"section": "rules", "row": 2, ...}``.
 
-    The service names a section's entry in the field (``rules[2]``) or, when the field
-    is the entry's own key (``text``), in the message's prefix (``rules[2]: ...``).
+    The error's ``location`` (``("rules", 1)``: the second saved rule) is turned into the
+    form row it came from, and the message is numbered as the page numbers that row.
     """
-    match = MESSAGE_PREFIX.match(message) or FIELD.match(field or "")
-    if match:
-        section, index = match.group(1), match.group(2)
+    message = explain(error)
+    if error.location:
+        section = error.location[0]
+        index = error.location[1] if len(error.location) > 1 else None
         rows = form.get("row_of", {}).get(section, [])
-        row = rows[int(index)] if index is not None and int(index) < len(rows) else None
-        return {"section": section, "row": row}
-    known = ("action", "text", "script", "handler", "url", "use_response", "follow_redirects")
-    return {"field": field if field in known else "form"}
+        row = rows[index] if isinstance(index, int) and index < len(rows) else None
+        if row is not None and section == "rules":
+            message = _("Rule %(n)s: %(message)s", n=row + 1, message=message)
+        elif row is not None:
+            message = _("Notification %(n)s: %(message)s", n=row + 1, message=message)
+        return {"section": section, "row": row, "message": message}
+    known = (
+        "action",
+        "text",
+        "script",
+        "handler",
+        "url",
+        "use_response",
+        "follow_redirects",
+        "smart_encoding",
+    )
+    return {"field": error.field if error.field in known else "form", "message": message}
 
 
 @bp.route("/options", methods=["GET", "POST"])
@@ -177,10 +196,10 @@ def edit() -> ResponseReturnValue:
         try:
             service().set_reply_options(options)
         except ValidationError as failure:
-            error = dict(place_error(failure.field, failure.message, form), message=failure.message)
+            error = place_error(failure, form)
             status = failure.status
         else:
-            flash(t("options.saved"))
+            flash(_("Reply options saved."))
             return redirect(url_for("manager.options.edit"))
     else:
         form = form_from_options(service().reply_options())
