@@ -132,9 +132,7 @@ def test_times_follow_manager_timezone_and_the_locale(settings, clock, tmp_path,
         ("Europe/Paris", "25 nov. 2026, 10:00", "Nov 25, 2026, 10:00 AM"),
         ("America/New_York", "25 nov. 2026, 04:00", "Nov 25, 2026, 4:00 AM"),
     ]:
-        app = create_app(
-            dict(settings, **{"manager.timezone": zone}), start_worker=False, clock=clock
-        )
+        app = create_app(dict(settings, **{"manager.timezone": zone}), clock=clock)
         client = app.test_client()
         name = zone.replace("/", ".")
         users.create_user(app.extensions["smsreply"].store, name, PASSWORD, "t")
@@ -146,9 +144,8 @@ def test_times_follow_manager_timezone_and_the_locale(settings, clock, tmp_path,
         client.get("/manager/lang/en?next=/manager/")
         assert english in text_of(client.get("/manager/"))
         assert client.get("/api/conversations").status_code == 401  # the API is untouched
-        app.extensions["smsreply.dispatcher"].stop()
 
 
 def test_an_unknown_timezone_stops_start_up(settings):
     with pytest.raises(ConfigError, match="manager.timezone"):
-        create_app(dict(settings, **{"manager.timezone": "Mars/Olympus"}), start_worker=False)
+        create_app(dict(settings, **{"manager.timezone": "Mars/Olympus"}))
