@@ -7,7 +7,7 @@ CATALOGUES := $(wildcard smsreply/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 export SMSREPLY_CONFIG ?= config/smsreply.toml
 
-.PHONY: run test lint format install init bench faults clean system-deps messages
+.PHONY: run test test-sqlite test-postgresql lint format install init bench faults clean system-deps messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -42,10 +42,28 @@ run: init
 system-deps:
 	bash tests/system-deps.sh
 
+# The suite on both databases at once (the runs mostly wait on servers and subprocesses, so
+# two cores suffice): SQLite in the foreground, PostgreSQL (a private server the tests start)
+# into var/test-postgresql.log, shown at the end; the tests about PostgreSQL itself (marked
+# `postgres`) run in the latter only. One backend: `make test-sqlite` or `make test-postgresql`.
 test: install system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@mkdir -p var
+	@SMSREPLY_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider \
+		> var/test-postgresql.log 2>&1 & postgresql=$$!; \
+	echo "== SQLite (PostgreSQL runs alongside: var/test-postgresql.log)"; \
+	$(BIN)/python -m pytest -q -m "not postgres"; sqlite=$$?; \
+	wait $$postgresql; pg=$$?; \
+	echo "== PostgreSQL"; \
+	if [ $$pg -eq 0 ]; then tail -n 4 var/test-postgresql.log; else cat var/test-postgresql.log; fi; \
+	test $$sqlite -eq 0 -a $$pg -eq 0
+
+test-sqlite: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q
+
+test-postgresql: $(STAMP) system-deps
+	SMSREPLY_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q
 
 # Not part of `make test`: minutes of load on this machine. BENCH_ARGS=--quick for a smoke run.
 bench: $(STAMP)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -28,6 +29,7 @@ from .dataset import add_history, open_conversations
 from .floors import spawn_floor, wire_floor
 from .load import fire, percentile
 from .plans import full_scans, plans
+from .postgres import DURABLE, PrivateCluster
 from .profile import Profiler
 from .run import post_replies
 from .server import Gunicorn
@@ -48,6 +50,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", metavar="DIR", help="py-spy the workers in each burst")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="an SQLite file, or a private PostgreSQL server (bench/postgres.py)",
+    )
+    parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="a smsreply setting"
     )
     args = parser.parse_args(argv)
@@ -62,7 +70,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def machine() -> dict:
+def machine(database: str, cluster=None) -> dict:
     cpuinfo = Path("/proc/cpuinfo").read_text()
     model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
                   if line.startswith("model name")), platform.processor())  # fmt: skip
@@ -71,6 +79,8 @@ def machine() -> dict:
         "cpu": model,
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
+        "database": database,
+        "postgresql": cluster.admin("SHOW server_version")[0][0] if cluster else "",
         "kernel": platform.release(),
     }
 
@@ -106,7 +116,9 @@ def app_floor(workdir: Path, sink, args) -> dict:
 def run_action(action: str, initialised: Gunicorn, sink, floor: float, args) -> dict:
     burst = min(args.replies, max(100, int(floor * args.burst_seconds)))
     warm = 100
-    database = initialised.env["SMSREPLY_DATABASE_PATH"]
+    database = (
+        initialised.env.get("SMSREPLY_DATABASE_URL") or initialised.env["SMSREPLY_DATABASE_PATH"]
+    )
     targets = open_conversations(database, warm + burst + args.replies)
     server = Gunicorn(initialised.workdir, server_settings(database, sink.url, **args.settings))
     server.api_key, server.callback_path = initialised.api_key, initialised.callback_path
@@ -129,7 +141,16 @@ def run_action(action: str, initialised: Gunicorn, sink, floor: float, args) -> 
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
     args = parse_args(argv)
-    results: dict = {"machine": machine(), "floors": {}, "runs": []}
+    with contextlib.ExitStack() as stack:
+        cluster = None
+        if args.database == "postgresql":
+            # Durable like SQLite's WAL + synchronous=NORMAL: fsync on, commits not waited for.
+            cluster = stack.enter_context(PrivateCluster(options=DURABLE))
+        return measure(args, cluster)
+
+
+def measure(args: argparse.Namespace, cluster: PrivateCluster | None) -> int:
+    results: dict = {"machine": machine(args.database, cluster), "floors": {}, "runs": []}
     with tempfile.TemporaryDirectory(prefix="smsreply-bench-") as tmp, SinkProcess() as sink:
         workdir = Path(tmp)
         floors = results["floors"]
@@ -144,19 +165,23 @@ def main(argv: list[str] | None = None) -> int:
                 }
         report.progress(f"floors: {json.dumps(floors)}")
         for history in args.history:
-            database = workdir / f"history-{history}" / "smsreply.db"
-            database.parent.mkdir()
-            initialised = Gunicorn(database.parent, server_settings(database, sink.url)).init()
+            folder = workdir / f"history-{history}"
+            folder.mkdir()
+            database = folder / "smsreply.db"
+            if cluster is not None:  # a database of its own on the private server
+                database = cluster.create_database(f"history_{history}")
+            initialised = Gunicorn(folder, server_settings(database, sink.url)).init()
             if history:
                 started = time.monotonic()
                 add_history(database, history)
                 report.progress(
                     f"{history} past conversations in {time.monotonic() - started:.0f} s"
                 )
-                Gunicorn(database.parent, server_settings(database, sink.url)).start().stop()
-                found = plans(str(database))  # after a start: the migrations' indexes too
-                results["plans"] = {name: lines for name, (lines, _) in found.items()}
-                results["full_scans"] = full_scans(found)
+                Gunicorn(folder, server_settings(database, sink.url)).start().stop()
+                if cluster is None:  # EXPLAIN QUERY PLAN is SQLite's
+                    found = plans(str(database))  # after a start: the migrations' indexes too
+                    results["plans"] = {name: lines for name, (lines, _) in found.items()}
+                    results["full_scans"] = full_scans(found)
             for action in args.actions:
                 floor = floors["app"]["requests_per_second"]
                 if action in SCRIPTS:

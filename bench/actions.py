@@ -40,10 +40,14 @@ def options(action: str, sink_url: str) -> dict:
     return spec
 
 
-def server_settings(database: Path, sink_url: str, **more: object) -> dict[str, object]:
-    """smsreply's settings for a bench run: ``make run``'s, with the provider on the sink."""
+def server_settings(database: Path | str, sink_url: str, **more: object) -> dict[str, object]:
+    """smsreply's settings for a bench run: ``make run``'s, with the provider on the sink.
+
+    ``database``: an SQLite file, or a ``postgresql://`` URL.
+    """
+    postgres = str(database).startswith("postgresql://")
     return {
-        "database.path": database,
+        **({"database.url": database} if postgres else {"database.path": database}),
         "provider.name": "http",
         "http.send_url": f"{sink_url}/send",
         "http.send_fields": json.dumps(SEND_FIELDS),

@@ -5,6 +5,7 @@ through the API would take longer than the run it prepares (a million conversati
 have the shape ``sending.open_conversation`` gives them: a conversation, its outgoing SMS
 (already sent) and the ledger lines. Recipients come from a pool of 100,000 mobiles shared
 by the history and the bench's conversations, so lookups by recipient meet real history.
+``path`` is an SQLite file or a ``postgresql://`` URL (the same SQL, through ``_Postgres``).
 
 Example::
 
@@ -43,7 +44,44 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def _connect(path: str | Path) -> sqlite3.Connection:
+class _Postgres:
+    """The few calls below, on PostgreSQL: ``?`` translated, SQLite's words mapped."""
+
+    TABLES = ("conversations", "outgoing", "replies", "ledger")
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        from smsreply.store.postgres import translate
+
+        self.translate = translate
+        self.connection = psycopg.connect(url, autocommit=True)
+
+    def execute(self, sql: str, params: tuple = ()):
+        from smsreply.store.postgres import WRITE_LOCK
+
+        if sql == "BEGIN IMMEDIATE":  # the server's write transactions wait for ours
+            self.connection.execute("BEGIN")
+            return self.connection.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+        if sql == "COMMIT":  # rows came with their ids: the sequences follow them
+            for table in self.TABLES:
+                self.connection.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
+                )
+        return self.connection.execute(self.translate(sql), params or None)
+
+    def executemany(self, sql: str, rows: list) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.executemany(self.translate(sql), rows)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _connect(path: str | Path):
+    if str(path).startswith("postgresql://"):
+        return _Postgres(str(path))
     connection = sqlite3.connect(path, isolation_level=None, timeout=60)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=OFF")  # bench data: rebuilt if lost
@@ -91,10 +129,10 @@ def open_conversations(path: str | Path, count: int) -> list[Target]:
     """``count`` conversations open for 48 h, one per (recipient, short code)."""
     connection = _connect(path)
     now = datetime.now(UTC)
-    with connection:
-        connection.execute("BEGIN IMMEDIATE")  # the server may be writing too
-        rows = _insert(connection, now, now + timedelta(hours=48), count)
-        connection.execute("UPDATE account SET balance = 1000000000 WHERE id = 1")
+    connection.execute("BEGIN IMMEDIATE")  # the server may be writing too
+    rows = _insert(connection, now, now + timedelta(hours=48), count)
+    connection.execute("UPDATE account SET balance = 1000000000 WHERE id = 1")
+    connection.execute("COMMIT")
     connection.close()
     return [Target(row[0], row[2], row[3], row[1]) for row in rows]
 

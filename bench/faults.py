@@ -27,6 +27,8 @@ import threading
 import time
 from pathlib import Path
 
+from smsreply.store import Store
+
 from .actions import options
 from .dataset import open_conversations
 from .load import fire
@@ -36,17 +38,20 @@ from .sink import SinkProcess
 from .storage import storage_fault
 
 
-def kill_during_burst(workdir: Path, replies: int, master: bool) -> dict:
+def kill_during_burst(workdir: Path, replies: int, master: bool, database: str = "") -> dict:
     """``kill -9`` the workers (the master starts new ones) or the whole server mid-burst."""
     with SinkProcess() as sink:
-        database = workdir / "smsreply.db"
+        database = database or workdir / "smsreply.db"  # or a postgresql:// URL
         server = start(workdir, sink, database)
         targets = open_conversations(database, replies)
         acked: set[str] = set()
         burst = threading.Thread(target=lambda: acked.update(post(server, targets, "k")))
         burst.start()
-        while sink.stats()["accepted"] < replies // 4 and burst.is_alive():
+        # Kill once a quarter of the burst is stored: acknowledged, mostly not yet answered.
+        store = Store.at(database)
+        while store.count_replies() < replies // 4 and burst.is_alive():
             time.sleep(0.01)
+        store.close()
         killed_at = time.monotonic()
         if master:
             server.kill9()
@@ -63,10 +68,12 @@ def kill_during_burst(workdir: Path, replies: int, master: bool) -> dict:
     return result | {"acknowledged_before_kill": first, "reposted": reposted, "seconds": recovered}
 
 
-def operator_fault(workdir: Path, replies: int, mode: str, seconds: float = 3.0) -> dict:
+def operator_fault(
+    workdir: Path, replies: int, mode: str, seconds: float = 3.0, database: str = ""
+) -> dict:
     """The operator answers 500, or holds requests past ``http.timeout``, for ``seconds``."""
     with SinkProcess() as sink:
-        database = workdir / "smsreply.db"
+        database = database or workdir / "smsreply.db"  # or a postgresql:// URL
         server = start(workdir, sink, database)
         targets = open_conversations(database, replies)
         sink.fault(mode, seconds=seconds, hold=2.0)
@@ -78,7 +85,7 @@ def operator_fault(workdir: Path, replies: int, mode: str, seconds: float = 3.0)
     return result | {"seconds": round(time.monotonic() - started, 1)}
 
 
-def script_faults(workdir: Path, replies: int) -> dict:
+def script_faults(workdir: Path, replies: int, database: str = "") -> dict:
     """Scripts that hang or leave children behind, between ordinary replies."""
     scripts = workdir / "cgi-bin"
     scripts.mkdir()
@@ -89,7 +96,7 @@ def script_faults(workdir: Path, replies: int) -> dict:
     hang.write_text(f"#!/bin/sh\nsleep {pause} &\n(sleep {pause}; echo late) &\nsleep {pause}\n")
     hang.chmod(0o755)
     with SinkProcess() as sink:
-        database = workdir / "smsreply.db"
+        database = database or workdir / "smsreply.db"  # or a postgresql:// URL
         server = start(workdir, sink, database, **{"cgi.directory": scripts, "cgi.timeout": 1})
         rule = {"keyword": "BLOQUE", "action": "cgi", "script": "hang.sh"}
         server.put_options(options("text", sink.url) | {"rules": [rule]})

@@ -61,6 +61,30 @@ HOT = {
         "AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT ?",
         (NOW, NOW, 100),
     ),
+    "sweeper: claim due replies": (
+        "UPDATE replies SET status = ?, lease_until = ?, attempts = attempts + 1 "
+        "WHERE id IN (SELECT id FROM replies WHERE status = 'pending' "
+        "AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT ?) "
+        "AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?) RETURNING *",
+        ("pending", NOW, NOW, 100, NOW),
+    ),
+    "sweeper: claim due SMS": (
+        "UPDATE outgoing SET status = ?, lease_until = ?, attempts = attempts + 1, "
+        "provider = ?, first_attempt_at = COALESCE(first_attempt_at, ?) "
+        "WHERE id IN (SELECT id FROM outgoing WHERE status IN ('queued', 'sending') "
+        "AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?) "
+        "ORDER BY id LIMIT ?) AND status IN ('queued', 'sending') AND next_attempt_at <= ? "
+        "AND (lease_until IS NULL OR lease_until < ?) RETURNING *",
+        ("sending", NOW, "http", NOW, NOW, NOW, 100, NOW, NOW),
+    ),
+    "sweeper: claim due e-mails": (
+        "UPDATE notifications SET status = ?, lease_until = ?, attempts = attempts + 1 "
+        "WHERE id IN (SELECT id FROM notifications WHERE status = 'queued' "
+        "AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?) "
+        "ORDER BY id LIMIT ?) AND status = 'queued' AND next_attempt_at <= ? "
+        "AND (lease_until IS NULL OR lease_until < ?) RETURNING *",
+        ("queued", NOW, NOW, NOW, 100, NOW, NOW),
+    ),
 }
 
 

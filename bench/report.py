@@ -43,12 +43,19 @@ def row(run: dict) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _database(machine: dict) -> str:
+    if machine.get("database") == "postgresql":
+        return f"PostgreSQL {machine['postgresql']} (private server, synchronous_commit=off, TCP)"
+    return "SQLite file (WAL, synchronous=NORMAL)"
+
+
 def table(results: dict) -> str:
     machine = results["machine"]
     floors = results["floors"]
     lines = [
         f"Machine: {machine['nproc']} CPU ({machine['cpu']}), Python {machine['python']}, "
         f"SQLite {machine['sqlite']}, Linux {machine['kernel']}",
+        f"Database: {_database(machine)}",
         "",
         "Floors:",
         f"- empty WSGI app under gunicorn: {floors['app']['requests_per_second']:,} req/s "

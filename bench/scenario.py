@@ -27,9 +27,14 @@ FAST = {"worker.lease_seconds": 2, "worker.sweep_seconds": 0.5, "log.level": "WA
 RETRIES = {"worker.retry_base_seconds": 0.25, "worker.max_attempts": 10, "http.timeout": 1}
 
 
-def start(workdir: Path, sink: SinkProcess, database: Path, **settings: object) -> Gunicorn:
-    """A fresh smsreply answering every reply with a text, its provider on ``sink``."""
-    env = server_settings(database, sink.url, **FAST, **RETRIES, **settings)
+def start(workdir: Path, sink: SinkProcess, database: Path | str, **settings: object) -> Gunicorn:
+    """A fresh smsreply answering every reply with a text, its provider on ``sink``.
+
+    ``database``: an SQLite file or a ``postgresql://`` URL (the host's local files, such
+    as the CGI slots, then go in ``workdir``).
+    """
+    env = {"database.path": workdir / "smsreply.db"}
+    env |= server_settings(database, sink.url, **FAST, **RETRIES, **settings)
     initialised = Gunicorn(workdir, env).init()
     server = Gunicorn(workdir, env)
     server.api_key, server.callback_path = initialised.api_key, initialised.callback_path

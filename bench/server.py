@@ -1,6 +1,6 @@
 """smsreply under gunicorn exactly as ``make run`` starts it, plus what the bench measures.
 
-``Gunicorn`` runs ``gunicorn -c config/gunicorn.conf.py <app>`` from the repository root
+``Gunicorn`` runs ``gunicorn -c config/gunicorn.conf.py <app>`` from the repository root (or a copy)
 with ``SMSREPLY_CONFIG=config/smsreply.toml`` (as the Makefile exports it) and settings
 given as ``SMSREPLY_*`` variables, on an ephemeral loopback port, in its own process group
 (so a fault run can ``kill -9`` the master or the workers). ``usage()`` sums the CPU time
@@ -71,9 +71,16 @@ def children(pid: int) -> list[int]:
 
 
 class Gunicorn:
-    def __init__(self, workdir: Path, settings: dict[str, object], app: str = "app:app") -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        settings: dict[str, object],
+        app: str = "app:app",
+        project: Path = ROOT,
+    ) -> None:
         self.workdir = Path(workdir)
         self.app = app
+        self.project = Path(project)  # the folder it runs in: app.py, config/, cgi-bin/…
         self.env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "SMSREPLY_CONFIG": "config/smsreply.toml",
@@ -95,7 +102,7 @@ class Gunicorn:
         """The real ``smsreply init`` on this server's database; what it printed, by label."""
         result = subprocess.run(
             [sys.executable, "-m", "smsreply.cli", "init"],
-            cwd=ROOT,
+            cwd=self.project,
             env=self.env,
             capture_output=True,
             text=True,
@@ -117,7 +124,7 @@ class Gunicorn:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", self.app],
-                cwd=ROOT,
+                cwd=self.project,
                 env=self.env,
                 stdout=log,
                 stderr=log,

@@ -10,11 +10,20 @@ import sys
 
 from smsreply.setting_values import bind_address
 from smsreply.settings import ConfigError, load_settings
+from smsreply.store import DatabaseUnavailable, Store
 
 try:
     _settings = load_settings()
 except ConfigError as error:  # one clear line, before any worker starts
     print(f"smsreply: configuration error: {error}", file=sys.stderr)
+    sys.exit(1)
+
+try:  # the database reachable, usable and migrated before any worker starts
+    _store = Store.from_settings(_settings)
+    _store.migrate()
+    _store.close()
+except DatabaseUnavailable as error:  # one line naming the problem, never the password
+    print(f"smsreply: {error}", file=sys.stderr)
     sys.exit(1)
 
 bind = _settings["server.bind"]
@@ -37,20 +46,6 @@ access_log_format = '%(h)s "%(m)s %({x-smsreply-route}o)s" %(s)s %(B)s %(L)ss'
 header_map = "drop"
 
 
-def post_worker_init(worker):
-    """Start this worker process's background work (after the fork: safe with preload_app)."""
-    from smsreply.background import start_for_app
-
-    worker.smsreply_background = start_for_app(worker.wsgi)
-
-
-def worker_exit(server, worker):
-    """Let the jobs running finish (within graceful_timeout); queued ones keep their lease."""
-    background = getattr(worker, "smsreply_background", None)
-    if background is not None:
-        background.stop(timeout=graceful_timeout - 2)
-
-
 def on_starting(server):
     """A busy port says which setting to change, instead of gunicorn's five retries."""
     host, port = bind_address(bind)
@@ -71,3 +66,17 @@ def on_starting(server):
                 file=sys.stderr,
             )
             sys.exit(1)
+
+
+def post_worker_init(worker):
+    """Start this worker process's background work (after the fork: safe with preload_app)."""
+    from smsreply.background import start_for_app
+
+    worker.smsreply_background = start_for_app(worker.wsgi)
+
+
+def worker_exit(server, worker):
+    """Let the jobs running finish (within graceful_timeout); queued ones keep their lease."""
+    background = getattr(worker, "smsreply_background", None)
+    if background is not None:
+        background.stop(timeout=graceful_timeout - 2)

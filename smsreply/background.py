@@ -44,6 +44,7 @@ class Background:
         self._busy = 0
         self._busy_lock = threading.Lock()
         self._turn = 0
+        self._backlog = False  # the last sweep claimed all it could: more is due
         self.poller = Poller(service, settings["ovh.poll_seconds"])
 
     @property
@@ -98,7 +99,8 @@ class Background:
             finally:
                 with self._busy_lock:
                     self._busy -= 1
-                self._slot_freed.set()
+                if self._backlog and len(self.queue) < self.threads:
+                    self._slot_freed.set()  # the sweeper refills the queue
 
     def _sweep_loop(self) -> None:
         while not self._stop.is_set():
@@ -120,13 +122,15 @@ class Background:
         self._turn = (self._turn + 1) % len(KINDS)
         for kind in KINDS[self._turn :] + KINDS[: self._turn]:
             free = 2 * self.threads - self._busy - len(self.queue)
-            if free <= 0:  # the threads have enough to do until the next sweep
-                return True
+            if free <= 0:  # enough to do for now; a backlog stays one
+                return self._backlog
             jobs = self.service.engine.claim_due(kind, free)
             for job in jobs:
                 self.queue.submit(job.kind, job.id, job.lease)
             if len(jobs) == free:
+                self._backlog = True
                 return True
+        self._backlog = False
         return False
 
 

@@ -113,13 +113,10 @@ def record(
     now = time.time()  # the SMS we queue, we send: claimed from now until now + lease
     claim = (now, now + settings["worker.lease_seconds"])
     with store.write():
-        if not store.finish_reply(reply["id"], lease, acted.action_type, recorded):
+        if not store.finish_reply(
+            reply["id"], lease, acted.action_type, recorded, result.result, result.reason[:500]
+        ):
             return work  # someone else took it over after our lease ran out
-        store.update(
-            "replies",
-            reply["id"],
-            {"result": result.result, "result_reason": result.reason[:500]},
-        )
         if result.answer is not None:
             answer_id = _queue_debited(
                 store, work, "answer", reply["sender"], reply["shortcode"], result.answer,
@@ -129,7 +126,7 @@ def record(
         if outcome.state is not UNCHANGED:
             store.set_conversation_state(conversation["id"], outcome.state)
         if outcome.detail.get("sticky") and conversation["route"] != outcome.detail["rule"]:
-            store.update("conversations", conversation["id"], {"route": outcome.detail["rule"]})
+            store.set_conversation_route(conversation["id"], outcome.detail["rule"])
         for note in acted.notifications:
             if note["media"] == "sms":
                 outgoing_id = _queue_debited(

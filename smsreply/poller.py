@@ -3,16 +3,15 @@
 When ``ovh.poll_seconds`` is above 0 and the provider can be polled, one thread fetches the
 replies the provider holds and feeds them to the same pipeline as the callback (stored
 first, deduplicated by the provider's id, so a reply that came both ways counts once); the
-provider deletes each only after it is stored. Exactly one process polls: the thread holds
-an exclusive ``flock`` on a file beside the database, and the others wait for it.
+provider deletes each only after it is stored. Exactly one process polls, on all hosts: the
+thread holds the store's ``exclusive("poller")`` lock (a ``flock`` on a file beside the SQLite
+database; a PostgreSQL advisory lock), and the others wait for it and take over if it dies.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import threading
-from pathlib import Path
 
 from .providers import ProviderError
 from .service import Service
@@ -24,7 +23,6 @@ class Poller:
     def __init__(self, service: Service, interval: float) -> None:
         self.service = service
         self.interval = interval
-        self.lock_path = Path(service.settings["database.path"]).parent / "poller.lock"
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="smsreply-poller", daemon=True)
 
@@ -44,21 +42,23 @@ class Poller:
         return provider.poll(lambda inbound: self.service.receive_reply(inbound, provider.name))
 
     def _loop(self) -> None:
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.lock_path, "a") as lock:
-            while not self._stop.is_set():
-                try:
-                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:  # another process polls; take over if it dies
-                    self._stop.wait(self.interval)
-            while not self._stop.is_set():
-                try:
-                    stored = self.poll_once()
-                    if stored:
-                        log.info("poller stored %d reply(ies)", stored)
-                except ProviderError as error:
-                    log.warning("polling %s failed: %s", self.service.provider.name, error)
-                except Exception:
-                    log.exception("polling failed")
-                self._stop.wait(self.interval)
+        while not self._stop.is_set():
+            try:
+                with self.service.store.exclusive("poller") as held:
+                    if held:
+                        self._poll_until_stopped()
+            except Exception:  # the database is unreachable: try again later
+                log.exception("poller lock failed")
+            self._stop.wait(self.interval)  # another process polls; take over if it dies
+
+    def _poll_until_stopped(self) -> None:
+        while not self._stop.is_set():
+            try:
+                stored = self.poll_once()
+                if stored:
+                    log.info("poller stored %d reply(ies)", stored)
+            except ProviderError as error:
+                log.warning("polling %s failed: %s", self.service.provider.name, error)
+            except Exception:
+                log.exception("polling failed")
+            self._stop.wait(self.interval)

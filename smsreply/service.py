@@ -10,7 +10,7 @@ calling thread (the CLI, tests).
 
 Example::
 
-    service = Service(settings, Store(settings["database.path"]))
+    service = Service(settings, Store.from_settings(settings))
     conversation = service.send_message("+33612345678", "RDV demain 10h. Répondez OUI")
     service.drain()
 """

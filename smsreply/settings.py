@@ -38,7 +38,13 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("database.path", "var/smsreply.db", "SQLite file; relative to the working directory"),
+    Setting(
+        "database.url",
+        "",
+        "Empty: the SQLite file above; postgresql://user:pass@host:5432/db: PostgreSQL",
+    ),
     Setting("database.busy_timeout", 30.0, "Seconds a writer waits for another writer's lock"),
+    Setting("database.pool_size", 10, "PostgreSQL: most connections each process keeps open"),
     Setting("server.base_url", "http://127.0.0.1:8080", "Public base URL, used in printed URLs"),
     Setting("server.bind", "127.0.0.1:8080", "Address gunicorn listens on"),
     Setting("server.workers", 2, "Gunicorn worker processes"),

@@ -2,8 +2,8 @@
 
 The bench's launcher (``bench/server.py``: exactly as ``make run`` starts it, in its own
 process group so a test can ``kill -9`` the master and its workers at once) with test
-defaults: a database in ``tmp_path``, two workers, a fast sweeper, quiet logs. Settings are
-keyword arguments named like their variables (``worker_threads=0``).
+defaults: a database in ``tmp_path`` (or at ``database_url``), two workers, a fast sweeper,
+quiet logs. Settings are keyword arguments named like their variables (``worker_threads=0``).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ __all__ = ["ROOT", "GunicornServer"]
 
 
 class GunicornServer(Gunicorn):
-    def __init__(self, tmp_path: Path, **settings: object) -> None:
+    def __init__(self, tmp_path: Path, database_url: str = "", **settings: object) -> None:
         defaults = {
             "database_path": tmp_path / "smsreply.db",
+            "database_url": database_url,
             "server_workers": 2,
             "worker_sweep_seconds": 0.5,
             "log_level": "WARNING",

@@ -4,6 +4,7 @@
 # Node.js + npm (the counter's JavaScript; axe-core, pinned in tests/axe/package-lock.json,
 # which the browser test injects into every page), nginx (the reverse proxy of
 # deploy/nginx.conf, in front of gunicorn).
+# PostgreSQL (initdb/pg_ctl: the tests start a private server; `make test` runs on both).
 # Idempotent: installs only what is missing. Without root or apt it says so and the
 # tests that need a missing program skip with that reason.
 set -u
@@ -14,6 +15,8 @@ command -v chromium >/dev/null || want+=(chromium)
 command -v chromedriver >/dev/null || want+=(chromium-driver)
 command -v bearerbox >/dev/null || want+=(kannel)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || want+=(nginx-light)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null \
+    || want+=(postgresql)
 command -v node >/dev/null || want+=(nodejs)
 command -v npm >/dev/null || want+=(npm)
 axe() {
@@ -42,5 +45,9 @@ pkill -x smsbox 2>/dev/null || true
 if [[ " ${want[*]} " == *" nginx-light "* ]]; then
     systemctl disable --now nginx 2>/dev/null || service nginx stop 2>/dev/null || true
 fi
+# PostgreSQL's packaged cluster, if we just installed it: the tests start their own.
+case " ${want[*]} " in *" postgresql "*)
+    if command -v systemctl >/dev/null; then systemctl stop postgresql 2>/dev/null || true; fi
+esac
 axe
 exit 0

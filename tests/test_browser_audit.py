@@ -48,11 +48,14 @@ pytestmark = [
 
 
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path, database_url):
     # A known port, so that server.base_url (where the test console posts) is this server.
     port = free_port()
     server = GunicornServer(
-        tmp_path, server_bind=f"127.0.0.1:{port}", server_base_url=f"http://127.0.0.1:{port}"
+        tmp_path,
+        database_url,
+        server_bind=f"127.0.0.1:{port}",
+        server_base_url=f"http://127.0.0.1:{port}",
     )
     printed = server.run_init()
     with server:

@@ -60,18 +60,17 @@ def test_windows_1252_letters_beyond_latin1():
     assert form_pairs(b"message=%93OK%94", 8) == ({"message": "“OK”"}, "windows-1252")
 
 
-def provider_app(tmp_path, **overrides):
-    settings = load_settings(
-        None, env={}, overrides={"database.path": str(tmp_path / "p.db"), **overrides}
-    )
+def provider_app(tmp_path, database_url, **overrides):
+    database = {"database.path": str(tmp_path / "p.db"), "database.url": database_url}
+    settings = load_settings(None, env={}, overrides=database | overrides)
     app = create_app(settings, project_dir=tmp_path)
     service = app.extensions["smsreply"]
     return app, service, ensure_callback_token(service.store)
 
 
-def test_kannel_latin1_text_is_kept(tmp_path):
+def test_kannel_latin1_text_is_kept(tmp_path, database_url):
     kannel = {"provider.name": "kannel", "kannel.username": "u", "kannel.password": "p"}
-    app, service, token = provider_app(tmp_path, **kannel)
+    app, service, token = provider_app(tmp_path, database_url, **kannel)
     query = "id=k1&from=%2B33612345678&to=38123&text=caf%E9+cr%E8me&coding=0&charset=UTF-8"
     response = app.test_client().get(f"/callbacks/kannel/{token}?{query}")
     assert response.status_code == 200, response.get_data()
@@ -79,9 +78,11 @@ def test_kannel_latin1_text_is_kept(tmp_path):
     assert (row["message"], row["charset"]) == ("café crème", "windows-1252")
 
 
-def test_http_gateway_latin1_form_and_json_are_kept(tmp_path):
+def test_http_gateway_latin1_form_and_json_are_kept(tmp_path, database_url):
     app, service, token = provider_app(
-        tmp_path, **{"provider.name": "http", "http.send_url": "http://127.0.0.1:9/send"}
+        tmp_path,
+        database_url,
+        **{"provider.name": "http", "http.send_url": "http://127.0.0.1:9/send"},
     )
     client = app.test_client()
     form = b"id=h1&from=%2B33612345678&to=38123&content=r%E9ponse"

@@ -18,10 +18,11 @@ from tests.httpapp import LocalServer
 
 
 @pytest.fixture
-def run(tmp_path, monkeypatch):
+def run(tmp_path, monkeypatch, database_url):
     """The CLI on a fresh database, with the server running on it (a real HTTP server on a
     loopback port): ``simulate-reply`` posts to its callback."""
     monkeypatch.setenv("SMSREPLY_DATABASE_PATH", str(tmp_path / "cli.db"))
+    monkeypatch.setenv("SMSREPLY_DATABASE_URL", database_url)
     monkeypatch.delenv("SMSREPLY_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)  # the project: the shipped cgi-bin/ and handlers/
     copy_examples(tmp_path)
@@ -38,6 +39,7 @@ def run(tmp_path, monkeypatch):
     with LocalServer(app) as server:
         monkeypatch.setenv("SMSREPLY_SERVER_BASE_URL", server.url)
         yield invoke
+    app.extensions["smsreply"].store.close()
 
 
 def as_json(result):
@@ -117,6 +119,8 @@ def test_every_command_has_help_with_an_example(run):
         "options set",
         "api-key",
         "work",
+        "worker",
+        "copy-database",
     ]
     for command in commands:
         result = run(*command.split(), "-h")

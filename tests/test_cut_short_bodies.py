@@ -7,19 +7,20 @@ stored instead of being called a duplicate.
 """
 
 import socket
-import sqlite3
 
 import pytest
 
+from smsreply.store import Store
 from tests.servers import GunicornServer
 
 FULL = "id=cut-1&senderid=%2B33612345678&shortcode=38127&message=Je+confirme+le+RDV+mais+en+retard"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, module_database_url):
     tmp_path = tmp_path_factory.mktemp("cut")
-    server = GunicornServer(tmp_path).init()
+    server = GunicornServer(tmp_path, module_database_url).init()
+    server.database = module_database_url or tmp_path / "smsreply.db"
     with server:
         yield server
 
@@ -40,8 +41,11 @@ def post_cut_short(server, path: str, body: str, content_type: str, cut: int) ->
 
 
 def replies(server) -> list[tuple]:
-    with sqlite3.connect(server.tmp_path / "smsreply.db") as db:
-        return db.execute("SELECT provider_id, message FROM replies").fetchall()
+    store = Store.at(server.database)
+    try:
+        return [(row["provider_id"], row["message"]) for row in store.latest_replies(1000)]
+    finally:
+        store.close()
 
 
 FORM = "application/x-www-form-urlencoded"

@@ -20,8 +20,8 @@ ANSWER = "Merci, c'est noté."
 
 
 @pytest.fixture
-def server(tmp_path):
-    server = GunicornServer(tmp_path)
+def server(tmp_path, database_url):
+    server = GunicornServer(tmp_path, database_url)
     printed = server.run_init()
     server.start()
     server.api_key = printed["API key"]
@@ -131,9 +131,9 @@ def test_concurrent_callbacks_from_many_clients(server):
     assert "database is locked" not in server.log.read_text()
 
 
-def test_kill_9_after_ack_then_restart_answers_exactly_once(tmp_path):
+def test_kill_9_after_ack_then_restart_answers_exactly_once(tmp_path, database_url):
     # Background work off: the callback is acknowledged, the answer not yet sent.
-    server = GunicornServer(tmp_path, worker_threads=0, worker_lease_seconds=2)
+    server = GunicornServer(tmp_path, database_url, worker_threads=0, worker_lease_seconds=2)
     printed = server.run_init()
     server.api_key = printed["API key"]
     server.callback_path = urlsplit(printed["Callback URL"]).path

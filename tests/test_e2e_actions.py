@@ -16,9 +16,12 @@ from tests.test_url_action import CustomerApp
 
 
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path, database_url):
     server = GunicornServer(
-        tmp_path, cgi_directory=tmp_path / "cgi-bin", handlers_directory=tmp_path / "handlers"
+        tmp_path,
+        database_url,
+        cgi_directory=tmp_path / "cgi-bin",
+        handlers_directory=tmp_path / "handlers",
     )
     printed = server.run_init()
     server.api_key = printed["API key"]

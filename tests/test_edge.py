@@ -15,14 +15,15 @@ import asyncio
 import http.client
 import re
 import socket
-import sqlite3
 import subprocess
 import sys
+import time
 from urllib.parse import urlencode
 
 import pytest
 
 from bench.slow_clients import slow_clients_and_callbacks
+from smsreply.store import Store
 from tests.nginx import Nginx, nginx_binary
 from tests.servers import ROOT, GunicornServer
 
@@ -32,9 +33,10 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def edge(tmp_path_factory):
+def edge(tmp_path_factory, module_database_url):
     tmp_path = tmp_path_factory.mktemp("edge")
-    server = GunicornServer(tmp_path, server_proxy_hops=1).init()
+    server = GunicornServer(tmp_path, module_database_url, server_proxy_hops=1).init()
+    server.database = module_database_url or tmp_path / "smsreply.db"
     server.admin_password = "correct horse battery"
     subprocess.run(
         [sys.executable, "-m", "smsreply.cli", "user", "passwd", "admin", "--password-stdin"],
@@ -94,12 +96,10 @@ def test_smsreply_sees_the_client_not_the_proxy(edge):
     assert post_from(proxy, "127.0.0.2", path, "addr-1", {}) == 200
     spoofed = {"X-Forwarded-For": "203.0.113.9"}
     assert post_from(proxy, "127.0.0.3", path, "addr-2", spoofed) == 200
-    with sqlite3.connect(server.tmp_path / "smsreply.db") as db:
-        rows = dict(
-            db.execute(
-                "SELECT provider_id, remote_addr FROM replies WHERE provider_id LIKE 'addr-%'"
-            )
-        )
+    store = Store.at(server.database)
+    replies = store.latest_replies(1000)
+    store.close()
+    rows = {r["provider_id"]: r["remote_addr"] for r in replies if r["provider_id"][:5] == "addr-"}
     assert rows == {"addr-1": "127.0.0.2", "addr-2": "127.0.0.3"}
 
 
@@ -107,6 +107,11 @@ def test_nginx_logs_callbacks_without_their_token(edge):
     server, proxy = edge
     assert post_from(proxy, "127.0.0.4", server.callback_path + "?x=1", "log-1", {}) == 200
     token = server.callback_path.rsplit("/", 1)[1]
+    # nginx writes the line once the request is finalised, which may be just after the
+    # client has read the response: wait for it.
+    deadline = time.monotonic() + 10
+    while "127.0.0.4 [" not in proxy.access_log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
     log = proxy.access_log.read_text()
     assert "127.0.0.4 [" in log and '"POST /callbacks/ovh/<token>?x=1" 200' in log
     assert token not in log

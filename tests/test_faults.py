@@ -13,7 +13,6 @@ import json
 import os
 import random
 import socket
-import sqlite3
 import string
 import time
 from urllib.parse import quote, urlencode
@@ -26,6 +25,8 @@ from bench.faults import kill_during_burst, operator_fault, script_faults
 from bench.storage import storage_fault
 from smsreply.providers import InboundReply
 from smsreply.receiving import accept_reply
+from smsreply.store import Store
+from tests.conftest import ON_POSTGRES
 from tests.servers import GunicornServer
 
 EXAMPLES = int(os.environ.get("SMSREPLY_FAULT_EXAMPLES", "600"))
@@ -36,24 +37,25 @@ def exactly_once(result: dict) -> None:
     assert result["lost"] == 0 and result["duplicated"] == 0, result
 
 
-def test_kill_9_of_the_workers_mid_burst(tmp_path):
-    result = kill_during_burst(tmp_path, 300, master=False)
+def test_kill_9_of_the_workers_mid_burst(tmp_path, database_url):
+    result = kill_during_burst(tmp_path, 300, master=False, database=database_url)
     exactly_once(result)
 
 
-def test_kill_9_of_the_master_mid_burst_then_restart(tmp_path):
-    result = kill_during_burst(tmp_path, 300, master=True)
+def test_kill_9_of_the_master_mid_burst_then_restart(tmp_path, database_url):
+    result = kill_during_burst(tmp_path, 300, master=True, database=database_url)
     exactly_once(result)
     assert result["reposted"] > 0  # the kill did cut the burst
 
 
 @pytest.mark.parametrize("mode", ["500", "hang"])
-def test_operator_failing_for_a_while(tmp_path, mode):
-    result = operator_fault(tmp_path, 150, mode, seconds=2.0)
+def test_operator_failing_for_a_while(tmp_path, mode, database_url):
+    result = operator_fault(tmp_path, 150, mode, seconds=2.0, database=database_url)
     exactly_once(result)
     assert result["refused_by_operator"] > 0
 
 
+@pytest.mark.skipif(ON_POSTGRES, reason="about the SQLite file's disk (PostgreSQL: its server's)")
 def test_disk_full(tmp_path):
     result = storage_fault(tmp_path, 200, "full")
     if "skipped" in result:
@@ -63,8 +65,8 @@ def test_disk_full(tmp_path):
     assert result["server_kept_running"]
 
 
-def test_scripts_that_hang_or_fork_are_killed(tmp_path):
-    result = script_faults(tmp_path, 150)
+def test_scripts_that_hang_or_fork_are_killed(tmp_path, database_url):
+    result = script_faults(tmp_path, 150, database=database_url)
     exactly_once(result)
     assert result["hanging_scripts"] == 16 and result["processes_left"] == 0
 
@@ -250,8 +252,8 @@ def _garbage(rng: random.Random, path: str, choice: int) -> bytes:
     return head.encode() + f"Content-Length: {len(body)}\r\n\r\n".encode() + body
 
 
-def test_hostile_callbacks_through_gunicorn(tmp_path):
-    server = GunicornServer(tmp_path).init()
+def test_hostile_callbacks_through_gunicorn(tmp_path, database_url):
+    server = GunicornServer(tmp_path, database_url).init()
     path = server.callback_path
     rng = random.Random(6)
     statuses, cut_short = [], []
@@ -271,8 +273,10 @@ def test_hostile_callbacks_through_gunicorn(tmp_path):
     assert cut_short and set(cut_short) == {400}  # a reply cut short is never acknowledged
     assert statuses.count(400) > 10 and statuses.count(403) > 10 and 200 in statuses
     assert "Traceback" not in log and "WORKER TIMEOUT" not in log
-    stored = sqlite3.connect(tmp_path / "smsreply.db").execute("SELECT count(*) FROM replies")
-    assert stored.fetchone()[0] <= statuses.count(200)  # nothing without its 200
+    store = Store(tmp_path / "smsreply.db", url=database_url)
+    stored = len(store.latest_replies(10_000))
+    store.close()
+    assert stored <= statuses.count(200)  # nothing without its 200
 
 
 def test_a_reply_queued_past_half_its_lease_is_handled_at_once(service):

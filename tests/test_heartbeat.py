@@ -19,11 +19,12 @@ from tests.trickle import TrickleServer
 SLOW_ANSWER = "Bien reçu"
 
 
-def test_a_slow_url_outliving_its_lease_runs_once(tmp_path):
+def test_a_slow_url_outliving_its_lease_runs_once(tmp_path, database_url):
     body = SLOW_ANSWER.encode()
     with TrickleServer(body, interval=0.8) as endpoint:  # 8 s: over three leases
         server = GunicornServer(
             tmp_path,
+            database_url,
             server_workers=2,
             worker_threads=4,
             worker_lease_seconds=2.5,

@@ -95,9 +95,10 @@ def test_server_errors_timeouts_and_refused_connections_are_retryable(gateway):
 
 
 @pytest.fixture
-def gateway_settings(tmp_path, gateway):
+def gateway_settings(tmp_path, gateway, database_url):
     return {
         "database.path": str(tmp_path / "smsreply.db"),
+        "database.url": database_url,
         "worker.retry_base_seconds": 0.0,
         "provider.name": "http",
         "http.send_url": gateway.url,

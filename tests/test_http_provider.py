@@ -149,9 +149,12 @@ def test_refusals_and_errors_say_whether_to_retry(status, body, response_id, ret
         ("http.dlr_fields", '{"id": "id"}', "http.dlr_fields must map id, status"),
     ],
 )
-def test_malformed_settings_stop_start_up_naming_the_key(tmp_path, setting, value, message):
+def test_malformed_settings_stop_start_up_naming_the_key(
+    tmp_path, database_url, setting, value, message
+):
     overrides = {
         "database.path": str(tmp_path / "smsreply.db"),
+        "database.url": database_url,
         "provider.name": "http",
         "http.send_url": "http://127.0.0.1:1401/send",
         setting: value,

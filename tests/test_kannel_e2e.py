@@ -52,11 +52,12 @@ def api(server, api_key, method, path, **kwargs):
     find_program("bearerbox") is None,
     reason="Kannel is not installed (no bearerbox); tests/system-deps.sh installs it",
 )
-def test_send_reply_answer_and_delivery_report_through_a_real_kannel(tmp_path):
+def test_send_reply_answer_and_delivery_report_through_a_real_kannel(tmp_path, database_url):
     port = free_port()  # Kannel must know smsreply's URL before either starts
     base_url = f"http://127.0.0.1:{port}"
     server = GunicornServer(
         tmp_path,
+        database_url,
         server_bind=f"127.0.0.1:{port}",
         server_base_url=base_url,
         provider_name="kannel",

@@ -246,9 +246,12 @@ def test_bad_accounts_are_refused(service, username, password, words):
 
 
 @pytest.fixture
-def run(tmp_path):
+def run(tmp_path, database_url):
     runner = CliRunner()
-    env = {"SMSREPLY_DATABASE_PATH": str(tmp_path / "cli.db")}
+    env = {
+        "SMSREPLY_DATABASE_PATH": str(tmp_path / "cli.db"),
+        "SMSREPLY_DATABASE_URL": database_url,
+    }
 
     def invoke(*args, input=None):
         return runner.invoke(cli, list(args), env=env, input=input, obj={})
@@ -261,27 +264,27 @@ def printed(output: str) -> dict[str, str]:
     return {key.strip(): value.strip() for key, value in pairs}
 
 
-def test_init_creates_the_first_admin_once(run, tmp_path):
+def test_init_creates_the_first_admin_once(run, tmp_path, database_url):
     result = run("init", "--admin", "alice")
     assert result.exit_code == 0, result.output
     lines = printed(result.output)
     assert lines["Manager user"] == "alice"
     assert lines["Manager"].endswith("/manager/")
-    store = Store(tmp_path / "cli.db")
+    store = Store(tmp_path / "cli.db", url=database_url)
     assert users.verify(store, "alice", lines["Password"]) is not None
     again = run("init", "--if-needed", "--admin", "bob")
     assert again.exit_code == 0 and "Password" not in again.output
     assert [user["username"] for user in store.list_users()] == ["alice"]
 
 
-def test_user_add_and_passwd(run, tmp_path):
+def test_user_add_and_passwd(run, tmp_path, database_url):
     run("init")
     assert run("user", "add", "carol", input="first password\nfirst password\n").exit_code == 0
     mismatch = run("user", "add", "dave", input="one password\nanother one\n" * 2)
     assert "do not match" in mismatch.output.lower() or mismatch.exit_code != 0
     stdin = run("user", "passwd", "carol", "--password-stdin", input="second password\n")
     assert stdin.exit_code == 0, stdin.output
-    store = Store(tmp_path / "cli.db")
+    store = Store(tmp_path / "cli.db", url=database_url)
     assert users.verify(store, "carol", "second password") is not None
     assert users.verify(store, "carol", "first password") is None
     duplicate = run("user", "add", "carol", "--password-stdin", input="third password\n")

@@ -24,12 +24,13 @@ NOTIFY = [
 ]
 
 
-def make_app(tmp_path, port, **more):
+def make_app(tmp_path, port, database_url, **more):
     settings = load_settings(
         None,
         env={},
         overrides={
             "database.path": str(tmp_path / "n.db"),
+            "database.url": database_url,
             "smtp.host": "127.0.0.1",
             "smtp.port": port,
             "worker.retry_base_seconds": 0.0,
@@ -67,9 +68,9 @@ def notifications(service, reply_id) -> dict:
 
 
 @pytest.mark.parametrize("text", ["Oui\nà demain", "Oui\r\nBcc: x@evil.example", "Oui\u2028merci"])
-def test_a_reply_with_line_breaks_is_notified(tmp_path, text):
+def test_a_reply_with_line_breaks_is_notified(tmp_path, text, database_url):
     with SmtpServer() as smtp:
-        app, service = make_app(tmp_path, smtp.port)
+        app, service = make_app(tmp_path, smtp.port, database_url)
         reply_id = post_reply(app, service, text)
         service.drain()
         deadline = time.monotonic() + 5
@@ -118,12 +119,15 @@ class AuthSmtp:
         self.listener.close()
 
 
-def test_an_unexpected_error_fails_the_notification_after_the_last_attempt(tmp_path):
+def test_an_unexpected_error_fails_the_notification_after_the_last_attempt(tmp_path, database_url):
     # smtplib cannot encode a non-ASCII password for AUTH PLAIN: a UnicodeEncodeError,
     # neither a network nor an SMTP error. It must end as failed, with its reason.
     server = AuthSmtp()
     app, service = make_app(
-        tmp_path, server.port, **{"smtp.username": "cabinet", "smtp.password": "mot-de-passé"}
+        tmp_path,
+        server.port,
+        database_url,
+        **{"smtp.username": "cabinet", "smtp.password": "mot-de-passé"},
     )
     reply_id = post_reply(app, service, "OUI")
     for _ in range(5):

@@ -14,12 +14,13 @@ NOTIFY = [
 ]
 
 
-def make_app(tmp_path, clock, port):
+def make_app(tmp_path, clock, port, database_url):
     settings = load_settings(
         None,
         env={},
         overrides={
             "database.path": str(tmp_path / "n.db"),
+            "database.url": database_url,
             "smtp.host": "127.0.0.1",
             "smtp.port": port,
             "worker.retry_base_seconds": 0.0,
@@ -46,9 +47,9 @@ def reply(app, service, conversation, text="OUI", provider_id="n1"):
     return app.test_client().post(f"/callbacks/ovh/{token}", data=form).get_json()["reply_id"]
 
 
-def test_email_and_sms_notifications(tmp_path, clock):
+def test_email_and_sms_notifications(tmp_path, clock, database_url):
     with SmtpServer() as smtp:
-        app, service = make_app(tmp_path, clock, smtp.port)
+        app, service = make_app(tmp_path, clock, smtp.port, database_url)
         service.set_reply_options({"action": "text", "text": "Merci", "notifications": NOTIFY})
         conversation = service.send_message("0612345678", "RDV demain ?", tag="rdv-42")
         reply_id = reply(app, service, conversation)
@@ -71,9 +72,11 @@ def test_email_and_sms_notifications(tmp_path, clock):
     assert sorted(note["status"] for note in notes) == ["sent", "sms"]
 
 
-def test_failing_smtp_is_retried_then_recorded_without_blocking_the_answer(tmp_path, clock):
+def test_failing_smtp_is_retried_then_recorded_without_blocking_the_answer(
+    tmp_path, clock, database_url
+):
     dead_port = free_port()  # nothing listens here
-    app, service = make_app(tmp_path, clock, dead_port)
+    app, service = make_app(tmp_path, clock, dead_port, database_url)
     service.set_reply_options({"action": "text", "text": "Merci", "notifications": NOTIFY[:1]})
     conversation = service.send_message("0612345678", "RDV demain ?")
     reply_id = reply(app, service, conversation)
@@ -84,10 +87,10 @@ def test_failing_smtp_is_retried_then_recorded_without_blocking_the_answer(tmp_p
     assert "Connection" in note["error"] or "refused" in note["error"].lower()
 
 
-def test_temporary_smtp_failure_then_success(tmp_path, clock):
+def test_temporary_smtp_failure_then_success(tmp_path, clock, database_url):
     with SmtpServer() as smtp:
         smtp.inbox.refuse = 1
-        app, service = make_app(tmp_path, clock, smtp.port)
+        app, service = make_app(tmp_path, clock, smtp.port, database_url)
         service.set_reply_options({"action": "none", "notifications": NOTIFY[:1]})
         conversation = service.send_message("0612345678", "RDV demain ?")
         reply_id = reply(app, service, conversation)

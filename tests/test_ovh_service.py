@@ -20,12 +20,13 @@ def fake():
 
 
 @pytest.fixture
-def ovh_app(fake, tmp_path, clock):
+def ovh_app(fake, tmp_path, clock, database_url):
     settings = load_settings(
         None,
         env={},
         overrides={
             "database.path": str(tmp_path / "ovh.db"),
+            "database.url": database_url,
             "provider.name": "ovh",
             "ovh.endpoint": fake.url,
             "ovh.application_key": APP_KEY,
@@ -128,9 +129,54 @@ def test_a_reply_that_cannot_be_stored_stays_on_ovh(fake, ovh_app):
 
     service = ovh_app.extensions["smsreply"]
     fake.add_incoming("+33612345678", "oui")
-    service.store.db.execute("PRAGMA query_only = ON")  # this connection can no longer write
+    read_only(service.store, True)  # the database can no longer be written
     assert Poller(service, interval=60).poll_once() == 0
     assert len(fake.incoming) == 1
-    service.store.db.execute("PRAGMA query_only = OFF")
+    read_only(service.store, False)
     assert Poller(service, interval=60).poll_once() == 1
     assert fake.incoming == {}
+
+
+def read_only(store, on: bool) -> None:
+    """SQLite: this connection may no longer write; PostgreSQL: the whole database."""
+    if store.dialect == "sqlite":
+        store.db.execute(f"PRAGMA query_only = {'ON' if on else 'OFF'}")
+        return
+    import psycopg
+
+    with psycopg.connect(store.backend.url, autocommit=True) as admin:
+        admin.execute("SET default_transaction_read_only = off")
+        name = admin.execute("SELECT current_database()").fetchone()[0]
+        admin.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = {on}')
+    store.close()  # the pool's next connections get the new default
+
+
+def test_one_poller_runs_across_processes_and_another_takes_over(fake, ovh_app):
+    """The poller holds the store's ``exclusive("poller")`` lock (a PostgreSQL advisory lock
+    shared by every host; a flock beside the SQLite file) while it runs, and frees it."""
+    import time
+
+    from smsreply.poller import Poller
+    from smsreply.store import Store
+
+    service = ovh_app.extensions["smsreply"]
+    settings = service.settings
+    other_host = Store(settings["database.path"], url=settings["database.url"])
+    poller = Poller(service, interval=0.05).start()
+    try:
+        fake.add_incoming("+33612345678", "oui")
+        deadline = time.monotonic() + 10
+        while fake.incoming and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert fake.incoming == {}  # it polls…
+        with other_host.exclusive("poller") as held:
+            assert held is False  # …and no other process may
+    finally:
+        poller.stop()
+    for _ in range(100):
+        with other_host.exclusive("poller") as held:
+            if held:
+                break
+        time.sleep(0.05)
+    assert held is True  # stopped: another host's poller takes over
+    other_host.close()

@@ -32,17 +32,20 @@ def free_port() -> int:
 
 
 @pytest.mark.skipif(not SMSREPLY.exists(), reason="run `make install` first (.venv/bin/smsreply)")
-def test_the_pasted_walkthrough_is_answered(tmp_path):
+def test_the_pasted_walkthrough_is_answered(tmp_path, database_url):
     blocks = walkthrough_blocks()
     assert len(blocks) == 3, "the curl block, the command-line block, the scripts block"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = GunicornServer(tmp_path, server_bind=f"127.0.0.1:{port}", server_base_url=base)
+    server = GunicornServer(
+        tmp_path, database_url, server_bind=f"127.0.0.1:{port}", server_base_url=base
+    )
     server.run_init()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),
         "SMSREPLY_DATABASE_PATH": str(tmp_path / "smsreply.db"),
+        "SMSREPLY_DATABASE_URL": database_url,
         "SMSREPLY_SERVER_BASE_URL": base,
         "SMSREPLY_SIMULATOR_DLR_DELAY": "0",
     }

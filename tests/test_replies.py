@@ -87,13 +87,16 @@ def test_window_boundary(client, callback_url, service, conversation, clock):
     assert outbox_messages(service).count("Merci, c'est noté.") == 1
 
 
-def test_window_is_configurable(tmp_path, clock):
+def test_window_is_configurable(tmp_path, clock, database_url):
     from smsreply.settings import load_settings
     from smsreply.web import create_app
 
-    settings = load_settings(
-        None, env={}, overrides={"database.path": str(tmp_path / "w.db"), "reply.window_hours": 1.0}
-    )
+    overrides = {
+        "database.path": str(tmp_path / "w.db"),
+        "database.url": database_url,
+        "reply.window_hours": 1.0,
+    }
+    settings = load_settings(None, env={}, overrides=overrides)
     app = create_app(settings, clock=clock)
     service = app.extensions["smsreply"]
     service.add_credits(5)

@@ -25,19 +25,24 @@ ROUTE = """
 import json, sys
 from smsreply.settings import load_settings
 from smsreply.web import create_app
-settings = load_settings(None, env={}, overrides={"database.path": sys.argv[1]})
+database = {"database.path": sys.argv[1], "database.url": sys.argv[2]}
+settings = load_settings(None, env={}, overrides=database)
 app = create_app(settings)
-for message in sys.argv[2:]:
+for message in sys.argv[3:]:
     action, label = app.extensions["smsreply"].plan().route(message)
     print(json.dumps([action.type, label]), flush=True)
 """
+
+
+def database_of(service) -> list[str]:
+    return [service.settings["database.path"], service.settings["database.url"]]
 
 
 def route(service, *messages: str, seconds: float = 10.0) -> list:
     """Each message's (action type, rule label), routed by a real process within ``seconds``."""
     try:
         done = subprocess.run(
-            [sys.executable, "-c", ROUTE, str(service.store.path), *messages],
+            [sys.executable, "-c", ROUTE, *database_of(service), *messages],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -47,8 +47,7 @@ def admin(service):
 
 @pytest.fixture
 def second_worker(settings, tmp_path):
-    app = create_app(settings, project_dir=tmp_path)
-    yield app
+    return create_app(settings, project_dir=tmp_path)
 
 
 def test_a_guesser_never_locks_the_user_out(app, admin, service, second_worker):
@@ -116,12 +115,13 @@ def test_a_password_change_ends_sessions_in_every_worker(app, admin, service, se
     assert elsewhere.get("/manager/").status_code == 302
 
 
-def test_sessions_end_at_a_fixed_time_however_busy(tmp_path):
+def test_sessions_end_at_a_fixed_time_however_busy(tmp_path, database_url):
     settings = load_settings(
         None,
         env={},
         overrides={
             "database.path": str(tmp_path / "s.db"),
+            "database.url": database_url,
             "manager.session_hours": 3.0 / 3600,  # three seconds
         },
     )

@@ -86,6 +86,7 @@ class UrlAction(Action):
                     )
             except requests.RequestException as error:
                 problem = _without_secret(f"{type(error).__name__}: {error}", url)
+                error_kind = "unreachable"
                 if watch.expired:
                     problem, error_kind = (
                         f"no whole answer within url.timeout={timeout}s",
@@ -94,7 +95,7 @@ class UrlAction(Action):
             else:
                 if response.status_code < 500:
                     return self._judge(response, attempt, time.perf_counter() - started)
-                problem = f"HTTP {response.status_code}"
+                problem, error_kind = f"HTTP {response.status_code}", "unreachable"
             if attempt < settings["url.attempts"]:
                 time.sleep(min(0.25 * 2 ** (attempt - 1), 2.0))
         return Outcome(

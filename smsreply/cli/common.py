@@ -16,7 +16,7 @@ import click
 from ..errors import SmsReplyError
 from ..service import Service
 from ..settings import ConfigError, load_settings
-from ..store import InsufficientCredits, NotFound, Store
+from ..store import DatabaseUnavailable, InsufficientCredits, NotFound, Store
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -28,7 +28,13 @@ def friendly(function: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         try:
             return function(*args, **kwargs)
-        except (ConfigError, SmsReplyError, NotFound, InsufficientCredits) as error:
+        except (
+            ConfigError,
+            SmsReplyError,
+            NotFound,
+            InsufficientCredits,
+            DatabaseUnavailable,
+        ) as error:
             raise click.ClickException(getattr(error, "message", None) or str(error)) from None
 
     return wrapper
@@ -38,7 +44,8 @@ def make_service(ctx: click.Context) -> Service:
     obj = ctx.ensure_object(dict)
     if "service" not in obj:
         settings = load_settings(obj.get("config"))
-        store = Store(settings["database.path"], settings["database.busy_timeout"])
+        store = Store.from_settings(settings)
+        ctx.find_root().call_on_close(store.close)  # a PostgreSQL pool ends with the command
         store.migrate()
         obj["service"] = Service(settings, store)
     return obj["service"]

@@ -37,18 +37,20 @@ def init(ctx: click.Context, if_needed: bool, admin: str) -> None:
     store = service.store
     if has_api_key(store):
         if if_needed:
-            click.echo(f"smsreply is initialised ({store.path}); `smsreply info` shows the URLs.")
+            click.echo(
+                f"smsreply is initialised ({store.location}); `smsreply info` shows the URLs."
+            )
             _first_admin(service, admin)  # databases made before the manager existed
             return
         raise click.ClickException(
-            f"{store.path} is already initialised; `smsreply api-key` makes a new API key"
+            f"{store.location} is already initialised; `smsreply api-key` makes a new API key"
         )
     token = ensure_callback_token(store)
     key = new_api_key(store)
     initial = service.settings["credits.initial"]
     if initial > 0 and store.balance() == 0:
         service.add_credits(initial, "initial credits")
-    click.echo(f"Database:     {store.path}")
+    click.echo(f"Database:     {store.location}")
     click.echo(f"Callback URL: {service.callback_urls(token)['reply_callback_url']}")
     click.echo(f"Credits:      {store.balance()}")
     click.echo(f"API key:      {key}")
@@ -176,10 +178,11 @@ def info(ctx: click.Context, as_json: bool) -> None:
     data = {
         "base_url": base,
         **service.callback_urls(token),
-        "database": str(service.store.path),
+        "database": service.store.location,
         "provider": service.provider.name,
         "balance": service.store.balance(),
     }
-    for problem in loose_permissions(service.store.path):
-        click.echo(f"warning: {problem}", err=True)
+    if service.store.path is not None:  # an SQLite file (PostgreSQL guards its own files)
+        for problem in loose_permissions(service.store.path):
+            click.echo(f"warning: {problem}", err=True)
     emit(data, as_json, lambda d: "\n".join(f"{k:20} {v}" for k, v in d.items()))

@@ -1,13 +1,14 @@
-"""The only package that speaks SQL: smsreply's state in one SQLite file (sqlite-utils).
+"""The only package that speaks SQL: smsreply's state in one SQLite file or in PostgreSQL.
 
-Each thread gets its own connection (WAL, a busy timeout) so gunicorn workers and their
-background threads write safely at once. Multi-step writes go in ``store.write()``,
-a ``BEGIN IMMEDIATE`` transaction: the write lock is taken first, so two writers queue
-instead of failing with "database is locked". Lookups that miss raise ``NotFound``.
+``Store(path)`` uses the SQLite file (sqlite-utils); ``Store(url="postgresql://…")`` a
+PostgreSQL server (psycopg 3); ``Store.from_settings(settings)`` picks by ``database.url``.
+Multi-step writes go in ``store.write()``, a transaction that runs alone on both. Lookups
+that miss raise ``NotFound``; a database that cannot be used raises ``DatabaseUnavailable``;
+``STORAGE_ERRORS`` are the drivers' errors meaning "the database cannot be written now".
 
 Example::
 
-    store = Store("var/smsreply.db")
+    store = Store.from_settings(settings)
     store.migrate()
     with store.write():
         store.change_credits(10, at, "top-up")
@@ -17,14 +18,24 @@ from __future__ import annotations
 
 from .account import AccountQueries
 from .campaigns import CampaignQueries
-from .connection import InsufficientCredits, NotFound
+from .connection import DatabaseUnavailable, InsufficientCredits, NotFound
 from .messages import MessageQueries
 from .sessions import SessionQueries
+from .sqlite import ERRORS as SQLITE_ERRORS
 from .work import WorkQueries
 
 
 class Store(AccountQueries, CampaignQueries, MessageQueries, SessionQueries, WorkQueries):
-    """The whole store: ``Store(path)``, then its verb-named methods."""
+    """The whole store: ``Store(path)`` or ``Store(url=…)``, then its verb-named methods."""
 
 
-__all__ = ["InsufficientCredits", "NotFound", "Store"]
+def storage_errors() -> tuple[type[Exception], ...]:
+    """The errors that mean the database cannot be used right now (503, try again)."""
+    try:
+        from .postgres import ERRORS as POSTGRES_ERRORS
+    except ImportError:  # psycopg not installed: SQLite only
+        return (*SQLITE_ERRORS, DatabaseUnavailable)
+    return (*SQLITE_ERRORS, *POSTGRES_ERRORS, DatabaseUnavailable)
+
+
+__all__ = ["DatabaseUnavailable", "InsufficientCredits", "NotFound", "Store", "storage_errors"]

@@ -36,8 +36,8 @@ class AccountQueries(Connection):
 
     def add_to_blacklist(self, number: str, at: str, reply_id: int | None, message: str) -> None:
         self.db.execute(
-            "INSERT OR IGNORE INTO blacklist (number, added_at, reply_id, message) "
-            "VALUES (?, ?, ?, ?)",
+            "INSERT INTO blacklist (number, added_at, reply_id, message) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (number) DO NOTHING",
             (number, at, reply_id, message),
         )
 

@@ -1,99 +1,115 @@
-"""The store's foundation: one SQLite connection per thread, transactions, generic rows.
+"""The store's foundation: a backend (SQLite file or PostgreSQL), transactions, generic rows.
 
-Each thread gets its own connection (WAL, a busy timeout) so gunicorn workers and their
-background threads write safely at once. Multi-step writes go in ``write()``, a
-``BEGIN IMMEDIATE`` transaction: the write lock is taken first, so two writers queue
-instead of failing with "database is locked". Lookups that miss raise ``NotFound``.
+The backend is picked by ``database.url``: empty, the SQLite file at ``database.path``
+(``sqlite.py``); ``postgresql://…``, a PostgreSQL server (``postgres.py``). Both take the same
+SQL (``?`` placeholders) through ``self.db.execute``/``self.db.query``. Multi-step writes go in
+``write()``: one transaction that runs alone (SQLite's ``BEGIN IMMEDIATE``, a PostgreSQL
+advisory lock). Lookups that miss raise ``NotFound``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import sqlite3
-import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from sqlite_utils import Database
-
-from .files import create_private
+from .errors import DatabaseUnavailable, InsufficientCredits, NotFound, check_url
 from .migrations import migrations
+from .sqlite import SqliteBackend
 
-
-class NotFound(LookupError):
-    """No row matches; the message names what was looked for, ``key`` and ``params`` say
-    it for translation (see ``errors.SmsReplyError``)."""
-
-    def __init__(self, message: str, key: str = "not_found", **params: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.key = key
-        self.params = params
-
-
-class InsufficientCredits(Exception):
-    """The balance cannot cover a debit."""
-
-    def __init__(self, needed: int, balance: int) -> None:
-        super().__init__(f"{needed} credit(s) needed, {balance} left")
-        self.needed = needed
-        self.balance = balance
+__all__ = ["Connection", "DatabaseUnavailable", "InsufficientCredits", "NotFound"]
 
 
 class Connection:
-    def __init__(self, path: str | Path, busy_timeout: float = 30.0, synchronous: str = "NORMAL"):
-        self.path = Path(path)
-        self.busy_timeout = busy_timeout
-        self.synchronous = synchronous
-        self._local = threading.local()
+    def __init__(
+        self,
+        path: str | Path = "var/smsreply.db",
+        busy_timeout: float = 30.0,
+        synchronous: str = "NORMAL",
+        url: str = "",
+        pool_size: int = 10,
+    ):
+        if url:
+            check_url(url)
+            from .postgres import PostgresBackend  # psycopg only loads for PostgreSQL users
 
-    # -- connections and transactions ------------------------------------------------
+            self.backend = PostgresBackend(url, pool_size=pool_size, timeout=busy_timeout)
+        else:
+            self.backend = SqliteBackend(path, busy_timeout, synchronous)
+
+    @classmethod
+    def at(cls, database: str | Path):
+        """``Store.at("var/smsreply.db")`` or ``Store.at("postgresql://…")``."""
+        if str(database).startswith(("postgresql://", "postgres://")):
+            return cls(url=str(database))
+        return cls(database)
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, object]):
+        return cls(
+            settings["database.path"],
+            settings["database.busy_timeout"],
+            url=settings["database.url"],
+            pool_size=settings["database.pool_size"],
+        )
+
+    # -- backend, connections and transactions --------------------------------------
 
     @property
-    def db(self) -> Database:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            create_private(self.path)
-            # isolation_level=None: no implicit transactions; write() opens them explicitly.
-            conn = sqlite3.connect(
-                self.path, timeout=self.busy_timeout, check_same_thread=False, isolation_level=None
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={self.synchronous}")
-            conn.execute("PRAGMA foreign_keys=ON")
-            db = self._local.db = Database(conn, execute_plugins=False)
-        return db
+    def db(self):
+        """What runs SQL: ``execute(sql, params)`` (a cursor) and ``query`` (dicts)."""
+        return self.backend
+
+    @property
+    def dialect(self) -> str:
+        return self.backend.dialect
+
+    @property
+    def location(self) -> str:
+        """The SQLite file, or the PostgreSQL URL without its password."""
+        return self.backend.location
+
+    @property
+    def path(self) -> Path | None:
+        return getattr(self.backend, "path", None)
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.conn.close()
-            self._local.db = None
+        self.backend.close()
+
+    def check(self) -> None:
+        """Raise ``DatabaseUnavailable`` (one line, no password) if the database is unusable."""
+        self.backend.check()
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Database]:
-        """One write transaction, nested calls joining the outer one."""
-        conn = self.db.conn
-        if conn.in_transaction:
-            yield self.db
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+    def write(self, serial: bool = True) -> Iterator[object]:
+        """One write transaction that runs alone, nested calls joining the outer one.
+
+        ``serial=False`` lets PostgreSQL run it beside others (SQLite always serialises):
+        only for work that is safe so, such as compare-and-set claims.
+        """
+        with self.backend.transaction(serial):
+            yield self.backend
+
+    @contextlib.contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        """True while this process alone holds ``name`` (across hosts on PostgreSQL)."""
+        with self.backend.exclusive(name) as held:
+            yield held
 
     def migrate(self) -> list[str]:
-        """Apply pending schema steps; return their names."""
-        with self.write():  # the write lock keeps two starting workers from racing
-            pending = [migration.name for migration in migrations.pending(self.db)]
-            if pending:
-                migrations.apply(self.db)
-        return pending
+        """Apply pending schema steps; return their names.
+
+        Any problem (unreachable server, wrong password, missing rights, not a database)
+        becomes one ``DatabaseUnavailable`` line naming it, never the password.
+        """
+        self.check()
+        try:
+            with self.write():  # the write lock keeps two starting workers from racing
+                return migrations.apply(self.backend)
+        except self.backend.FAILURES as error:
+            problem = (str(error).strip() or type(error).__name__).splitlines()[0]
+            raise DatabaseUnavailable(self.location, problem) from None
 
     def _one(
         self, sql: str, params: tuple | dict = (), what: str = "row", **explained: object
@@ -111,15 +127,15 @@ class Connection:
         return dict(zip([column[0] for column in cursor.description], row, strict=True))
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
-        return list(self.db.query(sql, params))
+        return self.db.query(sql, params)
 
     def insert(self, table: str, row: dict) -> int:
+        """Insert one row; its new id."""
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
-        cursor = self.db.execute(
+        return self.backend.insert(
             f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(row.values())
         )
-        return cursor.lastrowid
 
     def update(self, table: str, row_id: int, changes: dict, where: str = "", params=()) -> bool:
         """Update one row; ``where`` adds a condition (for compare-and-set claims)."""

@@ -83,6 +83,10 @@ class MessageQueries(Connection):
     def set_conversation_state(self, conversation_id: int, state: str | None) -> None:
         self.update("conversations", conversation_id, {"state": state})
 
+    def set_conversation_route(self, conversation_id: int, rule: str) -> None:
+        """The rule the conversation's next replies follow (a sticky rule matched)."""
+        self.update("conversations", conversation_id, {"route": rule})
+
     def rows_for(self, table: str, column: str, value: int) -> list[dict]:
         return self.query(f"SELECT * FROM {table} WHERE {column} = ? ORDER BY id", (value,))
 
@@ -96,6 +100,9 @@ class MessageQueries(Connection):
     def record_reply(self, row: dict) -> int:
         """Store a reply as received (``status``: rejected until it is accepted)."""
         return self.insert("replies", {"status": "rejected", **row})
+
+    def count_replies(self) -> int:
+        return self.db.execute("SELECT count(*) FROM replies").fetchone()[0]
 
     def reject_reply(self, reply_id: int, reason: str) -> None:
         self.update("replies", reply_id, {"reason": reason})
@@ -169,8 +176,9 @@ class MessageQueries(Connection):
 
     def record_simulated(self, row: dict) -> None:
         self.db.execute(
-            "INSERT OR IGNORE INTO simulator_outbox (id, at, recipient, shortcode, message, tag, "
-            "segments) VALUES (:id, :at, :recipient, :shortcode, :message, :tag, :segments)",
+            "INSERT INTO simulator_outbox (id, at, recipient, shortcode, message, tag, segments) "
+            "VALUES (:id, :at, :recipient, :shortcode, :message, :tag, :segments) "
+            "ON CONFLICT (id) DO NOTHING",
             row,
         )
 

@@ -1,15 +1,16 @@
-"""The database schema, as ordered migration steps (sqlite-utils ``Migrations``).
+"""The database schema, as ordered migration steps, for SQLite and PostgreSQL alike.
 
-Applied by ``smsreply init`` and at every start; each step runs once, in a transaction.
-Add a new function at the end to change the schema; never edit an applied one.
+Applied by ``smsreply init`` and at every start (``schema.py`` runs them: each once, in a
+transaction). Steps are written in SQLite's words (``id INTEGER PRIMARY KEY``,
+INTEGER/TEXT/REAL) and translated for PostgreSQL. Add a new function at the end to change
+the schema; never edit an applied one.
 """
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from .schema import Migrations, Schema
 
-migrations = Migrations("smsreply")
+migrations = Migrations()
 
 _INITIAL = [
     """CREATE TABLE conversations (
@@ -115,13 +116,13 @@ _INITIAL = [
 
 
 @migrations()
-def m001_initial(db: Database) -> None:
+def m001_initial(db: Schema) -> None:
     for statement in _INITIAL:
         db.execute(statement)
 
 
 @migrations()
-def m002_users(db: Database) -> None:
+def m002_users(db: Schema) -> None:
     db.execute(
         """CREATE TABLE users (
             id INTEGER PRIMARY KEY,
@@ -133,7 +134,7 @@ def m002_users(db: Database) -> None:
 
 
 @migrations()
-def m003_blacklist_and_notifications(db: Database) -> None:
+def m003_blacklist_and_notifications(db: Schema) -> None:
     db.execute(
         """CREATE TABLE blacklist (
             number TEXT PRIMARY KEY,
@@ -167,7 +168,7 @@ def m003_blacklist_and_notifications(db: Database) -> None:
 
 
 @migrations()
-def m004_unsent_indexes(db: Database) -> None:
+def m004_unsent_indexes(db: Schema) -> None:
     # The sweeper asks for unsent SMS and e-mails "ORDER BY id LIMIT": with only the
     # next_attempt_at indexes, SQLite walks the whole table in id order (170 ms for 1.5
     # million SMS, every sweep). Indexes of the unsent rows' ids make it read only those.
@@ -178,7 +179,7 @@ def m004_unsent_indexes(db: Database) -> None:
 
 
 @migrations()
-def m005_sessions_throttle_and_charsets(db: Database) -> None:
+def m005_sessions_throttle_and_charsets(db: Schema) -> None:
     # Manager sessions kept on the server, so logout and a password change end them in
     # every worker and host; only a hash of the cookie's token is stored.
     db.execute(
@@ -208,7 +209,7 @@ def m005_sessions_throttle_and_charsets(db: Database) -> None:
 
 
 @migrations()
-def m006_reply_results_fields_and_routes(db: Database) -> None:
+def m006_reply_results_fields_and_routes(db: Schema) -> None:
     # result: answered / no_answer / failed, with result_reason, so failures can be listed;
     # fields: the callback's fields as the provider posted them (OVH's keyword and any
     # field it may add), handed to scripts; route: the rule that routed the conversation,
@@ -221,7 +222,7 @@ def m006_reply_results_fields_and_routes(db: Database) -> None:
 
 
 @migrations()
-def m007_campaigns(db: Database) -> None:
+def m007_campaigns(db: Schema) -> None:
     # A campaign is a job of the work engine (kind "campaign"): claimed, paced, released.
     db.execute(
         """CREATE TABLE campaigns (

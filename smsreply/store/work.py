@@ -22,13 +22,11 @@ lease's value is the claim's identity: renewing, finishing, retrying and failing
 it (compare-and-set), so a worker that lost its claim changes nothing.
 
 On SQLite, ``write()`` takes the database's one write lock, so a claim is atomic as it is.
-On PostgreSQL two hosts may pick the same due row at once: the claim re-checks the due
-condition on the row it updates, and a PostgreSQL store overrides ``_lock_due()`` to return
-``" FOR UPDATE SKIP LOCKED"`` so that each host skips the rows another is claiming::
-
-    class PostgresWorkQueries(WorkQueries):
-        def _lock_due(self) -> str:
-            return " FOR UPDATE SKIP LOCKED"
+On PostgreSQL claims run beside other transactions (``write(serial=False)``: they need not
+the store's global write lock) and two hosts may pick the same due row at once: the claim
+re-checks the due condition on the row it updates, and ``_lock_due()`` adds
+``FOR UPDATE SKIP LOCKED`` so that each host skips the rows another is claiming. Leases stay
+the crash-recovery bound on both.
 """
 
 from __future__ import annotations
@@ -73,7 +71,7 @@ KINDS = {
 class WorkQueries(Connection):
     def _lock_due(self) -> str:
         """The dialect hook of claims: SQLite needs nothing (see the module docstring)."""
-        return ""
+        return " FOR UPDATE SKIP LOCKED" if self.dialect == "postgresql" else ""
 
     def _claim_set(self, kind: str, now: float, lease_until: float, provider: str | None):
         sets = ["status = ?", "lease_until = ?", "attempts = attempts + 1"]
@@ -99,7 +97,7 @@ class WorkQueries(Connection):
         spec = KINDS[kind]
         sets, params = self._claim_set(kind, now, lease_until, provider)
         due = [now] * spec.due.count("?")
-        with self.write():
+        with self.write(serial=False):
             cursor = self.db.execute(
                 f"UPDATE {spec.table} SET {sets} WHERE id IN (SELECT id FROM {spec.table} "
                 f"WHERE {spec.due} ORDER BY id LIMIT ?{self._lock_due()}) AND {spec.due} "
@@ -114,7 +112,7 @@ class WorkQueries(Connection):
         """Claim one job if it is due; its row, or None when it is not (done, or claimed)."""
         spec = KINDS[kind]
         sets, params = self._claim_set(kind, now, lease_until, provider)
-        with self.write():
+        with self.write(serial=False):
             cursor = self.db.execute(
                 f"UPDATE {spec.table} SET {sets} WHERE id = ? AND {spec.due} RETURNING *",
                 (*params, job_id, *[now] * spec.due.count("?")),
@@ -131,7 +129,7 @@ class WorkQueries(Connection):
 
     def renew_claim(self, kind: str, job_id: int, lease: float, lease_until: float) -> bool:
         """Push our claim's end to ``lease_until``; False when it is no longer ours."""
-        with self.write():
+        with self.write(serial=False):
             cursor = self.db.execute(
                 f"UPDATE {KINDS[kind].table} SET lease_until = ? "
                 "WHERE id = ? AND lease_until = ? AND status = ?",
@@ -142,7 +140,7 @@ class WorkQueries(Connection):
     def retry_later(self, kind: str, job_id: int, lease: float, error: str, at: float) -> bool:
         """Give the job back, to be tried again from ``at``; False when it was not ours."""
         spec = KINDS[kind]
-        with self.write():
+        with self.write(serial=False):
             cursor = self.db.execute(
                 f"UPDATE {spec.table} SET status = ?, error = ?, lease_until = NULL, "
                 "next_attempt_at = ? WHERE id = ? AND lease_until = ?",
@@ -189,13 +187,17 @@ class WorkQueries(Connection):
             (sent_at, notification_id),
         )
 
-    def finish_reply(self, reply_id: int, lease: float, action: str, outcome: str) -> bool:
-        """Record a reply's outcome if the claim is still ours; then queue its answer, in
-        the same transaction (``write()``), so that it is queued exactly once."""
+    def finish_reply(
+        self, reply_id: int, lease: float, action: str, outcome: str, result: str, reason: str
+    ) -> bool:
+        """Record a reply's outcome (``result``: answered, no answer, failed, and why) if
+        the claim is still ours; then queue its answer in the same transaction
+        (``write()``), so that it is queued exactly once."""
         cursor = self.db.execute(
-            "UPDATE replies SET status = 'handled', action = ?, outcome = ?, "
-            "lease_until = NULL WHERE id = ? AND status = 'pending' AND lease_until = ?",
-            (action, outcome, reply_id, lease),
+            "UPDATE replies SET status = 'handled', action = ?, outcome = ?, result = ?, "
+            "result_reason = ?, lease_until = NULL "
+            "WHERE id = ? AND status = 'pending' AND lease_until = ?",
+            (action, outcome, result, reason, reply_id, lease),
         )
         return cursor.rowcount == 1
 

@@ -52,6 +52,9 @@ def create_app(
     app.register_blueprint(openapi.bp)
     register_manager(app)
     register_security_headers(app)
+    # Last: the steps above may have read the store (the manager's secret key); each process
+    # and thread opens its own connection when it needs one, so none is left to a fork.
+    app.extensions["smsreply"].store.close()
     return app
 
 
@@ -84,10 +87,13 @@ def register_logging(settings: Mapping[str, object]) -> None:
 def register_service(
     app: Flask, settings: Mapping[str, object], clock: Clock, project_dir: Path | None
 ) -> Service:
-    store = Store(settings["database.path"], settings["database.busy_timeout"])
-    store.migrate()
-    store.close()  # each process (each thread) opens its own connection when it needs one
-    service = Service(settings, store, clock=clock, project_dir=project_dir)
+    store = Store.from_settings(settings)
+    try:
+        store.migrate()
+        service = Service(settings, store, clock=clock, project_dir=project_dir)
+    except BaseException:  # a bad setting: leave no connection pool behind
+        store.close()
+        raise
     app.extensions["smsreply"] = service
     return service
 

@@ -1,7 +1,8 @@
 """Every error as JSON ``{"error": {"code", "message"}}`` with the right status.
 
 Domain errors carry their code and status; werkzeug's HTTP errors keep theirs; a database
-that cannot be written (disk full, read-only, locked too long) is a 503 saying so, which a
+that cannot be written (disk full, read-only, locked too long, a PostgreSQL server down
+or out of connections) is a 503 saying so, which a
 provider retries; anything unexpected becomes a 500 with no traceback in the answer (it is
 logged).
 """
@@ -9,13 +10,12 @@ logged).
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import SmsReplyError
-from ..store import NotFound
+from ..store import NotFound, storage_errors
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +63,15 @@ def init_app(app: Flask) -> None:
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         return body, status, headers
 
-    @app.errorhandler(sqlite3.OperationalError)
-    def storage_error(error: sqlite3.OperationalError):
+    def storage_error(error: Exception):
         # Nothing was committed, so nothing is acknowledged: the provider sends it again.
-        log.error("database unavailable: %s", error)
-        message = f"the database cannot be written ({error}); try again later"
+        problem = (str(error).strip() or type(error).__name__).splitlines()[0]
+        log.error("database unavailable: %s", problem)
+        message = f"the database cannot be written ({problem}); try again later"
         return error_response(503, "storage_unavailable", message)
+
+    for error_class in storage_errors():  # SQLite's and PostgreSQL's alike
+        app.register_error_handler(error_class, storage_error)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
