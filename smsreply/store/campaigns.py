@@ -26,7 +26,7 @@ _COUNTS = """SELECT
     COALESCE(SUM(CASE WHEN o.status IN ('failed', 'no_credit') THEN 1 ELSE 0 END), 0) AS failed,
     COALESCE(SUM(CASE WHEN o.delivery_status = 'delivered' THEN 1 ELSE 0 END), 0) AS delivered,
     COALESCE(SUM(CASE WHEN c.reply_count > 0 THEN 1 ELSE 0 END), 0) AS replied,
-    COALESCE(SUM(c.reply_count), 0) AS replies
+    CAST(COALESCE(SUM(c.reply_count), 0) AS BIGINT) AS replies
 FROM campaign_recipients r
 LEFT JOIN conversations c ON c.id = r.conversation_id
 LEFT JOIN outgoing o ON o.id = c.outgoing_id
@@ -143,8 +143,8 @@ class CampaignQueries(Connection):
             if campaign["status"] in ("sent", "cancelled"):
                 raise ValueError(f"campaign #{campaign_id} is already {campaign['status']}")
             unsent = self._one(
-                "SELECT COALESCE(SUM(credits), 0) AS credits FROM campaign_recipients "
-                "WHERE campaign_id = ? AND status = 'pending'",
+                "SELECT CAST(COALESCE(SUM(credits), 0) AS BIGINT) AS credits "
+                "FROM campaign_recipients WHERE campaign_id = ? AND status = 'pending'",
                 (campaign_id,),
             )["credits"]
             self.db.execute(
