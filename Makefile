@@ -69,6 +69,7 @@ test-postgresql: $(STAMP) system-deps
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench --history 0,1000000 $(BENCH_ARGS)
+	$(BIN)/python -m bench.campaign $(CAMPAIGN_ARGS)
 
 faults: install
 	$(BIN)/python -m bench.faults $(FAULTS_ARGS)

@@ -69,3 +69,10 @@ class PaymentRequired(SmsReplyError):
 
     code = "insufficient_credits"
     status = 402
+
+
+class Conflict(SmsReplyError):
+    """The request does not fit the current state (a campaign already sent, cancelled)."""
+
+    code = "conflict"
+    status = 409

@@ -47,10 +47,27 @@ _MOBILE = phonenumbers.PhoneMetadata.metadata_for_region("FR").mobile.national_n
 FRENCH_MOBILE_E164 = re.compile(rf"\+33(?:{_MOBILE})")
 
 
+_SEPARATORS = re.compile(r"[\s.()-]")
+_PREFIXES = (("+33", "+33"), ("0033", "+33"), ("0", "+33"))
+
+
+def _fast_french_mobile(text: str) -> str | None:
+    """A French mobile written as people write it (``06 12 34 56 78``, ``+33 6…``), in E.164,
+    without libphonenumber's parsing (campaigns read 100,000 numbers); None if unsure."""
+    compact = _SEPARATORS.sub("", text)
+    for prefix, country in _PREFIXES:
+        if compact.startswith(prefix):
+            candidate = country + compact[len(prefix) :]
+            return candidate if FRENCH_MOBILE_E164.fullmatch(candidate) else None
+    return None
+
+
 def parse_french_mobile(text: str) -> str:
     """Return ``text`` as E.164 if it is a French metropolitan mobile, else raise."""
     if isinstance(text, str) and FRENCH_MOBILE_E164.fullmatch(text):
         return text
+    if isinstance(text, str) and (fast := _fast_french_mobile(text)):
+        return fast
     if not isinstance(text, str) or not text.strip():
         raise InvalidNumber("the number is empty", "number_empty")
     cleaned = text.strip()

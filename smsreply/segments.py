@@ -28,6 +28,7 @@ GSM7_BASIC = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+GSM7 = GSM7_BASIC | GSM7_EXTENSION
 
 _URL = re.compile(
     r"""(?ix)
@@ -54,8 +55,9 @@ class Segments:
 
 def count_segments(text: str) -> Segments:
     """Return the encoding, length and number of parts of ``text``."""
-    if all(char in GSM7_BASIC or char in GSM7_EXTENSION for char in text):
-        units = sum(2 if char in GSM7_EXTENSION else 1 for char in text)
+    used = set(text)  # set operations: a campaign counts 100,000 texts
+    if used <= GSM7:
+        units = len(text) + sum(text.count(char) for char in used & GSM7_EXTENSION)
         parts = 1 if units <= 160 else math.ceil(units / 153)
         return Segments("gsm7", units, parts)
     units = len(text.encode("utf-16-le")) // 2

@@ -20,13 +20,15 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from . import handling, receiving, reports, sending
 from .actions import Resources
+from .campaigns import accepting, report
+from .campaigns.reading import Line
 from .clock import Clock, to_iso, utcnow
-from .errors import ValidationError
+from .errors import Conflict, ValidationError
 from .phone import InvalidNumber, parse_french_mobile
 from .providers import DeliveryReport, InboundReply, Provider, build_provider, callback_parser
 from .routing import ReplyPlan, check_bounded
@@ -53,7 +55,7 @@ class Service:
         self.provider = provider or build_provider(settings, store, clock)
         self.resources = Resources(project_dir or Path.cwd(), settings)
         self.work_queue = work_queue or WorkQueue()
-        self.engine = Engine(store, settings, self.provider, clock, self.plan)
+        self.engine = Engine(store, settings, self.provider, clock, self.plan, self.work_queue)
         self._plan: tuple[str, ReplyPlan] | None = None
 
     # -- messages and replies --------------------------------------------------------
@@ -114,6 +116,35 @@ class Service:
     def drain(self, rounds: int = 10) -> None:
         """Do every due piece of work now, in this thread."""
         self.engine.drain(rounds)
+
+    # -- campaigns -----------------------------------------------------------------------
+
+    def create_campaign(
+        self, draft: accepting.Draft, lines: Iterable[Line], dry_run: bool = False
+    ) -> dict:
+        """Check every line and store the campaign (``dry_run``: only say what it would do)."""
+        answer = accepting.accept(self, draft, lines, dry_run)
+        if dry_run:
+            return answer
+        row = self.store.get_campaign(answer["id"])
+        summary = report.summary(self.store, row, self.now_iso())
+        return {**summary, "balance": answer["balance"], "rejections": answer["rejections"]}
+
+    def cancel_campaign(self, campaign_id: int) -> dict:
+        """Stop sending; the credits of what was not sent are refunded."""
+        try:
+            self.store.cancel_campaign(campaign_id, self.now_iso())
+        except ValueError as error:
+            raise Conflict(str(error)) from None
+        return self.campaign(campaign_id)
+
+    def campaign(self, campaign_id: int) -> dict:
+        return report.detail(self.store, campaign_id, self.now_iso())
+
+    def campaigns(self, limit: int, offset: int = 0) -> list[dict]:
+        now = self.now_iso()
+        rows = self.store.list_campaigns(limit, offset)
+        return [report.summary(self.store, row, now) for row in rows]
 
     # -- reply options -----------------------------------------------------------------
 

@@ -62,6 +62,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sms.max_parts", 6, "Most concatenated parts one SMS may use (OVH: 6, manager: 255)"),
     Setting("sms.shortcode_min", 30000, "Lowest 5-digit short code the simulator allocates"),
     Setting("sms.shortcode_max", 89999, "Highest 5-digit short code the simulator allocates"),
+    Setting(
+        "sms.rate_per_second",
+        10.0,
+        "Campaign SMS handed to the provider per second, all campaigns and processes together",
+    ),
+    Setting("campaign.max_recipients", 200000, "Most lines (valid or not) one campaign may have"),
+    Setting(
+        "campaign.max_upload_bytes",
+        20_000_000,
+        "Largest campaign upload (CSV or JSON) accepted by POST /api/campaigns (413 beyond)",
+    ),
     Setting("simulator.dlr_delay", 1.0, "Seconds before the simulator reports delivery (0: never)"),
     Setting("simulator.failure_rate", 0.0, "Share of simulated SMS reported failed, 0.0 to 1.0"),
     Setting("credits.initial", 100, "Credits granted by `smsreply init` on a new database"),
@@ -253,6 +264,8 @@ def _check(values: Mapping[str, object]) -> None:
         "reply.window_hours",
         "worker.lease_seconds",
         "server.workers",
+        "sms.rate_per_second",
+        "campaign.max_recipients",
         "manager.session_hours",
         "cgi.timeout",
     )

@@ -1,5 +1,5 @@
 """The work engine: the one owner of queued work's lifecycle — replies to handle, SMS to send,
-e-mails to deliver.
+e-mails to deliver, campaigns to hand over to SMS at a pace (``campaigns/sender.py``).
 
 Every job goes the same way (states as stored: ``store/work.py``)::
 
@@ -37,6 +37,7 @@ from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from . import handling, mailer, sending
+from .campaigns import sender as campaign_sender
 from .clock import Clock, to_iso
 from .cputime import spending
 from .heartbeat import Claim, Heartbeat
@@ -44,12 +45,13 @@ from .providers import Provider, ProviderError
 from .routing import ReplyPlan
 from .store import Store
 
-KINDS = ("reply", "sms", "email")
 log = logging.getLogger(__name__)
+
+KINDS = ("reply", "sms", "email", "campaign")
 
 
 class Job(NamedTuple):
-    kind: str  # "reply", "sms" or "email"
+    kind: str  # "reply", "sms", "email" or "campaign"
     id: int
     lease: float | None = None  # set: claimed by this process until then
 
@@ -107,8 +109,10 @@ class Engine:
         provider: Provider,
         clock: Clock,
         plan: Callable[[], ReplyPlan],
+        work_queue: WorkQueue | None = None,
     ) -> None:
         self.store = store
+        self.work_queue = work_queue or WorkQueue()  # where a campaign step puts its SMS
         self.settings = settings
         self.provider = provider
         self.clock = clock
@@ -150,6 +154,8 @@ class Engine:
             return work.emails
         if job.kind == "sms":
             self.send_sms(job.id, job.lease)
+        elif job.kind == "campaign":
+            campaign_sender.step(self, job.id, job.lease)
         else:
             self.send_email(job.id, job.lease)
         return []
@@ -197,7 +203,8 @@ class Engine:
                 mailer.send_email(self.settings, mailer.compose(self.store, claim.row))
         except Exception as error:
             # Network and SMTP errors are retried; so is anything unexpected (a bug, a setting
-            # smtplib cannot use), which also ends as failed after the last attempt.
+            # smtplib cannot use), but it too ends as failed after the last attempt, with its
+            # reason, instead of leaving the notification queued for ever.
             if not isinstance(error, OSError | smtplib.SMTPException):
                 log.exception("e-mail notification #%s failed", notification_id)
             final = mailer.is_final(error)

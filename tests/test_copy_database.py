@@ -42,7 +42,7 @@ def installation(tmp_path, clock) -> Store:
     service = app.extensions["smsreply"]
     service.add_credits(50)
     token = ensure_callback_token(service.store)
-    new_api_key(service.store)
+    key = new_api_key(service.store)
     users.create_user(service.store, "alice", "a long password", service.now_iso())
     service.store.open_session("0" * 64, "alice", 1_764_000_000.0, 4_000_000_000.0)
     service.store.count_login_failure("addr:192.0.2.7", 1_764_000_000.0, 0.0)
@@ -55,6 +55,9 @@ def installation(tmp_path, clock) -> Store:
         assert client.post(f"/callbacks/ovh/{token}", data=form).status_code == 200
     form = {"shortcode": "38999", "tag": "", "id": "lost", "senderid": "+33600000000"}
     client.post(f"/callbacks/ovh/{token}", data=form | {"message": "Qui ?"})  # unmatched
+    campaign = {"name": "jeu", "message": "Bonjour", "recipients": ["0622222222", "0123456789"]}
+    auth = {"Authorization": f"Bearer {key}"}
+    assert client.post("/api/campaigns", json=campaign, headers=auth).status_code == 201
     service.drain()
     return service.store
 

@@ -59,3 +59,24 @@ def test_the_e164_fast_path_agrees_with_libphonenumber(suffix):
             assert parse_french_mobile(text) == text
             formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
             assert national(text) == "".join(formatted.split())
+
+
+@pytest.mark.parametrize("suffix", ["000000", "493817"])
+def test_the_national_fast_path_agrees_with_libphonenumber(suffix):
+    # Campaigns read numbers as people write them: "06 12 34 56 78" skips libphonenumber.
+    for prefix in range(0, 1000):
+        for text in (f"0{prefix:03d}{suffix}", f"0{prefix:03d} {suffix[:2]} {suffix[2:]}"):
+            try:
+                number = phonenumbers.parse(text, "FR")
+            except phonenumbers.NumberParseException:  # "00…": an international prefix
+                continue
+            mobile = (
+                phonenumbers.is_valid_number(number)
+                and phonenumbers.region_code_for_number(number) == "FR"
+                and phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+            )
+            if mobile:
+                assert parse_french_mobile(text) == f"+33{prefix:03d}{suffix}", text
+            else:
+                with pytest.raises(InvalidNumber):
+                    parse_french_mobile(text)

@@ -17,6 +17,7 @@ Example::
 from __future__ import annotations
 
 from .account import AccountQueries
+from .campaigns import CampaignQueries
 from .connection import DatabaseUnavailable, InsufficientCredits, NotFound
 from .messages import MessageQueries
 from .sessions import SessionQueries
@@ -24,7 +25,7 @@ from .sqlite import ERRORS as SQLITE_ERRORS
 from .work import WorkQueries
 
 
-class Store(AccountQueries, MessageQueries, SessionQueries, WorkQueries):
+class Store(AccountQueries, CampaignQueries, MessageQueries, SessionQueries, WorkQueries):
     """The whole store: ``Store(path)`` or ``Store(url=…)``, then its verb-named methods."""
 
 

@@ -80,6 +80,11 @@ class Rows:
         rows, self._next = self._rows[self._next :], len(self._rows)
         return rows
 
+    def fetchmany(self, size: int = 1000) -> list[tuple]:
+        rows = self._rows[self._next : self._next + size]
+        self._next += len(rows)
+        return rows
+
     def __iter__(self) -> Iterator[tuple]:
         return iter(self.fetchall())
 

@@ -19,8 +19,8 @@ from .connection import Connection
 from .schema import TABLE as MIGRATIONS_TABLE
 
 BATCH = 5000
-PARENTS = ("conversations", "replies", "outgoing")  # the tables others reference
-SEEDED = {"account"}  # made by the first migration; its one row is replaced
+PARENTS = ("conversations", "replies", "outgoing", "campaigns")  # tables others reference
+SEEDED = {"account", "campaign_pace"}  # one row made by a migration; replaced
 
 
 class TargetNotEmpty(Exception):

@@ -10,7 +10,11 @@ kind          to do                  doing (claimed)      done
 ``reply``     ``pending``            ``pending`` + lease  ``handled``
 ``sms``       ``queued``             ``sending`` + lease  ``sent``, ``failed``, ``no_credit``
 ``email``     ``queued``             ``queued`` + lease   ``sent``, ``failed``
+``campaign``  ``queued``             ``sending`` + lease  ``sent``, ``cancelled``
 ============  =====================  ===================  ==============================
+
+A campaign is claimed for one *step* (a paced batch of its recipients, see
+``campaigns/sender.py``), then released to do (``release_campaign``) until none is left.
 
 A job is *due* when it is to do (or doing with a lease that ran out: its worker died), and
 its ``next_attempt_at`` has come. A claim sets ``lease_until`` and counts an attempt; the
@@ -53,6 +57,12 @@ KINDS = {
         "notifications",
         f"status = 'queued' AND next_attempt_at <= ? AND {_UNHELD}",
         "queued",
+        "queued",
+    ),
+    "campaign": Kind(
+        "campaigns",
+        f"status IN ('queued', 'sending') AND next_attempt_at <= ? AND {_UNHELD}",
+        "sending",
         "queued",
     ),
 }

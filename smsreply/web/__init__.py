@@ -25,7 +25,7 @@ from ..clock import Clock, utcnow
 from ..service import Service
 from ..settings import load_settings
 from ..store import Store
-from . import api, body, callbacks, errors, openapi
+from . import api, body, callbacks, campaigns_api, errors, openapi
 from .manager import register_manager
 
 
@@ -48,6 +48,7 @@ def create_app(
     register_proxy_trust(app, settings)
     app.register_blueprint(callbacks.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(campaigns_api.bp)
     app.register_blueprint(openapi.bp)
     register_manager(app)
     register_security_headers(app)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import SmsReplyError
@@ -56,7 +56,8 @@ def init_app(app: Flask) -> None:
         status = error.code or 500
         message = error.description or error.name
         if status == 413:
-            message = f"the request body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes"
+            limit = request.max_content_length or app.config["MAX_CONTENT_LENGTH"]
+            message = f"the request body is larger than {limit} bytes"
         body, status = error_response(status, HTTP_CODES.get(status, "http_error"), message)
         # Keep protocol headers such as WWW-Authenticate (401) and Allow (405).
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]

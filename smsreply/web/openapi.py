@@ -17,6 +17,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from .. import __version__, reply_options
+from . import openapi_campaigns
 
 bp = Blueprint("openapi", __name__)
 
@@ -105,6 +106,7 @@ ERROR_TEXT = {
     "403": "Unknown callback token",
     "404": "No such resource, or no callbacks for this provider",
     "413": "Request body larger than server.max_body_bytes",
+    "409": "The request does not fit the current state (a campaign already sent)",
     "415": "The body is not application/json",
     "422": "Well-formed but not acceptable; `field` names the culprit",
 }
@@ -419,7 +421,7 @@ DOCUMENT = {
         "(`field` only when one field is at fault). Reference with curl examples: docs/api.md.",
     },
     "security": [{"bearerAuth": []}],
-    "paths": PATHS,
+    "paths": PATHS | openapi_campaigns.PATHS,
     "components": {
         "securitySchemes": {
             "bearerAuth": {
@@ -428,7 +430,7 @@ DOCUMENT = {
                 "description": "The API key printed by `smsreply init` (or `smsreply api-key`)",
             }
         },
-        "schemas": SCHEMAS,
+        "schemas": SCHEMAS | openapi_campaigns.SCHEMAS,
         "responses": {
             f"E{code}": {"description": description, **json_content(ref("Error"))}
             for code, description in ERROR_TEXT.items()

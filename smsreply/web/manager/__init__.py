@@ -3,7 +3,8 @@
 One parent blueprint carries what every page shares — the login check, CSRF, the
 language, HTML error pages (``error_pages``), a strict Content-Security-Policy — and small child
 blueprints carry the screens: ``auth`` (login, logout, language), ``compose``,
-``options``, ``conversations`` (and replies), ``credits``, ``blacklist`` and ``console``.
+``campaigns``, ``options``, ``conversations`` (and replies), ``credits``, ``blacklist``
+and ``console``.
 An unknown ``/manager/...`` URL is routed to the parent too, so it gets the login redirect
 or the HTML error page instead of the API's JSON 404.
 ``register_manager(app)`` also sets up the session: a secret generated once and kept in
@@ -38,6 +39,7 @@ from .. import csrf
 from . import (
     auth,
     blacklist,
+    campaigns,
     compose,
     console,
     conversations,
@@ -68,7 +70,7 @@ bp = Blueprint(
     static_folder=str(PACKAGE_DIR / "static"),
     static_url_path="/static",
 )
-for child in (auth, compose, options, conversations, credits, blacklist, console):
+for child in (auth, compose, campaigns, options, conversations, credits, blacklist, console):
     bp.register_blueprint(child.bp)
 
 
@@ -76,6 +78,8 @@ for child in (auth, compose, options, conversations, credits, blacklist, console
 def choose_language_and_require_login() -> ResponseReturnValue | None:
     language.current()
     auth.load_user()
+    if request.endpoint == "manager.campaigns.index":  # a CSV upload: before CSRF reads it
+        request.max_content_length = service().settings["campaign.max_upload_bytes"]
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         return redirect(url_for("manager.auth.login", next=request.full_path.rstrip("?")))
     return None

@@ -30,6 +30,7 @@ SENTENCES = {
     "error": _l("The request was refused."),
     "invalid": _l("This value is not accepted."),
     "not_found": _l("Not found."),
+    "conflict": _l("This cannot be done now: the campaign is already sent or cancelled."),
     "insufficient_credits": _l(
         "Not enough credits: this needs %(needed)s, the balance is %(balance)s."
     ),

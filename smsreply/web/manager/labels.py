@@ -50,6 +50,7 @@ LABELS: dict[str, dict[str, object]] = {
     },
     "nav": {
         "manager.compose.compose": _l("Compose a message"),
+        "manager.campaigns.index": _l("Campaigns"),
         "manager.options.edit": _l("Reply options"),
         "manager.conversations.index": _l("Conversations"),
         "manager.conversations.replies": _l("Replies"),

@@ -1,0 +1,145 @@
+"""``python -m bench.campaign``: how fast a large campaign is accepted and sent, and the
+server's memory meanwhile.
+
+For each size (default 10,000 then 100,000 recipients) a fresh smsreply under gunicorn
+(``make run``'s settings, the ``http`` provider pointed at the sink) gets the CSV as a
+``text/csv`` body streamed from a file: the preview (``dry_run=1``) and the accept are
+timed to their answer; then the sending is timed from the first SMS the sink receives to
+the last, at ``sms.rate_per_second`` (``--rate``, high by default to find the ceiling).
+The server's peak RSS (master and workers, ``VmHWM``) is read before the upload and after
+the sending: if the upload were read whole, it would grow with the size.
+
+Example::
+
+    python -m bench.campaign --sizes 10000,100000 --rate 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from .actions import server_settings
+from .server import Gunicorn
+from .sink import SinkProcess
+
+TEXT = "Bonjour {prenom}, votre RDV est le {date}. Repondez OUI ou NON"
+
+
+def write_csv(path: Path, size: int) -> None:
+    with path.open("w", encoding="utf-8") as target:
+        target.write("prenom;numero;date\n")
+        for number in range(size):
+            target.write(f"P{number};06{10000000 + number:08d};{1 + number % 28} decembre\n")
+
+
+def post_csv(server: Gunicorn, path: Path, query: dict) -> tuple[int, dict, float]:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
+    headers = {
+        "Authorization": f"Bearer {server.api_key}",
+        "Content-Type": "text/csv",
+        "Content-Length": str(path.stat().st_size),
+    }
+    started = time.monotonic()
+    with path.open("rb") as body:  # http.client streams a file body in blocks
+        connection.request("POST", "/api/campaigns?" + urlencode(query), body, headers)
+        answer = connection.getresponse()
+        data = json.loads(answer.read())
+    elapsed = time.monotonic() - started
+    connection.close()
+    return answer.status, data, elapsed
+
+
+def api(server: Gunicorn, method: str, path: str, body: dict | None = None) -> dict:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    headers = {"Authorization": f"Bearer {server.api_key}", "Content-Type": "application/json"}
+    connection.request(method, path, json.dumps(body) if body else None, headers)
+    data = json.loads(connection.getresponse().read())
+    connection.close()
+    return data
+
+
+def run_size(workdir: Path, sink: SinkProcess, size: int, rate: float) -> dict:
+    database = workdir / f"campaign-{size}" / "smsreply.db"
+    database.parent.mkdir()
+    csv_path = database.parent / "recipients.csv"
+    write_csv(csv_path, size)
+    settings = server_settings(
+        database,
+        sink.url,
+        **{"sms.rate_per_second": rate, "campaign.max_recipients": size + 1},
+    )
+    sink.reset()
+    with Gunicorn(database.parent, settings).init() as server:
+        api(server, "POST", "/api/credits", {"amount": size})
+        before = server.usage().peak_rss_mb
+        query = {"name": f"bench-{size}", "message": TEXT}
+        status, preview, preview_seconds = post_csv(server, csv_path, {**query, "dry_run": "1"})
+        assert status == 200 and preview["recipients"] == size, preview
+        status, accepted, accept_seconds = post_csv(server, csv_path, query)
+        assert status == 201 and accepted["recipients"] == size, accepted
+        after_accept = server.usage().peak_rss_mb
+        deadline = time.monotonic() + max(600.0, 3 * size / rate)
+        while sink.stats()["accepted"] < size and time.monotonic() < deadline:
+            time.sleep(0.5)
+        records = sink.records()
+        shown = api(server, "GET", f"/api/campaigns/{accepted['id']}")
+        peak = server.usage().peak_rss_mb
+    arrivals = sorted(record[0] for record in records)
+    span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else 0.0
+    return {
+        "recipients": size,
+        "csv_mb": round(csv_path.stat().st_size / 1e6, 1),
+        "preview_seconds": round(preview_seconds, 2),
+        "accept_seconds": round(accept_seconds, 2),
+        "accepted_per_second": round(size / accept_seconds),
+        "rate_setting": rate,
+        "sent_to_sink": len(records),
+        "resent": sink.stats()["resent"],
+        "send_seconds": round(span, 1),
+        "sent_per_second": round((len(arrivals) - 1) / span, 1) if span else None,
+        "counts": shown["counts"],
+        "server_peak_rss_mb_before": round(before, 1),
+        "server_peak_rss_mb_after_accept": round(after_accept, 1),
+        "server_peak_rss_mb_after_sending": round(peak, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.campaign", description=__doc__)
+    parser.add_argument("--sizes", default="10000,100000", help="recipients per campaign")
+    parser.add_argument("--rate", type=float, default=5000.0, help="sms.rate_per_second")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args(argv)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="smsreply-campaign-") as tmp, SinkProcess() as sink:
+        for size in (int(value) for value in args.sizes.split(",")):
+            result = run_size(Path(tmp), sink, size, args.rate)
+            results.append(result)
+            print(json.dumps(result), file=sys.stderr, flush=True)
+    if args.json:
+        json.dump(results, sys.stdout, indent=2)
+        print()
+    else:
+        for r in results:
+            print(
+                f"{r['recipients']:>7} recipients ({r['csv_mb']} MB CSV): preview "
+                f"{r['preview_seconds']} s, accepted in {r['accept_seconds']} s "
+                f"({r['accepted_per_second']}/s); sent {r['sent_to_sink']} in "
+                f"{r['send_seconds']} s ({r['sent_per_second']}/s at a {r['rate_setting']}/s "
+                f"cap, {r['resent']} resent); server peak RSS {r['server_peak_rss_mb_before']}"
+                f" MB before, {r['server_peak_rss_mb_after_accept']} MB after accepting, "
+                f"{r['server_peak_rss_mb_after_sending']} MB after sending"
+            )
+    lost = sum(r["recipients"] - r["sent_to_sink"] + r["resent"] for r in results)
+    return 1 if lost else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

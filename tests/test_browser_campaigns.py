@@ -1,0 +1,68 @@
+"""The campaign screens in a real headless Chromium with JavaScript switched off: paste
+numbers, check, confirm, then the campaign's page — counts and the server-drawn chart,
+styled by the manager's stylesheet under its Content-Security-Policy."""
+
+from __future__ import annotations
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from tests.browser import CHROMEDRIVER, CHROMIUM, FLAGS, snapshot
+from tests.servers import GunicornServer
+from tests.test_browser import text, wait
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="/usr/bin/chromium is missing: run tests/system-deps.sh as root"
+)
+
+
+@pytest.fixture
+def no_js_browser(tmp_path):
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
+    prefs = {"intl.accept_languages": "fr-FR,fr"}
+    prefs["profile.managed_default_content_settings.javascript"] = 2  # JavaScript off
+    options.add_experimental_option("prefs", prefs)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def test_a_campaign_from_the_manager_without_javascript(tmp_path, no_js_browser):
+    server = GunicornServer(tmp_path, sms_rate_per_second=50)
+    printed = server.run_init()
+    browser = no_js_browser
+    with server:
+        browser.get(server.url + "/manager/campaigns")
+        browser.find_element(By.ID, "username").send_keys(printed["Manager user"])
+        browser.find_element(By.ID, "password").send_keys(printed["Password"], Keys.ENTER)
+        wait(browser, lambda d: d.find_element(By.ID, "check"))
+        # manager.js (loaded by every page) did not run: scripts really are off
+        assert browser.execute_script("return typeof window.smsreply") == "undefined"
+        browser.find_element(By.ID, "name").send_keys("Sondage")
+        browser.find_element(By.ID, "message").send_keys("Venez-vous samedi ? OUI/NON")
+        numbers = "06 12 34 56 78\n0612345679\n01 23 45 67 89\n"
+        browser.find_element(By.ID, "numbers").send_keys(numbers)
+        browser.find_element(By.ID, "check").click()
+        wait(browser, lambda d: d.find_element(By.ID, "confirm"))
+        assert "2 destinataire(s), 2 SMS, 2 crédit(s)" in text(browser, "#preview-summary")
+        assert "pas un mobile de France métropolitaine" in text(browser, "table")
+        snapshot(browser, tmp_path / "campaign-check.png")
+        browser.find_element(By.ID, "confirm").click()
+        wait(browser, lambda d: "/manager/campaigns/" in d.current_url)
+        for _ in range(40):
+            if text(browser, "#count-sent") == "2":
+                break
+            browser.refresh()
+        assert text(browser, "#count-sent") == "2"
+        bars = browser.find_elements(By.CSS_SELECTOR, "svg.chart rect.bar-sent")
+        assert bars and bars[0].value_of_css_property("fill") == "rgb(31, 95, 168)"
+        assert "Envois et réponses dans le temps" in text(browser, "h2:nth-of-type(2)")
+        snapshot(browser, tmp_path / "campaign.png")
