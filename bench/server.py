@@ -91,6 +91,9 @@ class Gunicorn:
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "SMSREPLY_CONFIG": "config/smsreply.toml",
             "SMSREPLY_SERVER_BIND": "127.0.0.1:0",
+            # Its port is chosen at start, so server.base_url is not this server: simulated
+            # delivery reports would go to 127.0.0.1:8080. Off unless a caller sets it.
+            "SMSREPLY_SIMULATOR_DLR_DELAY": "0",
         }
         for name, value in settings.items():
             self.env["SMSREPLY_" + name.upper().replace(".", "_")] = str(value)
