@@ -1,7 +1,8 @@
 """OVH's wire format, pure: job bodies, reports, callbacks, error mapping and signatures.
 
-Payloads are the ones recorded in ``shared/reference/ovh-protocol.md`` (schema samples,
-OVH's DLR guide, Aidants_Connect's reply fixture, the §6.1 signature vectors).
+Payloads are OVH's schema samples, its DLR guide, the reply fixture of public code that
+posts OVH's callback, and signature vectors computed with python-ovh's algorithm (as
+``docs/providers-ovh.md`` section 6 describes them).
 """
 
 from __future__ import annotations

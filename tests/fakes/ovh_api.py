@@ -3,8 +3,8 @@
 It checks what the real API checks, so the stock ``ovh`` client works against it: open
 ``GET /1.0/auth/time``; elsewhere a known application key (403 INVALID_KEY) and consumer
 key (403 NOT_CREDENTIAL / INVALID_CREDENTIAL), a timestamp within 60 s (400
-QUERY_TIME_OUT) and the §6.1 signature over the full URL and raw body (400
-INVALID_SIGNATURE). Jobs follow ``shared/reference/ovh-protocol.md`` §1 and §5.
+QUERY_TIME_OUT) and the signature over the full URL and raw body (400
+INVALID_SIGNATURE). Jobs follow ``docs/providers-ovh.md`` (section 6, rules at its top).
 
 Example::
 
