@@ -2,8 +2,8 @@
 
 What a job body looks like, how a job report, a reply callback, a delivery report and an
 ``sms.Incoming`` object become our provider values, how python-ovh's exceptions become a
-:class:`ProviderError`, and how OVH signs a request (``docs/providers-ovh.md``, "The protocol as smsreply uses
-it"). Tested on recorded payloads.
+:class:`ProviderError`, and how OVH signs a request (``docs/providers-ovh.md``, section 6).
+Tested on recorded payloads.
 
 Example::
 
