@@ -26,12 +26,8 @@ from pathlib import Path, PurePosixPath
 from ..cputime import spending
 from .environ import CgiRequest, build_environ
 from .output import ANSWER_TYPES, CgiOutcome, decide
-from .runner import (
-    ScriptNotAllowed,
-    interpreter_for,
-    resolve_script,
-    run_script,
-)
+from .runner import ScriptNotAllowed, run_script
+from .scripts import ScriptTable
 from .slots import ConcurrencyCap
 
 DEFAULT_INTERPRETERS = {".php": "php-cgi"}  # as Apache's and lighttpd's PHP handlers
@@ -80,24 +76,24 @@ class CgiGateway:
         self.interpreters = dict(DEFAULT_INTERPRETERS if interpreters is None else interpreters)
         self.answer_types = answer_types
         self.cap = ConcurrencyCap(lock_dir, max_running)
+        self.scripts = ScriptTable(self.cgi_dir, self.interpreters)
 
     def check(self, script_name: str) -> Path:
         """Return the script's real path, or raise CgiConfigError saying what is wrong."""
-        script = resolve_script(self.cgi_dir, script_name, self.interpreters)
-        interpreter_for(script, self.interpreters)
-        return script
+        script = self.scripts.find(script_name)
+        if script.problem is not None:
+            raise ScriptNotAllowed(script.problem)
+        return script.path
 
     def run(self, script_name: str, request: CgiRequest) -> CgiRun:
         """Run ``script_name`` for ``request``; raise CgiConfigError for a bad script."""
-        script = resolve_script(self.cgi_dir, script_name, self.interpreters)
+        script = self.scripts.find(script_name)
         name = PurePosixPath(script_name).as_posix()
         environ, body = build_environ(
-            request, name, self.server_software, script_filename=str(script)
+            request, name, self.server_software, script_filename=str(script.path)
         )
-        try:
-            interpreter = interpreter_for(script, self.interpreters)
-        except ScriptNotAllowed as problem:  # edited since it was saved: it cannot start
-            spawn = CgiOutcome("error", error="spawn", reason=str(problem))
+        if script.problem is not None:  # edited since it was saved: it cannot start
+            spawn = CgiOutcome("error", error="spawn", reason=script.problem)
             return CgiRun(name, spawn, None, None, 0.0, "", "", environ)
         with spending("spawn"):  # our side of the script, for the bench's CPU split
             started = time.monotonic()
@@ -112,13 +108,13 @@ class CgiGateway:
                 return CgiRun(name, busy, None, None, 0.0, "", "", environ, queued)
             try:
                 raw = run_script(
-                    script,
+                    script.path,
                     environ,
                     body,
                     self.timeout - queued,
                     self.max_stdout,
                     self.max_stderr,
-                    interpreter,
+                    script.interpreter,
                 )
             finally:
                 self.cap.release(slot)
