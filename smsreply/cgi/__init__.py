@@ -2,22 +2,22 @@
 
 Pure parts (``environ``: request to meta-variables and body; ``output``: stdout parsed,
 then judged under the contract's decision table) sit apart from the process handling
-(``runner``: resolve, run with a timeout and caps; ``slots``: limit concurrency) and the
-``gateway`` that ties them together. No Flask and no database here; see
-``docs/cgi.md`` for the contract customers write against.
+(``scripts``: find a script and how to start it; ``runner``: run it with a timeout and
+caps; ``slots``: limit concurrency) and the ``gateway`` that ties them together. No Flask
+and no database here; see ``docs/cgi.md`` for the contract customers write against.
 """
 
 from .environ import CgiRequest, build_environ, build_request
 from .gateway import CgiGateway, CgiRun
 from .output import ANSWER_TYPES, CgiOutcome, MalformedOutput, decide, judge, parse_output
-from .runner import (
+from .runner import RawRun, run_script
+from .scripts import (
     CgiConfigError,
-    RawRun,
     ScriptNotAllowed,
     ScriptNotFound,
+    ScriptTable,
     interpreter_for,
     resolve_script,
-    run_script,
 )
 from .slots import ConcurrencyCap
 
@@ -33,6 +33,7 @@ __all__ = [
     "RawRun",
     "ScriptNotAllowed",
     "ScriptNotFound",
+    "ScriptTable",
     "build_environ",
     "build_request",
     "decide",

@@ -26,8 +26,8 @@ from pathlib import Path, PurePosixPath
 from ..cputime import spending
 from .environ import CgiRequest, build_environ
 from .output import ANSWER_TYPES, CgiOutcome, decide
-from .runner import ScriptNotAllowed, run_script
-from .scripts import ScriptTable
+from .runner import run_script
+from .scripts import ScriptNotAllowed, ScriptTable
 from .slots import ConcurrencyCap
 
 DEFAULT_INTERPRETERS = {".php": "php-cgi"}  # as Apache's and lighttpd's PHP handlers

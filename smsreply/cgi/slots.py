@@ -23,7 +23,7 @@ import threading
 import time
 from pathlib import Path
 
-from .runner import CgiConfigError
+from .scripts import CgiConfigError
 
 
 class ConcurrencyCap:
