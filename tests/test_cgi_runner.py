@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import signal
 import subprocess
 import sys
 import textwrap
@@ -23,6 +24,7 @@ from smsreply.cgi import (
     resolve_script,
     run_script,
     runner,
+    spawn,
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +77,16 @@ def exit_watch(request, monkeypatch):
     """Run process tests both with a pidfd and with the portable polling fallback."""
     if request.param == "polling":
         monkeypatch.setattr(runner, "_pidfd_open", lambda pid: None)
+    return request.param
+
+
+@pytest.fixture(params=["glibc", "popen"])
+def spawner(request, monkeypatch):
+    """Run spawn tests with glibc's posix_spawn and with the Popen fallback."""
+    if request.param == "popen":
+        monkeypatch.setattr(spawn, "_libc", None)
+    elif spawn._libc is None:
+        pytest.skip("this libc has no posix_spawn_file_actions_addclosefrom_np")
     return request.param
 
 
@@ -145,7 +157,7 @@ def test_gateway_raises_config_errors_and_check(tmp_path):
 # ---- run_script -------------------------------------------------------------------------
 
 
-def test_exit_code_stderr_and_cwd(tmp_path, exit_watch):
+def test_exit_code_stderr_and_cwd(tmp_path, exit_watch, spawner):
     script = sh(tmp_path, "x.sh", "pwd; echo err >&2; exit 7\n")
     result = run(script)
     assert (result.exit_code, result.signal, result.timed_out) == (7, None, False)
@@ -167,7 +179,7 @@ def test_output_is_capped_but_drained(tmp_path, exit_watch):
     assert result.stdout_truncated and result.stderr_truncated
 
 
-def test_timeout_kills_the_foreground_child(tmp_path, exit_watch):
+def test_timeout_kills_the_foreground_child(tmp_path, exit_watch, spawner):
     script = sh(tmp_path, "x.sh", "sh -c 'echo $$ > child.pid; exec sleep 100'\necho never\n")
     started = time.monotonic()
     result = run(script, timeout=0.5)
@@ -211,13 +223,48 @@ def test_script_that_closes_its_pipes_is_still_timed_out(tmp_path, exit_watch):
         ("#!/bin/sh\r\necho windows\r\n", "ends with CR"),
     ],
 )
-def test_spawn_failures_are_results_not_exceptions(tmp_path, content, message):
+def test_spawn_failures_are_results_not_exceptions(tmp_path, content, message, spawner):
     script = tmp_path / "x"
     script.write_text(content)
     script.chmod(0o755)
     result = run(script)
     assert result.spawn_error is not None and message in result.spawn_error
     assert result.exit_code is None and result.stdout == b""
+
+
+def test_script_starts_clean_in_its_own_session(tmp_path, spawner):
+    # Python ignores SIGPIPE and SIGXFSZ; ignored signals survive exec, so the script
+    # would get EPIPE instead of dying quietly in `yes | head -1`. No fd of ours but 0-2.
+    leaked = os.open(tmp_path, os.O_RDONLY)
+    os.set_inheritable(leaked, True)
+    script = sh(
+        tmp_path,
+        "x.sh",
+        f"""\
+        grep '^SigIgn' /proc/$$/status
+        [ -e /proc/$$/fd/{leaked} ] && echo leaked
+        ps -o sid= -p $$ | tr -d ' '
+        echo $$
+        yes | head -1
+        """,
+    )
+    try:
+        result = run(script)
+    finally:
+        os.close(leaked)
+    lines = result.stdout.decode().split()
+    assert not int(lines[1], 16) & (1 << (signal.SIGPIPE - 1) | 1 << (signal.SIGXFSZ - 1))
+    assert "leaked" not in lines
+    assert lines[2] == lines[3]  # session id = its pid: it leads its own session
+    assert lines[4] == "y" and result.stderr == b""
+
+
+def test_interpreter_is_looked_up_in_the_script_path(tmp_path, spawner):
+    script = write_script(tmp_path, "x.cgi", ANSWER + "\n", mode=0o644)
+    result = run_script(script, ENV, b"", 10, 65536, 65536, interpreter="sh")
+    assert result.stdout == b"Content-Type: text/plain\n\nok\n"
+    result = run_script(script, ENV, b"", 10, 65536, 65536, interpreter="no-such-sh")
+    assert "interpreter 'no-such-sh' for 'x.cgi' not found" in result.spawn_error
 
 
 # ---- the concurrency cap ----------------------------------------------------------------

@@ -18,16 +18,17 @@ import contextlib
 import errno
 import os
 import select
+import shutil
 import signal
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .spawn import spawn
+
 _READ_SIZE = 65536
-# No shell; a new session so the script leads a process group we can kill whole; no
-# inherited fds. No preexec_fn, so CPython can spawn with vfork (cheaper than fork).
-_SPAWN = dict(start_new_session=True, close_fds=True)
+_REAP_SECONDS = 5.0
+_unreaped: set[int] = set()  # killed scripts stuck in the kernel (D state), reaped later
 
 
 @dataclass(frozen=True)
@@ -60,26 +61,19 @@ def run_script(
     ``interpreter script`` instead of the script itself."""
     started = time.monotonic()
     argv = [str(script)] if interpreter is None else [interpreter, str(script)]
-    # Our own pipes, given to Popen as plain fds: it wraps none of them in a file object.
+    _reap_stragglers()
     stdin, to_stdin = os.pipe2(os.O_CLOEXEC)
     from_stdout, stdout = os.pipe2(os.O_CLOEXEC)
     from_stderr, stderr = os.pipe2(os.O_CLOEXEC)
     ours = {to_stdin, from_stdout, from_stderr}  # each closed once, whatever happens
     try:
         try:
-            process = subprocess.Popen(
-                argv,
-                cwd=script.parent,
-                env=environ,
-                stdin=stdin,
-                stdout=stdout,
-                stderr=stderr,
-                **_SPAWN,
-            )
+            executable = argv[0] if interpreter is None else _command(interpreter, environ)
+            pid = spawn(executable, argv, environ, str(script.parent), (stdin, stdout, stderr))
         finally:
             for fd in (stdin, stdout, stderr):  # the child has its copies
                 os.close(fd)
-    except (OSError, ValueError, subprocess.SubprocessError) as problem:
+    except (OSError, ValueError) as problem:
         for fd in ours:
             os.close(fd)
         message = _spawn_message(script, problem, interpreter)
@@ -87,10 +81,10 @@ def run_script(
         return RawRun(None, None, False, duration, b"", b"", False, False, spawn_error=message)
     try:
         fds = (to_stdin, from_stdout, from_stderr)
-        return _communicate(process, fds, ours, body, started, timeout, (max_stdout, max_stderr))
+        return _communicate(pid, fds, ours, body, started, timeout, (max_stdout, max_stderr))
     except BaseException:  # a bug or KeyboardInterrupt: leave no process behind
-        _kill_group(process.pid)
-        process.wait()
+        _kill_group(pid)
+        _reap(pid)
         raise
     finally:
         for fd in ours:
@@ -98,7 +92,7 @@ def run_script(
 
 
 def _communicate(
-    process: subprocess.Popen,
+    pid: int,
     fds: tuple[int, int, int],
     ours: set[int],
     body: bytes,
@@ -123,7 +117,7 @@ def _communicate(
         pending.add(to_stdin)
     else:
         _close(to_stdin, ours)
-    pidfd = _pidfd_open(process.pid)
+    pidfd = _pidfd_open(pid)
     if pidfd is not None:
         poller.register(pidfd, select.POLLIN)
     exited = timed_out = False
@@ -132,7 +126,7 @@ def _communicate(
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 timed_out = True
-                _kill_group(process.pid)
+                _kill_group(pid)
                 break
             # Without a pidfd, poll for the exit every 20 ms instead.
             wait = remaining if pidfd is not None or exited else min(remaining, 0.02)
@@ -156,18 +150,15 @@ def _communicate(
                     kept[fd] += data[: max(room, 0)]
                     truncated[fd] |= len(data) > room
             if not exited and pidfd is None:
-                exited = _has_exited(process.pid)
+                exited = _has_exited(pid)
             if exited and was_running:
                 # The leader is a zombie, not yet reaped, so its pid (the group id)
                 # cannot have been reused: kill stragglers still holding our pipes.
-                _kill_group(process.pid)
+                _kill_group(pid)
     finally:
         if pidfd is not None:
             os.close(pidfd)
-    try:
-        returncode = process.wait(timeout=5)
-    except subprocess.TimeoutExpired:  # unkillable (D state); subprocess reaps it later
-        returncode = None
+    returncode = _reap(pid)
     return RawRun(
         exit_code=returncode if returncode is not None and returncode >= 0 else None,
         signal=-returncode if returncode is not None and returncode < 0 else None,
@@ -195,6 +186,34 @@ def _feed(fd: int, body: bytes, sent: int) -> int:
 def _close(fd: int, ours: set[int]) -> None:
     ours.discard(fd)
     os.close(fd)
+
+
+def _command(name: str, environ: dict[str, str]) -> str:
+    """The path of command ``name`` (an interpreter) in the script's own ``PATH``."""
+    found = shutil.which(name, path=environ.get("PATH", os.defpath))
+    if found is None:
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), name)
+    return found
+
+
+def _reap(pid: int) -> int | None:
+    """The exit code (negative: the signal) of an exited or killed script; None if it is
+    still not dead after ``_REAP_SECONDS`` (stuck in the kernel): a later run reaps it."""
+    deadline = time.monotonic() + _REAP_SECONDS
+    while not (reaped := os.waitpid(pid, os.WNOHANG))[0]:
+        if time.monotonic() > deadline:
+            _unreaped.add(pid)
+            return None
+        time.sleep(0.01)
+    return os.waitstatus_to_exitcode(reaped[1])
+
+
+def _reap_stragglers() -> None:
+    for pid in list(_unreaped):
+        with contextlib.suppress(ChildProcessError):
+            if not os.waitpid(pid, os.WNOHANG)[0]:
+                continue
+        _unreaped.discard(pid)
 
 
 def _pidfd_open(pid: int) -> int | None:
