@@ -2,9 +2,10 @@
 
 Pure parts (``environ``: request to meta-variables and body; ``output``: stdout parsed,
 then judged under the contract's decision table) sit apart from the process handling
-(``scripts``: find a script and how to start it; ``runner``: run it with a timeout and
-caps; ``slots``: limit concurrency) and the ``gateway`` that ties them together. No Flask
-and no database here; see ``docs/cgi.md`` for the contract customers write against.
+(``scripts``: find a script and how to start it; ``spawn``: start it; ``runner``: run it
+with a timeout and caps; ``slots``: limit concurrency) and the ``gateway`` that ties them
+together. No Flask and no database here; see ``docs/cgi.md`` for the contract customers
+write against.
 """
 
 from .environ import CgiRequest, build_environ, build_request

@@ -1,15 +1,15 @@
 """Run one customer CGI script safely: no shell, bounded time, bounded memory.
 
 ``run_script`` starts the script by its ``#!`` line, or as ``<interpreter> <script>``
-(``scripts.py`` finds it and chooses), in a new session (so it leads its own process group),
-with its directory as cwd and an environment from scratch, writes the body on stdin and
-drains stdout and stderr with one ``poll`` loop (no helper threads), watching the script's
-exit through a pidfd. When the script exits,
-the whole process group is SIGKILLed before the script is reaped: background
-children it left behind (``sleep 100 &``), even ones still holding our pipes, die
-with it and cannot keep us waiting. At the wall-clock deadline the group is killed
-too. A grandchild that calls ``setsid`` itself escapes the group; only a container
-or cgroup can catch that. How many scripts run at once is ``slots.py``'s job.
+(``scripts.py`` finds it and chooses; ``spawn.py`` starts it without holding the GIL), in a
+new session (so it leads its own process group), with its directory as cwd and an
+environment from scratch, writes the body on stdin and drains stdout and stderr with one
+``poll`` loop (no helper threads), watching the script's exit through a pidfd. When the
+script exits, the whole process group is SIGKILLed before the script is reaped: background
+children it left behind (``sleep 100 &``), even ones still holding our pipes, die with it
+and cannot keep us waiting. At the wall-clock deadline the group is killed too. A
+grandchild that calls ``setsid`` itself escapes the group; only a container or cgroup can
+catch that. How many scripts run at once is ``slots.py``'s job.
 """
 
 from __future__ import annotations

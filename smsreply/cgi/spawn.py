@@ -9,8 +9,10 @@ of those threads' steps spent half their time inside another thread's spawn. gli
 starts the child the same way (``clone`` with ``CLONE_VFORK``) and lets them run. It keeps
 what ``Popen`` guaranteed: argv, no shell, exactly the given environment, the script's
 directory as cwd, a new session, the three pipes as fds 0–2 and no other fd, SIGPIPE and
-SIGXFSZ back to their defaults, no blocked signal. Where glibc lacks one of the calls
-(before 2.34, or another libc), ``Popen`` does the same job, GIL held.
+SIGXFSZ back to their defaults, no blocked signal (glibc leaves its two internal signals,
+32 and 33, ignored in the child, as with ``os.posix_spawn``: no program sees them). Where
+glibc lacks one of the calls (before 2.34, or another libc), ``Popen`` does the job, GIL
+held.
 
 Example::
 
