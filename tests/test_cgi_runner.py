@@ -84,8 +84,8 @@ def exit_watch(request, monkeypatch):
 def spawner(request, monkeypatch):
     """Run spawn tests with glibc's posix_spawn and with the Popen fallback."""
     if request.param == "popen":
-        monkeypatch.setattr(spawn, "_libc", None)
-    elif spawn._libc is None:
+        monkeypatch.setattr(spawn, "_glibc", lambda: None)
+    elif spawn._glibc() is None:
         pytest.skip("this libc has no posix_spawn_file_actions_addclosefrom_np")
     return request.param
 

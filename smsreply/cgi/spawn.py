@@ -23,7 +23,7 @@ Example::
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import os
 import signal
 import subprocess
@@ -32,46 +32,45 @@ _SETSID, _SETSIGDEF, _SETSIGMASK = 0x80, 0x04, 0x08  # glibc's POSIX_SPAWN_* fla
 _OPAQUE_BYTES = 1024  # room for glibc's opaque structs (80, 336 and 128 bytes on x86-64)
 
 
+@functools.cache
 def _glibc():
+    """glibc's spawn calls, or None when this libc lacks one (read once, on first use)."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        for name in (
-            "posix_spawn_file_actions_addchdir_np",
-            "posix_spawn_file_actions_addclosefrom_np",
-        ):
-            getattr(libc, name)
-    except (OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)  # the C library Python itself runs on
+    except OSError:
+        return None
+    # addchdir_np since glibc 2.29, addclosefrom_np since 2.34: both or Popen.
+    needed = ("posix_spawn_file_actions_addchdir_np", "posix_spawn_file_actions_addclosefrom_np")
+    if not all(hasattr(libc, name) for name in needed):
         return None
     libc.posix_spawnattr_setflags.argtypes = [ctypes.c_void_p, ctypes.c_short]
     return libc
-
-
-_libc = _glibc()
 
 
 def spawn(
     executable: str, argv: list[str], environ: dict[str, str], cwd: str, stdio: tuple[int, int, int]
 ) -> int:
     """Start ``executable`` (a path) and return its pid; raise OSError if it cannot start."""
-    if _libc is None:
+    libc = _glibc()
+    if libc is None:
         return _popen(executable, argv, environ, cwd, stdio)
     actions, attributes = _opaque(), _opaque()
     signals = _opaque()
-    _libc.posix_spawn_file_actions_init(actions)
-    _libc.posix_spawnattr_init(attributes)
+    libc.posix_spawn_file_actions_init(actions)
+    libc.posix_spawnattr_init(attributes)
     try:
         for fd, target in zip(stdio, (0, 1, 2), strict=True):
-            _libc.posix_spawn_file_actions_adddup2(actions, fd, target)
-        _libc.posix_spawn_file_actions_addchdir_np(actions, os.fsencode(cwd))
-        _libc.posix_spawn_file_actions_addclosefrom_np(actions, 3)
-        _libc.sigemptyset(signals)
-        _libc.posix_spawnattr_setsigmask(attributes, signals)
+            libc.posix_spawn_file_actions_adddup2(actions, fd, target)
+        libc.posix_spawn_file_actions_addchdir_np(actions, os.fsencode(cwd))
+        libc.posix_spawn_file_actions_addclosefrom_np(actions, 3)
+        libc.sigemptyset(signals)
+        libc.posix_spawnattr_setsigmask(attributes, signals)
         for number in (signal.SIGPIPE, signal.SIGXFSZ):  # Python ignores them; scripts must not
-            _libc.sigaddset(signals, number)
-        _libc.posix_spawnattr_setsigdefault(attributes, signals)
-        _libc.posix_spawnattr_setflags(attributes, _SETSID | _SETSIGDEF | _SETSIGMASK)
+            libc.sigaddset(signals, number)
+        libc.posix_spawnattr_setsigdefault(attributes, signals)
+        libc.posix_spawnattr_setflags(attributes, _SETSID | _SETSIGDEF | _SETSIGMASK)
         pid = ctypes.c_int()
-        failed = _libc.posix_spawn(
+        failed = libc.posix_spawn(
             ctypes.byref(pid),
             os.fsencode(executable),
             actions,
@@ -80,8 +79,8 @@ def spawn(
             _strings(f"{name}={value}" for name, value in environ.items()),
         )
     finally:
-        _libc.posix_spawn_file_actions_destroy(actions)
-        _libc.posix_spawnattr_destroy(attributes)
+        libc.posix_spawn_file_actions_destroy(actions)
+        libc.posix_spawnattr_destroy(attributes)
     if failed:
         raise OSError(failed, os.strerror(failed), executable)
     return pid.value
