@@ -7,23 +7,53 @@ bytes are read as UTF-8, else as Windows-1252 (``charsets``: a reply is never re
 for its encoding). The reply is committed before the answer; the same provider id again
 changes nothing and is still answered 200, as providers retry. Late or unmatched replies
 are stored with their reason and answered 200 too: the provider did its job.
+
+Callbacks are the one hot route — one for every reply — so they are served by a small
+WSGI application of their own (werkzeug's request, routing and response, as Flask's are)
+placed in front of the Flask app: a callback does not pay for Flask's request and app
+contexts, sessions, hooks and error-handler lookup, which cost more than the callback's
+own work (``docs/performance.md``). Errors are the API's JSON errors, with the same
+statuses; the answers carry the same headers as the Flask app's.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, replace
 
-from flask import Blueprint, Response, current_app, request
-from werkzeug.exceptions import BadRequest, Forbidden, NotFound
+from flask import Flask
+from werkzeug.exceptions import (
+    BadRequest,
+    Forbidden,
+    HTTPException,
+    InternalServerError,
+    NotFound,
+    RequestEntityTooLarge,
+)
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
 
 from ..cputime import charged
 from ..credentials import check_callback_token
 from ..providers import InvalidCallback
+from ..service import Service
+from ..store import storage_errors
 from . import charsets
+from .errors import HTTP_CODES, error_document, storage_message, too_large_message
+from .body import PROBLEM
+from .headers import add_headers
 from .payload import parse_json, read_body
 
-bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
+log = logging.getLogger(__name__)
+
+PREFIX = "/callbacks/"
+ROUTES = Map(
+    [
+        Rule("/callbacks/<provider>/<token>", endpoint="reply", methods=["GET", "POST"]),
+        Rule("/callbacks/<provider>/<token>/dlr", endpoint="dlr", methods=["GET", "POST"]),
+    ]
+)
 
 # Headers kept with a reply become the CGI scripts' HTTP_* variables; credentials never do.
 DROPPED_HEADERS = {"authorization", "proxy-authorization", "cookie"}
@@ -38,13 +68,13 @@ class Callback:
     raw: bytes  # the query and the body as received
 
 
-def _read() -> Callback:
+def _read(request: Request) -> Callback:
     """Query, then an urlencoded or JSON body (body wins): UTF-8, else Windows-1252."""
     query = request.query_string
     fields, charset = _pairs(query)
     if request.method != "POST":
         return Callback(fields, charset, query)
-    raw = read_body(cache=False)
+    raw = read_body(cache=False, source=request)
     if request.mimetype == "application/json":
         text, body_charset = charsets.decode(raw)
         data = parse_json(text)
@@ -73,21 +103,76 @@ def _pairs(raw: bytes) -> tuple[dict[str, str], str]:
         raise BadRequest(f"malformed form data: {error}") from None
 
 
-def _parser(provider: str, token: str):
-    service = current_app.extensions["smsreply"]
+class Callbacks:
+    """The WSGI application for ``/callbacks/…``; any other path goes to ``app``."""
+
+    def __init__(self, app, service: Service, max_body_bytes: int) -> None:
+        self.app = app
+        self.service = service
+        self.max_body_bytes = max_body_bytes
+        self.storage_errors = storage_errors()
+
+    def __call__(self, environ, start_response):
+        if not environ.get("PATH_INFO", "").startswith(PREFIX):
+            return self.app(environ, start_response)
+        request = Request(environ)
+        request.max_content_length = self.max_body_bytes  # larger: a 413
+        route = "-"
+        try:
+            if environ.get(PROBLEM):  # a body cut short (``body.CompleteBody``)
+                raise BadRequest(environ[PROBLEM])
+            rule, arguments = ROUTES.bind_to_environ(environ).match(return_rule=True)
+            route = rule.rule
+            view = reply if rule.endpoint == "reply" else delivery_report
+            response = view(self.service, request, **arguments)
+        except Exception as error:  # every error is answered, as the Flask app answers it
+            response = self.error(error)
+        add_headers(response.headers, route)
+        return response(environ, start_response)
+
+    def error(self, error: Exception) -> Response:
+        """The Flask app's JSON error for ``error`` (``errors.py``)."""
+        headers = []
+        if isinstance(error, self.storage_errors):
+            status, code, message = 503, "storage_unavailable", storage_message(error)
+        elif isinstance(error, HTTPException):
+            status = error.code or 500
+            code, message = HTTP_CODES.get(status, "http_error"), error.description or error.name
+            if isinstance(error, RequestEntityTooLarge):
+                message = too_large_message(self.max_body_bytes)
+            headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        else:
+            log.exception("unexpected error")
+            status, code = InternalServerError.code, "internal"
+            message = "internal error; see the server log"
+        return json_response(error_document(code, message), status, headers)
+
+
+def json_response(data: dict, status: int = 200, headers=()) -> Response:
+    """As Flask's ``jsonify`` writes it (UTF-8, sorted keys, compact, a final newline)."""
+    body = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return Response(body + "\n", status, headers, mimetype="application/json")
+
+
+def init_app(app: Flask) -> None:
+    app.wsgi_app = Callbacks(
+        app.wsgi_app, app.extensions["smsreply"], app.config["MAX_CONTENT_LENGTH"]
+    )
+
+
+def _parser(service: Service, provider: str, token: str):
     if not check_callback_token(service.store, token):
         raise Forbidden("unknown callback token")
     parser = service.callback_parser(provider)
     if parser is None:
         raise NotFound(f"no callbacks for provider {provider!r} here")
-    return service, parser
+    return parser
 
 
-@bp.route("/<provider>/<token>", methods=["GET", "POST"])
 @charged("callback")  # for the bench's CPU split (smsreply/cputime.py)
-def reply(provider: str, token: str):
-    service, parser = _parser(provider, token)
-    callback = _read()
+def reply(service: Service, request: Request, provider: str, token: str) -> Response:
+    parser = _parser(service, provider, token)
+    callback = _read(request)
     try:
         inbound = parser.parse_reply(callback.fields)
     except InvalidCallback as error:
@@ -106,21 +191,22 @@ def reply(provider: str, token: str):
     )
     if parser.acknowledgement:  # gateways such as Jasmin retry unless they read their token
         return Response(parser.acknowledgement, mimetype="text/plain")
-    return {
-        "ok": True,
-        "reply_id": reply["id"],
-        "duplicate": not created,
-        "status": reply["status"],
-        "reason": reply["reason"],
-    }
+    return json_response(
+        {
+            "ok": True,
+            "reply_id": reply["id"],
+            "duplicate": not created,
+            "status": reply["status"],
+            "reason": reply["reason"],
+        }
+    )
 
 
-@bp.route("/<provider>/<token>/dlr", methods=["GET", "POST"])
-def delivery_report(provider: str, token: str):
-    service, parser = _parser(provider, token)
+def delivery_report(service: Service, request: Request, provider: str, token: str) -> Response:
+    parser = _parser(service, provider, token)
     try:
-        report = parser.parse_delivery_report(_read().fields)
+        report = parser.parse_delivery_report(_read(request).fields)
     except InvalidCallback as error:
         raise BadRequest(str(error)) from None
     matched = service.record_delivery(report)
-    return {"ok": True, "matched": matched, "status": report.status}
+    return json_response({"ok": True, "matched": matched, "status": report.status})
