@@ -74,7 +74,7 @@ def post_worker_init(worker):
     from smsreply.background import start_for_app
 
     if _settings["server.cpu_ledger"]:
-        cputime.enable()  # CPU time by part, for the bench (smsreply/cputime.py)
+        cputime.enable(cputime.SERVER_EVERY)  # CPU by part, for the bench (smsreply/cputime.py)
 
     worker.smsreply_background = start_for_app(worker.wsgi)
 
