@@ -33,7 +33,7 @@ from .kannel import run_peer
 from .load import fire, percentile
 from .plans import full_scans, plans
 from .postgres import DURABLE, PrivateCluster
-from .profile import Profiler
+from .profile import Profiler, py_spy_path
 from .run import post_replies
 from .server import Gunicorn, Usage
 from .sink import SinkProcess
@@ -176,6 +176,8 @@ def peer_jobs(args) -> list[tuple[str, bool]]:
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
     args = parse_args(argv)
+    if args.profile:
+        py_spy_path()  # missing: say so now, not after the floors
     with contextlib.ExitStack() as stack:
         cluster = None
         if args.database == "postgresql":

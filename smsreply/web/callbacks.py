@@ -40,8 +40,8 @@ from ..providers import InvalidCallback
 from ..service import Service
 from ..store import storage_errors
 from . import charsets
-from .errors import HTTP_CODES, error_document, storage_message, too_large_message
 from .body import PROBLEM
+from .errors import HTTP_CODES, error_document, storage_message, too_large_message
 from .headers import add_headers
 from .payload import parse_json, read_body
 
