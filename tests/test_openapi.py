@@ -20,11 +20,12 @@ def routes(app) -> set[tuple[str, str]]:
     """(OpenAPI path, method) for every rule under the documented prefixes: the Flask app's,
     and the callbacks' own WSGI app's (``smsreply/web/callbacks.py``)."""
     found = set()
-    for rule in [*app.url_map.iter_rules(), *callbacks.ROUTES.iter_rules()]:
-        if not rule.rule.startswith(DOCUMENTED_PREFIXES):
+    rules = [(rule.rule, rule.methods) for rule in app.url_map.iter_rules()]
+    for rule, methods in [*rules, *callbacks.ROUTES.items()]:
+        if not rule.startswith(DOCUMENTED_PREFIXES):
             continue
-        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
-        found |= {(path, method.lower()) for method in rule.methods - IGNORED_METHODS}
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+        found |= {(path, method.lower()) for method in set(methods) - IGNORED_METHODS}
     return found
 
 

@@ -9,18 +9,20 @@ changes nothing and is still answered 200, as providers retry. Late or unmatched
 are stored with their reason and answered 200 too: the provider did its job.
 
 Callbacks are the one hot route — one for every reply — so they are served by a small
-WSGI application of their own (werkzeug's request, routing and response, as Flask's are)
-placed in front of the Flask app: a callback does not pay for Flask's request and app
-contexts, sessions, hooks and error-handler lookup, which cost more than the callback's
-own work (``docs/performance.md``). Errors are the API's JSON errors, with the same
-statuses; the answers carry the same headers as the Flask app's.
+WSGI application of their own placed in front of the Flask app (werkzeug's request reads
+the body, as Flask's does): a callback does not pay for Flask's request and app contexts,
+sessions, hooks, URL map and response object, which cost more than the callback's own work
+(``docs/performance.md``). Errors are the API's JSON errors with the same statuses (405
+with ``Allow``, 413, 503…); the answers carry the same headers as the Flask app's.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from flask import Flask
 from werkzeug.exceptions import (
@@ -28,11 +30,12 @@ from werkzeug.exceptions import (
     Forbidden,
     HTTPException,
     InternalServerError,
+    MethodNotAllowed,
     NotFound,
     RequestEntityTooLarge,
 )
-from werkzeug.routing import Map, Rule
-from werkzeug.wrappers import Request, Response
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.wrappers import Request
 
 from ..cputime import charged
 from ..credentials import check_callback_token
@@ -42,18 +45,16 @@ from ..store import storage_errors
 from . import charsets
 from .body import PROBLEM
 from .errors import HTTP_CODES, error_document, storage_message, too_large_message
-from .headers import add_headers
+from .headers import ROUTE_HEADER, SECURITY_HEADERS
 from .payload import parse_json, read_body
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/callbacks/"
-ROUTES = Map(
-    [
-        Rule("/callbacks/<provider>/<token>", endpoint="reply", methods=["GET", "POST"]),
-        Rule("/callbacks/<provider>/<token>/dlr", endpoint="dlr", methods=["GET", "POST"]),
-    ]
-)
+REPLY_ROUTE = "/callbacks/<provider>/<token>"
+DLR_ROUTE = "/callbacks/<provider>/<token>/dlr"
+ROUTES = {REPLY_ROUTE: ("GET", "HEAD", "POST"), DLR_ROUTE: ("GET", "HEAD", "POST")}
+_PATH = re.compile(r"/callbacks/([^/]+)/([^/]+)(/dlr)?")  # as werkzeug matches ROUTES
 
 # Headers kept with a reply become the CGI scripts' HTTP_* variables; credentials never do.
 DROPPED_HEADERS = {"authorization", "proxy-authorization", "cookie"}
@@ -113,24 +114,37 @@ class Callbacks:
         self.storage_errors = storage_errors()
 
     def __call__(self, environ, start_response):
-        if not environ.get("PATH_INFO", "").startswith(PREFIX):
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(PREFIX):
             return self.app(environ, start_response)
-        request = Request(environ)
-        request.max_content_length = self.max_body_bytes  # larger: a 413
         route = "-"
         try:
             if environ.get(PROBLEM):  # a body cut short (``body.CompleteBody``)
                 raise BadRequest(environ[PROBLEM])
-            rule, arguments = ROUTES.bind_to_environ(environ).match(return_rule=True)
-            route = rule.rule
-            view = reply if rule.endpoint == "reply" else delivery_report
-            response = view(self.service, request, **arguments)
+            found = _PATH.fullmatch(path)
+            if found is None:
+                raise NotFound()
+            provider, token, dlr = found.groups()
+            route = DLR_ROUTE if dlr else REPLY_ROUTE
+            if environ.get("REQUEST_METHOD") not in ("GET", "HEAD", "POST"):
+                raise MethodNotAllowed(valid_methods=ROUTES[route])
+            request = Request(environ)
+            request.max_content_length = self.max_body_bytes  # larger: a 413
+            view = delivery_report if dlr else reply
+            answer = view(self.service, request, provider, token)
         except Exception as error:  # every error is answered, as the Flask app answers it
-            response = self.error(error)
-        add_headers(response.headers, route)
-        return response(environ, start_response)
+            answer = self.error(error)
+        headers = [
+            ("Content-Type", answer.content_type),
+            ("Content-Length", str(len(answer.body))),
+            *answer.headers,
+            *SECURITY_HEADERS,
+            (ROUTE_HEADER, route),
+        ]
+        start_response(f"{answer.status} {HTTP_STATUS_CODES[answer.status]}", headers)
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [answer.body]
 
-    def error(self, error: Exception) -> Response:
+    def error(self, error: Exception) -> Answer:
         """The Flask app's JSON error for ``error`` (``errors.py``)."""
         headers = []
         if isinstance(error, self.storage_errors):
@@ -145,13 +159,20 @@ class Callbacks:
             log.exception("unexpected error")
             status, code = InternalServerError.code, "internal"
             message = "internal error; see the server log"
-        return json_response(error_document(code, message), status, headers)
+        return json_answer(error_document(code, message), status, headers)
 
 
-def json_response(data: dict, status: int = 200, headers=()) -> Response:
+class Answer(NamedTuple):
+    status: int
+    body: bytes
+    content_type: str
+    headers: list[tuple[str, str]]
+
+
+def json_answer(data: dict, status: int = 200, headers=()) -> Answer:
     """As Flask's ``jsonify`` writes it (UTF-8, sorted keys, compact, a final newline)."""
-    body = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return Response(body + "\n", status, headers, mimetype="application/json")
+    body = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+    return Answer(status, body.encode(), "application/json", list(headers))
 
 
 def init_app(app: Flask) -> None:
@@ -170,7 +191,7 @@ def _parser(service: Service, provider: str, token: str):
 
 
 @charged("callback")  # for the bench's CPU split (smsreply/cputime.py)
-def reply(service: Service, request: Request, provider: str, token: str) -> Response:
+def reply(service: Service, request: Request, provider: str, token: str) -> Answer:
     parser = _parser(service, provider, token)
     callback = _read(request)
     try:
@@ -190,8 +211,8 @@ def reply(service: Service, request: Request, provider: str, token: str) -> Resp
         inbound, provider=parser.name, remote_addr=request.remote_addr or "", headers=headers
     )
     if parser.acknowledgement:  # gateways such as Jasmin retry unless they read their token
-        return Response(parser.acknowledgement, mimetype="text/plain")
-    return json_response(
+        return Answer(200, parser.acknowledgement.encode(), "text/plain; charset=utf-8", [])
+    return json_answer(
         {
             "ok": True,
             "reply_id": reply["id"],
@@ -202,11 +223,11 @@ def reply(service: Service, request: Request, provider: str, token: str) -> Resp
     )
 
 
-def delivery_report(service: Service, request: Request, provider: str, token: str) -> Response:
+def delivery_report(service: Service, request: Request, provider: str, token: str) -> Answer:
     parser = _parser(service, provider, token)
     try:
         report = parser.parse_delivery_report(_read(request).fields)
     except InvalidCallback as error:
         raise BadRequest(str(error)) from None
     matched = service.record_delivery(report)
-    return json_response({"ok": True, "matched": matched, "status": report.status})
+    return json_answer({"ok": True, "matched": matched, "status": report.status})
