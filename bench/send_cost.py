@@ -6,7 +6,9 @@ process (``sink.py``; its CPU is not counted):
 - ``hand-off``: ``HttpProvider.send`` of one SMS to the sink (kept-alive connections);
 - ``send job``: the work engine's send of an answer queued already claimed, as handling
   queues it (``Engine.send_sms`` on a real SQLite file), and its steps one by one — the
-  claim, the heartbeat's registration, the hand-off, the record.
+  claim, the heartbeat's registration, the hand-off, the record;
+- ``4 threads``: the same send job in four threads at once, as a server's workers run it
+  (the process's CPU per SMS: the threads wait for each other's writes).
 
 To compare two versions, run it from each checkout back to back (the figures move with
 the machine's load; only neighbours compare).
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,6 +83,23 @@ def send_job(service: Service, sends: int) -> float:
     return (time.thread_time() - started) / sends * 1e6
 
 
+def send_job_threads(service: Service, sends: int, threads: int = 4) -> float:
+    """Process CPU µs per SMS, ``threads`` threads each sending their share at once."""
+    shares = [queue_answers(service, sends // threads) for _ in range(threads)]
+
+    def send_share(share: list[tuple[int, float]]) -> None:
+        for outgoing_id, lease in share:
+            assert service.engine.send_sms(outgoing_id, lease)
+
+    workers = [threading.Thread(target=send_share, args=(share,)) for share in shares]
+    started = time.process_time()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return (time.process_time() - started) / (sends // threads * threads) * 1e6
+
+
 @contextmanager
 def _charged(spent: dict[str, float], step: str):
     started = time.thread_time()
@@ -93,7 +113,8 @@ def send_steps(service: Service, sends: int) -> dict[str, float]:
     for outgoing_id, lease in queue_answers(service, sends):
         with _charged(spent, "claim"):
             claim = engine.claim("sms", outgoing_id, lease)
-        with _charged(spent, "heartbeat"), engine.heartbeat.keep(claim):
+        within = getattr(engine.provider, "send_bound", None)  # (older versions: none)
+        with _charged(spent, "heartbeat"), engine.heartbeat.keep(claim, within=within):
             pass
         with _charged(spent, "transmit"):
             sent = sending.transmit(engine.provider, claim.row)
@@ -122,11 +143,12 @@ def main() -> None:
         service = Service(settings, store)
         provider = service.provider
         hand_off(provider, 200, 1)  # warm: connections open, code paths loaded
-        figures: dict[str, list[float]] = {"hand-off": [], "send job": []}
+        figures: dict[str, list[float]] = {"hand-off": [], "send job": [], "4 threads": []}
         steps: dict[str, list[float]] = {step: [] for step in STEPS}
         for repeat in range(args.repeats):
             figures["hand-off"].append(hand_off(provider, args.sends, (repeat + 1) * 10**6))
             figures["send job"].append(send_job(service, args.sends))
+            figures["4 threads"].append(send_job_threads(service, args.sends))
             for step, cost in send_steps(service, args.sends).items():
                 steps[step].append(cost)
             sink.reset()
