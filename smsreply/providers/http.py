@@ -158,6 +158,7 @@ class HttpProvider(Provider):
         self.reply_names = _name_map("http.reply_fields", options["reply_fields"], REPLY_NAMES, 3)
         self.dlr_names = _name_map("http.dlr_fields", options["dlr_fields"], DLR_NAMES, 2)
         self.template = Template(url.geturl(), method, body_format, fields, headers, dlr_url)
+        self.where = "gateway " + url.netloc.rpartition("@")[2]  # as errors name it: no secret
         self.response_id, self.timeout = options["response_id"], float(options["timeout"])
         self.delivered = value_list(options["dlr_delivered"])
         self.failed = value_list(options["dlr_failed"])
@@ -190,14 +191,15 @@ class HttpProvider(Provider):
         """Hand one SMS to the gateway; raises ProviderError (``retryable`` says whether)."""
         if self.sender is not None:
             sms = replace(sms, shortcode=self.sender)
-        where = "gateway " + urlsplit(self.template.url).netloc.rpartition("@")[2]
         method, url, body, headers = wire_request(build_request(self.template, sms))
         try:
             answer = self.connections.exchange(method, url, body, headers)
         except NoAnswer:
-            raise ProviderError(f"{where}: no answer in {self.timeout} s", retryable=True) from None
+            failure = f"{self.where}: no answer in {self.timeout} s"
+            raise ProviderError(failure, retryable=True) from None
         except Unreachable:  # named as requests named it, for the logs people already read
-            raise ProviderError(f"{where} unreachable (ConnectionError)", retryable=True) from None
+            failure = f"{self.where} unreachable (ConnectionError)"
+            raise ProviderError(failure, retryable=True) from None
         text = answer.body.decode(_charset(answer.content_type), "replace")
         try:
             provider_id = message_id(answer.status, text, self.response_id, sms.id)
