@@ -136,6 +136,7 @@ def test_refusals_and_errors_say_whether_to_retry(status, body, response_id, ret
     ("setting", "value", "message"),
     [
         ("http.send_url", "", "http.send_url must be an http"),
+        ("http.send_url", "http://gw:1401/se nd", "http.send_url must be an http"),
         ("http.send_fields", '{"to": "{to}",', "http.send_fields is not a valid JSON object"),
         ("http.send_fields", '["to"]', "http.send_fields must be a JSON object"),
         ("http.send_fields", '{"to": "{recipient}"}', r"http.send_fields\['to'\]: bad placeholder"),

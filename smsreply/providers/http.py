@@ -139,8 +139,10 @@ class HttpProvider(Provider):
 
     def __init__(self, options: Mapping[str, object], dlr_url: str = "") -> None:
         options = DEFAULTS | dict(options)
-        url = urlsplit(str(options["send_url"]))
-        if url.scheme not in ("http", "https") or not url.hostname:
+        send_url = str(options["send_url"])
+        url = urlsplit(send_url)
+        printable = send_url.isprintable() and " " not in send_url  # it goes in the request line
+        if url.scheme not in ("http", "https") or not url.hostname or not printable:
             raise ConfigError("http.send_url must be an http(s) URL with a host")
         method, body_format = options["send_method"], options["send_format"]
         if (method, body_format) not in METHODS_AND_FORMATS:
