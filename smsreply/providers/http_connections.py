@@ -5,12 +5,12 @@ timeout)`` gives what carries them, with the proxy and the CA bundle read from t
 environment once, at start, as ``requests`` reads them (``HTTPS_PROXY``/``HTTP_PROXY``/
 ``NO_PROXY``; ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``, else certifi's bundle):
 
-- ``DirectConnections`` (no proxy): sockets kept open between SMS, each request taking an
-  idle one — so there are as many as threads sending at once —, TLS verified against the
-  bundle, and HTTP/1.1 spoken by ``http_wire.py``. Per request it costs a fraction of
-  urllib3's pool, retries and response wrappers (``bench/send_cost.py``). A connection the
-  gateway closed while idle is replaced before use, or, when the close crossed our request
-  (nothing of an answer came back), once right after: the gateway cannot have taken it.
+- ``DirectConnections`` (no proxy): plain ``http.client`` connections kept open between
+  SMS, each request taking an idle one — so there are as many as threads sending at once —
+  and TLS verified against the bundle. Per request it costs a fraction of urllib3's pool,
+  retries and response wrappers (``bench/send_cost.py``). A connection the gateway closed
+  while idle is replaced before use, or, when the close crossed our request (nothing of an
+  answer came back), once right after: the gateway cannot have taken that request.
 - ``ProxiedConnections`` (through a proxy): urllib3's ``ProxyManager``, which speaks
   CONNECT, proxies reached over TLS and proxy credentials.
 
@@ -29,6 +29,7 @@ Example::
 
 from __future__ import annotations
 
+import http.client
 import io
 import os
 import select
@@ -43,9 +44,9 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
-from . import http_wire
-
 IDLE_KEPT = 16  # connections kept open at most (more threads sending at once: closed after)
+# The kept-alive connection was closed under our request before any answer came back.
+_CLOSED_UNDER_US = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
 
 
 class NoAnswer(Exception):
@@ -84,22 +85,35 @@ def _decoded(body: bytes, encoding: str) -> bytes:
 
 
 class _DeadlineReader(io.RawIOBase):
-    """A socket as an answer is read from it: each read waits only what is left."""
+    """The socket as an answer is read from it: each read waits only what is left."""
 
     def __init__(self, sock: socket.socket, deadline: float) -> None:
         super().__init__()
-        self.sock = sock
-        self.deadline = deadline
-        self.received = 0  # bytes of answer so far
+        self._sock = sock
+        self._raw = sock.makefile("rb", buffering=0)  # keeps the socket open while read
+        self._deadline = deadline
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:
-        self.sock.settimeout(_left(self.deadline))
-        count = self.sock.recv_into(buffer)
-        self.received += count
-        return count
+        self._sock.settimeout(_left(self._deadline))
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _Answering:
+    """What ``http.client`` reads an answer from (it asks for ``makefile("rb")``)."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock = sock
+        self._deadline = deadline
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
 
 
 def _left(deadline: float) -> float:
@@ -109,12 +123,41 @@ def _left(deadline: float) -> float:
     return left
 
 
-class _Unanswered(Exception):
-    """The connection closed under our request before the first byte of an answer."""
+class _Connection(http.client.HTTPConnection):
+    """One connection to the gateway; every wait of an exchange ends by ``deadline``."""
+
+    def __init__(self, host: str, port: int, tls: ssl.SSLContext | None) -> None:
+        super().__init__(host, port)
+        self.tls = tls
+        self.deadline = 0.0
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.host, self.port), _left(self.deadline))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.tls is not None:
+            self.sock.settimeout(_left(self.deadline))  # the handshake, within what is left
+            self.sock = self.tls.wrap_socket(self.sock, server_hostname=self.host)
+
+    def _send_output(self, message_body=None, encode_chunked: bool = False) -> None:
+        # The head and a body in bytes in one send (http.client makes two): one system
+        # call and one segment on the wire instead of two, for every SMS.
+        if not isinstance(message_body, bytes) or encode_chunked:
+            return super()._send_output(message_body, encode_chunked)
+        self._buffer.extend((b"", message_body))  # joined: head, blank line, body
+        request = b"\r\n".join(self._buffer)
+        del self._buffer[:]
+        self.send(request)
+
+    def response_class(self, sock: socket.socket, method: str | None = None, **_):
+        return http.client.HTTPResponse(_Answering(sock, self.deadline), method=method)
+
+    def dropped(self) -> bool:
+        """True when the gateway closed it while idle (readable: its end, or stray bytes)."""
+        return bool(select.select([self.sock], [], [], 0)[0])
 
 
 class DirectConnections:
-    """Straight to the gateway: kept-alive sockets, one per thread sending at once."""
+    """Straight to the gateway: kept-alive ``http.client`` connections, one per sender."""
 
     def __init__(self, url: str, timeout: float, ca_bundle: str) -> None:
         parts = urlsplit(url)
@@ -127,14 +170,10 @@ class DirectConnections:
             tls.minimum_version = ssl.TLSVersion.TLSv1_2
         self.host = parts.hostname
         self.port = parts.port or (443 if tls else 80)
-        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 address
-        self.host_header = (
-            host if parts.port in (None, 443 if tls else 80) else f"{host}:{self.port}"
-        )
         self.tls = tls
         self.timeout = timeout
         self.bound = timeout  # the whole exchange, retry included
-        self._idle: list[socket.socket] = []
+        self._idle: list[_Connection] = []
 
     def exchange(
         self, method: str, url: str, body: bytes | None, headers: Mapping[str, str]
@@ -142,66 +181,52 @@ class DirectConnections:
         """One request to ``url`` (on this host) and its whole answer."""
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        request = http_wire.request(method, target, self.host_header, headers, body)
         deadline = time.monotonic() + self.timeout
         try:
-            sock = self._kept()
-            if sock is not None:
-                try:
-                    return self._ask(sock, request, deadline)
-                except _Unanswered:  # closed by the gateway as we wrote: it did not take it
-                    pass
-            return self._ask(self._connect(deadline), request, deadline)
-        except TimeoutError:
-            raise NoAnswer from None
-        except (OSError, _Unanswered, http_wire.BadAnswer) as error:
-            raise Unreachable(type(error).__name__) from None
-
-    def _kept(self) -> socket.socket | None:
-        """An idle connection still open (the most recently used: the likeliest alive)."""
-        while self._idle:
+            connection = self._idle.pop()  # the most recently used: the likeliest alive
+        except IndexError:
+            connection = _Connection(self.host, self.port, self.tls)
+        try:
+            kept = connection.sock is not None
+            if kept and connection.dropped():
+                connection.close()
+                kept = False
+            connection.deadline = deadline
             try:
-                sock = self._idle.pop()
-            except IndexError:  # another thread took the last one
-                return None
-            # Readable while idle: the gateway closed it (or sent stray bytes).
-            if not select.select([sock], [], [], 0)[0]:
-                return sock
-            sock.close()
-        return None
-
-    def _connect(self, deadline: float) -> socket.socket:
-        sock = socket.create_connection((self.host, self.port), _left(deadline))
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if self.tls is not None:
-                sock.settimeout(_left(deadline))  # the handshake, within what is left
-                sock = self.tls.wrap_socket(sock, server_hostname=self.host)
+                response = self._ask(connection, method, target, body, headers)
+            except _CLOSED_UNDER_US:
+                if not kept:
+                    raise
+                connection.close()  # the next request opens a new one
+                response = self._ask(connection, method, target, body, headers)
+            data = response.read()
+            answer = Answer(
+                response.status,
+                response.getheader("Content-Type", ""),
+                _decoded(data, response.getheader("Content-Encoding", "")),
+            )
+        except TimeoutError:
+            connection.close()
+            raise NoAnswer from None
+        except (OSError, http.client.HTTPException) as error:
+            connection.close()
+            raise Unreachable(type(error).__name__) from None
         except BaseException:
-            sock.close()
+            connection.close()
             raise
-        return sock
-
-    def _ask(self, sock: socket.socket, request: bytes, deadline: float) -> Answer:
-        """``request`` on ``sock`` and its answer; the socket is kept if the answer allows."""
-        reader = _DeadlineReader(sock, deadline)
-        try:
-            sock.settimeout(_left(deadline))
-            sock.sendall(request)
-            answer = http_wire.read_answer(io.BufferedReader(reader))
-        except BaseException as error:
-            sock.close()
-            if isinstance(error, ConnectionError) and not reader.received:
-                raise _Unanswered from None
-            raise
-        if answer.reusable and len(self._idle) < IDLE_KEPT:
-            self._idle.append(sock)
+        if len(self._idle) < IDLE_KEPT:
+            self._idle.append(connection)  # closed by the gateway's answer: reopened on use
         else:
-            sock.close()
-        encoding = answer.headers.get("content-encoding", "")
-        return Answer(
-            answer.status, answer.headers.get("content-type", ""), _decoded(answer.body, encoding)
-        )
+            connection.close()
+        return answer
+
+    @staticmethod
+    def _ask(connection: _Connection, method, target, body, headers) -> http.client.HTTPResponse:
+        if connection.sock is None:
+            connection.connect()
+        connection.sock.settimeout(_left(connection.deadline))
+        connection.request(method, target, body=body, headers=headers)
+        return connection.getresponse()
 
     def close(self) -> None:
         while self._idle:
