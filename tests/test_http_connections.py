@@ -88,7 +88,7 @@ def test_a_connection_the_gateway_closed_while_idle_is_replaced():
     with KeptAliveGateway() as gateway:
         http = provider(gateway.url)
         http.send(sms("un"))
-        gateway.close_idle()
+        gateway.close_idle(wait_for=1)
         time.sleep(0.2)  # its end has reached us: seen before the request is written
         assert http.send(sms("deux")).provider_id == "gw-2"
         assert gateway.requests == 2 and gateway.connections == 2

@@ -142,6 +142,8 @@ def test_refusals_and_errors_say_whether_to_retry(status, body, response_id, ret
         ("http.send_fields", '{"to": "{recipient}"}', r"http.send_fields\['to'\]: bad placeholder"),
         ("http.send_fields", '{"text": "{message"}', "bad placeholder"),
         ("http.send_headers", '{"Authorization": 5}', "http.send_headers must map"),
+        ("http.send_headers", '{"X-Key": "k\\r\\nX-Evil: 1"}', "printable ASCII text"),
+        ("http.send_headers", '{"X Key": "k"}', "http.send_headers must map"),
         ("http.send_format", "xml", "http.send_format"),
         ("http.response_id", "text:Success", r"needs a \(group\)"),
         ("http.response_id", "text:(", "bad regex"),

@@ -154,8 +154,8 @@ class HttpProvider(Provider):
             if isinstance(value, str):
                 check_template(f"http.send_fields[{name!r}]", value)
         headers = json_object("http.send_headers", options["send_headers"])
-        if not all(isinstance(value, str) and value.isascii() for value in headers.values()):
-            raise ConfigError("http.send_headers must map header names to ASCII text")
+        if not all(_header(name, value) for name, value in headers.items()):
+            raise ConfigError("http.send_headers must map header names to printable ASCII text")
         _check_response_id(options["response_id"])
         self.reply_names = _name_map("http.reply_fields", options["reply_fields"], REPLY_NAMES, 3)
         self.dlr_names = _name_map("http.dlr_fields", options["dlr_fields"], DLR_NAMES, 2)
@@ -217,6 +217,18 @@ class HttpProvider(Provider):
 
     def close(self) -> None:
         self.connections.close()
+
+
+def _header(name: str, value: object) -> bool:
+    """A header we can send: no line breaks to start another one, a name without spaces."""
+    name_ok = name.isascii() and name.isprintable() and not any(c in name for c in " :")
+    return (
+        bool(name)
+        and name_ok
+        and isinstance(value, str)
+        and value.isascii()
+        and value.isprintable()
+    )
 
 
 def _charset(content_type: str) -> str:

@@ -21,6 +21,7 @@ import gzip
 import socket
 import ssl
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
@@ -85,11 +86,20 @@ class KeptAliveGateway:
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,))
         self.thread.daemon = True
 
+    @property
+    def idle(self) -> int:
+        with self._lock:
+            return len(self._idle)
+
     def drop_next(self, count: int = 1) -> None:
         with self._lock:
             self._drops = count
 
-    def close_idle(self) -> None:
+    def close_idle(self, wait_for: int = 0) -> None:
+        """Close the connections waiting for a request (once ``wait_for`` of them wait)."""
+        deadline = time.monotonic() + 10
+        while self.idle < wait_for and time.monotonic() < deadline:
+            time.sleep(0.01)
         with self._lock:
             idle, self._idle = list(self._idle), set()
         for sock in idle:
