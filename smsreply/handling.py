@@ -5,6 +5,11 @@ to its action (see ``routing.py``) and runs it outside any transaction, while th
 heartbeat runs. Then ``record`` records the outcome, queues and debits the answer, and
 queues the owner's notifications, all in one transaction that first checks the claim is
 still ours. After a crash the reply is handled again, but answered only once.
+
+A reply routed to an action that needs no I/O (``Action.immediate``: ``none``, ``text``) is
+handled by ``handle_now`` instead, inside the callback's own transaction, when the
+callback's process has workers to send the answer (``Service.receive_reply`` decides):
+the same ``route`` and ``record``, one transaction and one claim fewer.
 """
 
 from __future__ import annotations
@@ -94,6 +99,8 @@ def handle_now(
     """Handle a reply just accepted, claimed until ``lease``, in the caller's transaction,
     when its route needs no I/O (``Action.immediate``); None when it does, or when routing
     failed: then the reply is left to the work engine (``act``), which records why."""
+    if not plan.any_immediate:  # no need to read the conversation to know
+        return None
     conversation = store.get("conversations", reply["conversation_id"])
     try:
         chosen = route(plan, reply, conversation)

@@ -5,7 +5,9 @@ stores the reply (once per provider id: a repeated callback changes nothing), ma
 it — by the tag the provider echoes, else by (short code, sender) — checks the reply
 window and debits the reply's credit. Replies that cannot be acted on are stored with
 their reason: ``not_french_mobile``, ``unmatched``, ``late``, ``insufficient_credits``.
-Acting on it is ``handling.py``'s job.
+Acting on it is ``handling.py``'s job. ``accept_reply`` is ``describe`` (pure) then
+``store_reply`` (the transaction), which joins a caller's transaction: the service handles
+some replies in the same one (``handling.handle_now``).
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ HANDLER = "def handle(reply):\n    return 'Vu: ' + reply.message\n"
 @dataclass
 class Scenario:
     options: dict
-    steps: list  # (phone index, message) posted in turn, or ("later", hours)
+    steps: list  # (phone index, message) posted in turn, ("later", hours), ("options", {…})
     phones: int = 1
     credits: int = 100
     immediate: list[bool] = field(default_factory=list)  # per posted reply, when accepted
@@ -83,6 +83,12 @@ SCENARIOS = {
         {"action": "text", "text": "Merci", "notifications": NOTIFY},
         [(0, "OUI"), (0, "Oui\nà demain")],
         immediate=[True, True],
+    ),
+    "options changed": Scenario(
+        {"action": "text", "text": "Avant"},
+        [(0, "OUI"), ("options", {"action": "text", "text": "Après"}), (0, "OUI")]
+        + [("options", {"action": "none"}), (0, "OUI")],
+        immediate=[True, True, True],
     ),
     "handler and text": Scenario(
         {
@@ -167,6 +173,9 @@ def play(settings, project_dir, scenario: Scenario, workers: bool):
             if phone == "later":
                 clock.advance(hours=message)
                 continue
+            if phone == "options":
+                service.set_reply_options(message)
+                continue
             conversation = conversations[phone]
             form = {
                 "shortcode": conversation["shortcode"],
@@ -247,7 +256,7 @@ def test_handled_in_the_callback_or_by_the_workers_the_rows_are_the_same(
     for table in TABLES:
         assert inline[1][table] == queued[1][table], table
     replies = queued[1]["replies"]
-    assert len(replies) == len([step for step in scenario.steps if step[0] != "later"])
+    assert len(replies) == len([step for step in scenario.steps if isinstance(step[0], int)])
 
 
 def test_the_rows_compared_say_what_each_case_means(empty_settings, tmp_path):
@@ -278,6 +287,62 @@ def test_the_rows_compared_say_what_each_case_means(empty_settings, tmp_path):
         "Réponse SMS de +33612345600: OUI",
         "Réponse SMS de +33612345600: Oui à demain",
     ]
+
+
+def test_options_saved_by_another_process_route_the_next_reply(settings, clock, tmp_path):
+    app = create_app(settings, clock=clock, project_dir=tmp_path)
+    service = app.extensions["smsreply"]
+    service.add_credits(10)
+    url = f"/callbacks/ovh/{ensure_callback_token(service.store)}"
+    service.set_reply_options({"action": "text", "text": "Avant"})
+    conversation = service.send_message("0612345678", "RDV ?")
+    other = create_app(settings, clock=clock, project_dir=tmp_path).extensions["smsreply"]
+    background = Background(service).start()
+    answers = []
+    try:
+        for number, text in enumerate(["Avant", "Après"]):
+            other.set_reply_options({"action": "text", "text": text})
+            form = {"shortcode": conversation["shortcode"], "id": f"x{number}", "message": "OUI"}
+            form["senderid"] = conversation["recipient"]
+            response = app.test_client().post(url, data=form).get_json()
+            assert response["status"] == "handled"
+            reply = service.store.get("replies", response["reply_id"])
+            answers.append(service.store.get("outgoing", reply["answer_id"])["message"])
+    finally:
+        background.stop()
+        other.store.close()
+        service.store.close()
+    assert answers == ["Avant", "Après"]
+
+
+def test_options_that_no_longer_compile_are_left_to_the_workers(settings, clock, tmp_path):
+    """A rule's handler removed: the options fail to compile in a process that had not
+    compiled them yet. Even a reply the text answers then goes to the workers, which
+    record why, as they always have."""
+    handler = write_script(tmp_path / "handlers", "echo.py", HANDLER, False)
+    rule = {"keyword": "AIDE", "action": "handler", "handler": "echo.py"}
+    first = create_app(settings, clock=clock, project_dir=tmp_path).extensions["smsreply"]
+    first.set_reply_options({"action": "text", "text": "Merci", "rules": [rule]})
+    first.add_credits(10)
+    conversation = first.send_message("0612345678", "RDV ?")
+    first.store.close()
+    handler.unlink()
+    app = create_app(settings, clock=clock, project_dir=tmp_path)
+    service = app.extensions["smsreply"]
+    url = f"/callbacks/ovh/{ensure_callback_token(service.store)}"
+    form = {"shortcode": conversation["shortcode"], "id": "x", "message": "OUI"}
+    form["senderid"] = conversation["recipient"]
+    background = Background(service).start()
+    try:
+        response = app.test_client().post(url, data=form).get_json()
+        settle(service, workers=True)
+    finally:
+        background.stop()
+    reply = service.store.get("replies", response["reply_id"])
+    service.store.close()
+    assert response["status"] == "pending"
+    assert (reply["status"], reply["result"], reply["action"]) == ("handled", "failed", "error")
+    assert json.loads(reply["outcome"])["error"] == "config"
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="the same on PostgreSQL: one database is enough here")
