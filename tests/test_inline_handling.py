@@ -345,9 +345,8 @@ def test_options_that_no_longer_compile_are_left_to_the_workers(settings, clock,
     assert json.loads(reply["outcome"])["error"] == "config"
 
 
-@pytest.mark.skipif(ON_POSTGRES, reason="the same on PostgreSQL: one database is enough here")
-def test_a_kill_9_right_after_the_200_still_answers_once(tmp_path):
-    database = tmp_path / "smsreply.db"
+def test_a_kill_9_right_after_the_200_still_answers_once(tmp_path, database_url):
+    database = database_url or tmp_path / "smsreply.db"
     with SinkProcess() as sink:
         server = start(tmp_path, sink, database)  # a text answer; workers; 2 s leases
         [target] = open_conversations(database, 1)
