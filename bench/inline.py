@@ -1,19 +1,22 @@
-"""CPU of storing and handling one ``text`` reply, in one process: in the callback's own
+"""The cost of storing and handling one ``text`` reply, in one process: in the callback's own
 transaction (``handling.handle_now``) against the workers' way (stored claimed, then
 claimed again, acted on and recorded in a second transaction: ``work.Engine``).
 
-No HTTP, no gunicorn, no send: only what changed. Both ways run on the same SQLite file (or
-PostgreSQL with ``--database``), in interleaved rounds; each figure is the median over the
-rounds of the calling thread's CPU time (``time.thread_time``) per reply.
+No HTTP, no gunicorn, no send: only what changed. Both ways run on the same database (an
+SQLite file, or a private PostgreSQL server with ``--database postgresql``), in
+interleaved rounds; each figure is the median over the rounds, per reply, of the calling
+thread's CPU time (``time.thread_time``) and of the wall clock.
 
 Example::
 
     python -m bench.inline --replies 500 --rounds 7
+    python -m bench.inline --database postgresql
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -27,6 +30,7 @@ from smsreply.settings import load_settings
 from smsreply.store import Store
 
 from .dataset import open_conversations
+from .postgres import DURABLE, PrivateCluster
 
 
 def build(folder: Path, database: str) -> Service:
@@ -74,35 +78,48 @@ def by_the_workers(service: Service, targets, label: str) -> None:
         service.engine.handle_reply(reply["id"], lease)
 
 
-def measure(service: Service, way, targets, label: str) -> float:
-    """Microseconds of this thread's CPU per reply."""
-    started = time.thread_time()
+def measure(service: Service, way, targets, label: str) -> tuple[float, float]:
+    """Microseconds per reply: this thread's CPU, and the wall clock (PostgreSQL's own CPU
+    and its round trips show only there)."""
+    cpu, wall = time.thread_time(), time.perf_counter()
     way(service, targets, label)
-    spent = time.thread_time() - started
+    cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
     while service.work_queue.take(0):  # the answers' jobs: nobody sends them here
         pass
-    return spent / len(targets) * 1e6
+    return cpu / len(targets) * 1e6, wall / len(targets) * 1e6
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.inline", description=__doc__)
     parser.add_argument("--replies", type=int, default=500, help="replies per way and round")
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--database", default="", help="a postgresql:// URL (default SQLite)")
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="an SQLite file, or a private PostgreSQL server (bench/postgres.py)",
+    )
     args = parser.parse_args(argv)
     ways = {"in the callback": in_the_callback, "by the workers": by_the_workers}
-    figures: dict[str, list[float]] = {name: [] for name in ways}
-    with tempfile.TemporaryDirectory(prefix="smsreply-inline-") as folder:
-        service = build(Path(folder), args.database)
-        location = args.database or Path(folder) / "inline.db"
+    figures: dict[str, list[tuple[float, float]]] = {name: [] for name in ways}
+    with contextlib.ExitStack() as stack:
+        folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="smsreply-inline-"))
+        url = ""
+        if args.database == "postgresql":
+            url = stack.enter_context(PrivateCluster(options=DURABLE)).create_database("inline")
+        service = build(Path(folder), url)
+        location = url or Path(folder) / "inline.db"
         for round_number in range(args.rounds):
             for name, way in ways.items():
                 targets = open_conversations(location, args.replies)
                 label = f"r{round_number}-{name[:2]}"
                 figures[name].append(measure(service, way, targets, label))
         service.store.close()
+    print(f"medians of {args.rounds} rounds of {args.replies} replies ({args.database}):")
     for name, values in figures.items():
-        print(f"{name}: {statistics.median(values):.0f} us CPU a reply (median of {args.rounds})")
+        cpu = statistics.median(value[0] for value in values)
+        wall = statistics.median(value[1] for value in values)
+        print(f"{name}: {cpu:.0f} us of CPU, {wall:.0f} us of wall clock a reply")
     return 0
 
 
