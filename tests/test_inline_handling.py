@@ -53,7 +53,9 @@ HANDLER = "def handle(reply):\n    return 'Vu: ' + reply.message\n"
 @dataclass
 class Scenario:
     options: dict
-    steps: list  # (phone index, message) posted in turn, ("later", hours), ("options", {…})
+    # (phone index, message) posted in turn; ("later", hours); ("options", {…}) saved;
+    # ("stranger", number): "OUI" from a number the first phone's short code never wrote to
+    steps: list
     phones: int = 1
     credits: int = 100
     immediate: list[bool] = field(default_factory=list)  # per posted reply, when accepted
@@ -109,7 +111,8 @@ SCENARIOS = {
     ),
     "rejected": Scenario(
         {"action": "text", "text": "Merci"},
-        [(0, "STOP"), (0, "OUI"), (1, "OUI"), (2, "OUI"), ("later", 49), (1, "trop tard")],
+        [(0, "STOP"), (0, "OUI"), (1, "OUI"), (2, "OUI"), ("later", 49), (1, "trop tard")]
+        + [("stranger", "0698765432"), ("stranger", "+447911123456")],
         phones=3,
         immediate=[True, True],
     ),
@@ -176,7 +179,9 @@ def play(settings, project_dir, scenario: Scenario, workers: bool):
             if phone == "options":
                 service.set_reply_options(message)
                 continue
-            conversation = conversations[phone]
+            conversation = conversations[phone] if phone != "stranger" else None
+            if conversation is None:
+                conversation, message = dict(conversations[0], recipient=message), "OUI"
             form = {
                 "shortcode": conversation["shortcode"],
                 "tag": "",
@@ -256,7 +261,8 @@ def test_handled_in_the_callback_or_by_the_workers_the_rows_are_the_same(
     for table in TABLES:
         assert inline[1][table] == queued[1][table], table
     replies = queued[1]["replies"]
-    assert len(replies) == len([step for step in scenario.steps if isinstance(step[0], int)])
+    posted = [step for step in scenario.steps if step[0] not in ("later", "options")]
+    assert len(replies) == len(posted)
 
 
 def test_the_rows_compared_say_what_each_case_means(empty_settings, tmp_path):
@@ -265,6 +271,7 @@ def test_the_rows_compared_say_what_each_case_means(empty_settings, tmp_path):
         _, credit = play(empty_settings(smtp.port), tmp_path, SCENARIOS["no credit"], True)
         _, sticky = play(empty_settings(smtp.port), tmp_path, SCENARIOS["sticky rules"], True)
         _, notes = play(empty_settings(smtp.port), tmp_path, SCENARIOS["notifications"], True)
+        _, rejected = play(empty_settings(smtp.port), tmp_path, SCENARIOS["rejected"], True)
         mails = [mail["Subject"] for mail in smtp.inbox.messages]
     # the answer the balance could not cover stays, not sent; the next reply is refused
     assert [(row["kind"], row["status"]) for row in credit["outgoing"]] == [
@@ -283,6 +290,9 @@ def test_the_rows_compared_say_what_each_case_means(empty_settings, tmp_path):
         "regex ^rdv\\s+\\d+",
     ]
     assert [row["status"] for row in notes["notifications"]] == ["sent", "sms"] * 2
+    assert [row["reason"] for row in rejected["replies"]] == [
+        "stop", "blacklisted", None, None, "late", "unmatched", "not_french_mobile",
+    ]  # fmt: skip
     assert mails == [
         "Réponse SMS de +33612345600: OUI",
         "Réponse SMS de +33612345600: Oui à demain",
