@@ -33,11 +33,14 @@ from .kannel import run_peer
 from .load import fire, percentile
 from .plans import full_scans, plans
 from .postgres import DURABLE, PrivateCluster
-from .profile import Profiler
+from .profile import Profiler, py_spy_path
 from .run import post_replies
 from .server import Gunicorn, Usage
 from .sink import SinkProcess
 from .wire import request
+
+# One OVH-shaped reply; each callback of a floor has its own id (``% number``).
+CALLBACK = b"shortcode=38000&tag=sr1&id=x%s&senderid=%%2B33612345678&message=OUI"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -91,24 +94,27 @@ def machine(database: str, cluster=None) -> dict:
     }
 
 
-def app_floor(workdir: Path, sink, args) -> dict:
-    """The empty WSGI app under the same gunicorn config: callbacks/s, and latency paced."""
+def app_floor(workdir: Path, sink, args, app: str = "bench.emptyapp:app") -> dict:
+    """An app under the same gunicorn config (the empty app, or ``relayapp``): callbacks/s,
+    CPU per callback, latency paced; ``answers``: what the sink accepted per callback."""
     settings = server_settings(workdir / "empty.db", sink.url, **args.settings)
-    with Gunicorn(workdir, settings, app="bench.emptyapp:app") as server:
+    with Gunicorn(workdir, settings, app=app) as server:
         host = f"127.0.0.1:{server.port}"
-        body = b"shortcode=38000&tag=sr1&id=x&senderid=%2B33612345678&message=OUI"
-        one = request("POST", "/callbacks/ovh/token", host, body)
-        asyncio.run(fire("127.0.0.1", server.port, [one] * 300, args.concurrency))  # warm up
+        shots = [
+            request("POST", "/callbacks/ovh/token", host, CALLBACK % str(number).encode())
+            for number in range(300 + args.replies + int(args.rate * args.paced_seconds))
+        ]
+        warm, burst = shots[:300], shots[300 : 300 + args.replies]
+        pace = shots[300 + args.replies :]
+        asyncio.run(fire("127.0.0.1", server.port, warm, args.concurrency))
+        sink.reset()
         before = server.usage()
         started = time.monotonic()
-        shots = asyncio.run(fire("127.0.0.1", server.port, [one] * args.replies, args.concurrency))
+        shots = asyncio.run(fire("127.0.0.1", server.port, burst, args.concurrency))
         elapsed = time.monotonic() - started
         cpu = (server.usage() - before).cpu_seconds
-        paced = asyncio.run(
-            fire(
-                "127.0.0.1", server.port, [one] * int(args.rate * args.paced_seconds), 16, args.rate
-            )
-        )
+        answers = sink.stats()["accepted"]
+        paced = asyncio.run(fire("127.0.0.1", server.port, pace, 16, args.rate))
     latencies = [shot.answered - shot.due for shot in paced if shot.status == 200]
     ok = sum(shot.status == 200 for shot in shots)
     return {
@@ -116,6 +122,7 @@ def app_floor(workdir: Path, sink, args) -> dict:
         "server_cpu_ms_per_request": round(cpu / max(ok, 1) * 1000, 3),
         "paced_p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
         "paced_p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+        "answers_per_request": round(answers / max(ok, 1), 3),
     }
 
 
@@ -176,6 +183,8 @@ def peer_jobs(args) -> list[tuple[str, bool]]:
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
     args = parse_args(argv)
+    if args.profile:
+        py_spy_path()  # missing: say so now, not after the floors
     with contextlib.ExitStack() as stack:
         cluster = None
         if args.database == "postgresql":
@@ -191,6 +200,7 @@ def measure(args: argparse.Namespace, cluster: PrivateCluster | None) -> int:
         floors = results["floors"]
         floors["wire"] = wire_floor(sink, max(args.replies, 2000), args.concurrency)
         floors["app"] = app_floor(workdir, sink, args)
+        floors["relay"] = app_floor(workdir, sink, args, app="bench.relayapp:app")
         for action in args.actions:
             if action in SCRIPTS:
                 seconds = 1.0 if args.quick else 3.0

@@ -74,6 +74,10 @@ def medians(runs: list[dict], floors: dict) -> list[dict]:
                 and other["burst"]["replies_per_second"]
             ]
             row[key] = _median(ratios) if ratios else None
+        job_or_peer = action.split()[1] if action.startswith("kannel ") else PEER_OF.get(action)
+        if "relay" in floors and job_or_peer == "text":
+            relay = floors["relay"]["requests_per_second"]  # both exchanges, nothing else
+            row["vs_relay"] = round(row["burst_rps"] / relay, 3) if relay else None
         if action in floors and "parallel" in floors[action]:
             row["vs_spawn_floor"] = round(row["burst_rps"] / floors[action]["parallel"], 3)
         rows.append(row)

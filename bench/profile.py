@@ -24,6 +24,17 @@ from pathlib import Path
 _LINE = re.compile(r":\d+\)$")
 
 
+def py_spy_path() -> str:
+    """py-spy's executable, or a one-line exit saying how to install it."""
+    found = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(found).exists():
+        raise SystemExit(
+            "bench: --profile needs py-spy: run `make bench` once, or "
+            ".venv/bin/pip install -e '.[bench]'"
+        )
+    return found
+
+
 class Profiler:
     def __init__(self, pids: list[int], directory: str | None, label: str) -> None:
         self.pids, self.label = pids, label
@@ -34,7 +45,7 @@ class Profiler:
         if self.directory is None:
             return self
         self.directory.mkdir(parents=True, exist_ok=True)
-        py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        py_spy = py_spy_path()
         for pid in self.pids:
             output = self.directory / f"{self.label}-{pid}.txt"
             command = [

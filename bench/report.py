@@ -19,7 +19,8 @@ HEADER = (
 
 
 MEDIANS = (
-    "| history | action | burst replies/s | x Kannel | x Kannel spool | x floor | x spawn floor "
+    "| history | action | burst replies/s | x Kannel | x Kannel spool | x floor | x relay floor "
+    "| x spawn floor "
     "| paced rate/s | paced p50 / p99 ms (p99/p50) | server CPU ms/reply | lost / dup "
     "| other load |"
 )
@@ -74,6 +75,17 @@ def table(results: dict) -> str:
         f"- empty WSGI app under gunicorn: {floors['app']['requests_per_second']:,} req/s "
         f"(paced p50/p99 {floors['app']['paced_p50_ms']} / {floors['app']['paced_p99_ms']} ms, "
         f"{floors['app']['server_cpu_ms_per_request']} ms CPU/req)",
+        *(
+            [
+                f"- relay app (callback in, one answer to the sink over http.client, nothing "
+                f"stored): {floors['relay']['requests_per_second']:,} req/s (paced p50/p99 "
+                f"{floors['relay']['paced_p50_ms']} / {floors['relay']['paced_p99_ms']} ms, "
+                f"{floors['relay']['server_cpu_ms_per_request']} ms CPU/req, "
+                f"{floors['relay']['answers_per_request']} answers/req)"
+            ]
+            if "relay" in floors
+            else []
+        ),
         f"- load generator -> sink: {floors['wire']['requests_per_second']:,} req/s "
         f"({floors['wire']['generator_us_per_request']} us + "
         f"{floors['wire']['sink_us_per_request']} us CPU/req)",
@@ -117,6 +129,7 @@ def median_row(found: dict) -> str:
         _ratio(found["vs_kannel"]),
         _ratio(found["vs_kannel_spool"]),
         _ratio(found["vs_floor"]),
+        _ratio(found.get("vs_relay")),
         _ratio(found.get("vs_spawn_floor")),
         f"{found['paced_rate']:,.0f}",
         f"{found['paced_p50_ms']:.1f} / {found['paced_p99_ms']:.1f} ({found['tail']:.1f} x)",

@@ -10,7 +10,15 @@ inside another stops the outer one's clock until it ends, so no CPU is counted t
 Whatever is not marked — gunicorn and Flask around the view, the sweeper — is the
 process's CPU time minus these parts; the bench adds it to ``callback`` as ``receive``.
 
-With ``server.cpu_ledger`` set to a folder, each gunicorn worker counts (``enable()``) and
+Reading a thread's CPU clock is a system call, and reading it around every part of every
+reply made the server measurably slower than without (8–10 % of its CPU on this VM): a
+measurement must not move what it measures. So a thread may count one **episode** in
+``every``, drawn at random — an outermost part with everything nested in it — and charge it
+``every`` times:
+over the thousands of replies of a bench run the shares are the same, for a ``every``-th of
+the clock readings.
+
+With ``server.cpu_ledger`` set to a folder, each gunicorn worker counts (``enable(8)``) and
 writes its totals there as it stops (``<pid>.json``, seconds by part); otherwise nothing is
 counted or written.
 
@@ -27,58 +35,85 @@ from __future__ import annotations
 import functools
 import json
 import os
+import random
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TypeVar
 
 F = TypeVar("F", bound=Callable)
 PARTS = ("callback", "handle", "send", "spawn")
+SERVER_EVERY = 8  # the server counts one episode in eight (see above)
 
 _enabled = False
+_every = 1
 _lock = threading.Lock()  # guards the list of threads' ledgers, not the counting
 _ledgers: list[dict[str, float]] = []
 _local = threading.local()  # this thread's ledger and open parts
+_NOTHING = nullcontext()
 
 
 def _this_thread() -> threading.local:
     if not hasattr(_local, "ledger"):
         _local.ledger, _local.stack = dict.fromkeys(PARTS, 0.0), []
+        _local.depth = 0
         with _lock:
             _ledgers.append(_local.ledger)
     return _local
 
 
-def enable() -> None:
-    """Count from now on in this process (the server does when ``server.cpu_ledger`` is set:
-    a production server pays no clock readings for figures nobody reads)."""
-    global _enabled
-    _enabled = True
+def enable(every: int = 1) -> None:
+    """Count from now on in this process, one episode in ``every`` (the server does when
+    ``server.cpu_ledger`` is set: a production server pays no clock readings for figures
+    nobody reads)."""
+    global _enabled, _every
+    _enabled, _every = True, max(int(every), 1)
 
 
-@contextmanager
-def spending(part: str) -> Iterator[None]:
-    """Charge this thread's CPU time to ``part`` while the block runs (once enabled)."""
-    if not _enabled:
-        yield
-        return
-    mine = _this_thread()
-    ledger, stack = mine.ledger, mine.stack  # this thread's alone: no lock to count
-    now = time.thread_time()
-    if stack:  # pause the outer part
-        outer, since = stack[-1]
-        ledger[outer] += now - since
-    stack.append((part, now))
-    try:
-        yield
-    finally:
+class _Part:
+    """Charge this thread's CPU time to a part while the block runs (see ``spending``)."""
+
+    __slots__ = ("part", "mine", "counted")
+
+    def __init__(self, part: str) -> None:
+        self.part = part
+
+    def __enter__(self) -> None:
+        mine = self.mine = _this_thread()
+        if mine.depth == 0:  # an episode starts: is it one we count? Drawn at random, not
+            # every n-th: a worker thread alternates handle and send episodes, and counting
+            # every 8th would count only one of the two.
+            mine.counting = _every == 1 or random.random() * _every < 1
+        mine.depth += 1
+        self.counted = mine.counting
+        if not self.counted:
+            return
+        stack = mine.stack  # this thread's alone: no lock to count
+        now = time.thread_time()
+        if stack:  # pause the outer part
+            outer, since = stack[-1]
+            mine.ledger[outer] += (now - since) * _every
+        stack.append((self.part, now))
+
+    def __exit__(self, *exc: object) -> None:
+        mine = self.mine
+        mine.depth -= 1
+        if not self.counted:
+            return
+        stack = mine.stack
         part, since = stack.pop()
         now = time.thread_time()
-        ledger[part] += now - since
+        mine.ledger[part] += (now - since) * _every
         if stack:  # resume the outer part
             stack[-1] = (stack[-1][0], now)
+
+
+def spending(part: str) -> _Part | nullcontext:
+    """Charge this thread's CPU time to ``part`` while the block runs (once enabled); a part
+    inside another pauses the outer one."""
+    return _Part(part) if _enabled else _NOTHING
 
 
 def charged(part: str) -> Callable[[F], F]:

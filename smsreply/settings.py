@@ -136,7 +136,7 @@ SETTINGS: tuple[Setting, ...] = (
         'text:Success "([^"]+)"',
         "Gateway message id: JSON key path, text:(regex), or empty for ours",
     ),
-    Setting("http.timeout", 10.0, "Seconds to wait for the gateway"),
+    Setting("http.timeout", 10.0, "Seconds one whole exchange with the gateway may take"),
     Setting("http.reply_ack", "", "Body answering each callback (Jasmin: ACK/Jasmin); empty: JSON"),
     Setting("http.sender", "", "Number every SMS is sent from; empty: smsreply picks short codes"),
     Setting(

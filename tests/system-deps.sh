@@ -3,7 +3,8 @@
 # Chromium + ChromeDriver (the manager's browser test), Kannel (the Kannel provider),
 # Node.js + npm (the counter's JavaScript; axe-core, pinned in tests/axe/package-lock.json,
 # which the browser test injects into every page), nginx (the reverse proxy of
-# deploy/nginx.conf, in front of gunicorn).
+# deploy/nginx.conf, in front of gunicorn), openssl (test certificates for nginx and the http
+# provider's TLS).
 # PostgreSQL (initdb/pg_ctl: the tests start a private server; `make test` runs on both).
 # Idempotent: installs only what is missing. Without root or apt it says so and the
 # tests that need a missing program skip with that reason.
@@ -11,6 +12,7 @@ set -u
 want=()
 perl -MCGI -e1 2>/dev/null || want+=(libcgi-pm-perl)
 command -v php-cgi >/dev/null || want+=(php-cgi)
+command -v openssl >/dev/null || want+=(openssl)
 command -v chromium >/dev/null || want+=(chromium)
 command -v chromedriver >/dev/null || want+=(chromium-driver)
 command -v bearerbox >/dev/null || want+=(kannel)

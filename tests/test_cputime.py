@@ -67,7 +67,9 @@ def test_each_process_writes_its_totals_to_the_ledger_as_it_stops(tmp_path, data
         database = database_url or tmp_path / "sms.db"
         server = start(tmp_path, sink, database, **{"server.cpu_ledger": ledger})
         try:
-            targets = open_conversations(database, 20)
+            # 200: the server counts one episode in eight per thread (cputime.SERVER_EVERY),
+            # so that its 2 × 8 threads are sure to count some of the callbacks
+            targets = open_conversations(database, 200)
             acked = post(server, targets, "ledger")
             assert tally(sink, 0, targets, acked)["lost"] == 0
             workers = set(server.workers())
@@ -79,3 +81,28 @@ def test_each_process_writes_its_totals_to_the_ledger_as_it_stops(tmp_path, data
     assert sum(parts["handle"] for parts in written.values()) > 0
     assert sum(parts["send"] for parts in written.values()) > 0
     assert all(parts["spawn"] == 0 for parts in written.values())  # a text action spawns none
+
+
+def test_counting_one_episode_in_n_charges_it_n_times():
+    """About one episode (an outermost part and what is nested in it) in ``every``, drawn at
+    random, is measured and charged ``every`` times: the totals are those of counting all,
+    for fewer clock readings — also for a thread alternating two kinds of episodes (a worker
+    thread: handle, send, handle…), which counting every n-th would split unfairly."""
+    code = (
+        "from smsreply import cputime\n"
+        "from tests.test_cputime import burn\n"
+        "cputime.enable(4)\n"
+        "for _ in range(400):\n"
+        "    with cputime.spending('handle'):\n"
+        "        burn(0.0002)\n"
+        "        with cputime.spending('spawn'):\n"
+        "            burn(0.0002)\n"
+        "    with cputime.spending('send'):\n"
+        "        burn(0.0002)\n"
+        "print(*(cputime.totals()[part] for part in ('handle', 'spawn', 'send')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    # 400 × 0.2 ms = 0.08 s each, counting ~100 of 400 (binomial: ±30 % is 3.5 sd)
+    for total in map(float, done.stdout.split()):
+        assert 0.08 * 0.7 <= total <= 0.08 * 1.3 + 0.02

@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
+from smsreply.web import callbacks
 from smsreply.web.openapi import DOCUMENT
 
 DOCUMENTED_PREFIXES = ("/api/", "/callbacks/")
@@ -16,13 +17,15 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 
 def routes(app) -> set[tuple[str, str]]:
-    """(OpenAPI path, method) for every Flask rule under the documented prefixes."""
+    """(OpenAPI path, method) for every rule under the documented prefixes: the Flask app's,
+    and the callbacks' own WSGI app's (``smsreply/web/callbacks.py``)."""
     found = set()
-    for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith(DOCUMENTED_PREFIXES):
+    rules = [(rule.rule, rule.methods) for rule in app.url_map.iter_rules()]
+    for rule, methods in [*rules, *callbacks.ROUTES.items()]:
+        if not rule.startswith(DOCUMENTED_PREFIXES):
             continue
-        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
-        found |= {(path, method.lower()) for method in rule.methods - IGNORED_METHODS}
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+        found |= {(path, method.lower()) for method in set(methods) - IGNORED_METHODS}
     return found
 
 
@@ -33,6 +36,7 @@ def documented() -> set[tuple[str, str]]:
 def test_every_route_is_documented_and_nothing_else(app):
     actual = routes(app)
     assert ("/api/messages", "post") in actual  # the walk works
+    assert ("/callbacks/{provider}/{token}", "post") in actual
     assert not actual - documented(), "routes missing from smsreply/web/openapi.py"
     assert not documented() - actual, "documented routes that do not exist"
 

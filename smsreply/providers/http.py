@@ -4,8 +4,8 @@ Sending fills a request template (``http.send_*``, placeholders in :mod:`.templa
 each SMS and reads the gateway's message id from its answer (``http.response_id``: a JSON
 key path such as ``messages.0.message-id``, or ``text:<regex>``); replies and delivery
 reports are read through configured field names (``http.reply_fields``,
-``http.dlr_fields``). Only :meth:`HttpProvider.send` touches the network. Setup and
-examples: ``docs/providers-http.md``.
+``http.dlr_fields``). Only :meth:`HttpProvider.send` touches the network, over the kept-alive
+connections of :mod:`.http_connections`. Setup and examples: ``docs/providers-http.md``.
 
 Example::
 
@@ -18,19 +18,16 @@ from __future__ import annotations
 
 import codecs
 import json
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode, urlsplit
 
-import requests
-import urllib3
-
 from ..credentials import ensure_callback_token
 from ..settings import SETTINGS, ConfigError
 from .base import DeliveryReport, InboundReply, OutgoingSms, Provider, ProviderError, Sent
 from .fields import DLR_NAMES, REPLY_NAMES, number_field, read_delivery_report, read_reply
+from .http_connections import NoAnswer, Unreachable, connections_to
 from .templates import check_template, json_object, render, template_values, value_list
 
 DEFAULTS = {s.name[5:]: s.default for s in SETTINGS if s.name.startswith("http.")}
@@ -78,16 +75,6 @@ def wire_request(request: Mapping[str, object]) -> tuple[str, str, bytes | None,
     elif request.get("params"):
         url += ("&" if "?" in url else "?") + urlencode(request["params"])
     return str(request["method"]), url, body, headers
-
-
-def connection_pool(url: str) -> urllib3.PoolManager:
-    """Kept-alive connections to the gateway. urllib3 directly, not a requests session: it
-    costs a third as much CPU per SMS (measured by ``make bench``); the proxy and CA bundle
-    a requests session would read from the environment on every call are read once here."""
-    proxy = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    options = {"ca_certs": bundle or requests.certs.where(), "maxsize": 16}
-    return urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
 
 
 def message_id(status: int, body: str, response_id: str, sms_id: int) -> str:
@@ -152,8 +139,10 @@ class HttpProvider(Provider):
 
     def __init__(self, options: Mapping[str, object], dlr_url: str = "") -> None:
         options = DEFAULTS | dict(options)
-        url = urlsplit(str(options["send_url"]))
-        if url.scheme not in ("http", "https") or not url.hostname:
+        send_url = str(options["send_url"])
+        url = urlsplit(send_url)
+        printable = send_url.isprintable() and " " not in send_url  # it goes in the request line
+        if url.scheme not in ("http", "https") or not url.hostname or not printable:
             raise ConfigError("http.send_url must be an http(s) URL with a host")
         method, body_format = options["send_method"], options["send_format"]
         if (method, body_format) not in METHODS_AND_FORMATS:
@@ -165,12 +154,13 @@ class HttpProvider(Provider):
             if isinstance(value, str):
                 check_template(f"http.send_fields[{name!r}]", value)
         headers = json_object("http.send_headers", options["send_headers"])
-        if not all(isinstance(value, str) and value.isascii() for value in headers.values()):
-            raise ConfigError("http.send_headers must map header names to ASCII text")
+        if not all(_header(name, value) for name, value in headers.items()):
+            raise ConfigError("http.send_headers must map header names to printable ASCII text")
         _check_response_id(options["response_id"])
         self.reply_names = _name_map("http.reply_fields", options["reply_fields"], REPLY_NAMES, 3)
         self.dlr_names = _name_map("http.dlr_fields", options["dlr_fields"], DLR_NAMES, 2)
         self.template = Template(url.geturl(), method, body_format, fields, headers, dlr_url)
+        self.where = "gateway " + url.netloc.rpartition("@")[2]  # as errors name it: no secret
         self.response_id, self.timeout = options["response_id"], float(options["timeout"])
         self.delivered = value_list(options["dlr_delivered"])
         self.failed = value_list(options["dlr_failed"])
@@ -179,7 +169,8 @@ class HttpProvider(Provider):
         self.acknowledgement = str(options["reply_ack"]) or None  # what the gateway expects
         literal = [v for k, v in fields.items() if _SECRET_FIELD.search(k) and "{" not in str(v)]
         self._secrets = [str(v) for v in (*headers.values(), *literal) if len(str(v)) >= 4]
-        self.pool = connection_pool(self.template.url)
+        self.connections = connections_to(self.template.url, self.timeout)
+        self.send_bound = self.connections.bound
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, object], store: object = None) -> HttpProvider:
@@ -202,23 +193,18 @@ class HttpProvider(Provider):
         """Hand one SMS to the gateway; raises ProviderError (``retryable`` says whether)."""
         if self.sender is not None:
             sms = replace(sms, shortcode=self.sender)
-        where = "gateway " + urlsplit(self.template.url).netloc.rpartition("@")[2]
         method, url, body, headers = wire_request(build_request(self.template, sms))
         try:
-            response = self.pool.request(
-                method, url, body=body, headers=headers, timeout=self.timeout, retries=False
-            )
-        except urllib3.exceptions.HTTPError as error:  # not str(error): it quotes the URL
-            refused = isinstance(error, urllib3.exceptions.NewConnectionError)
-            if isinstance(error, urllib3.exceptions.TimeoutError) and not refused:
-                failure = f"{where}: no answer in {self.timeout} s"
-            else:  # named as requests named it, for the logs people already read
-                failure = f"{where} unreachable (ConnectionError)"
+            answer = self.connections.exchange(method, url, body, headers)
+        except NoAnswer:
+            failure = f"{self.where}: no answer in {self.timeout} s"
             raise ProviderError(failure, retryable=True) from None
-        charset = _charset(response.headers.get("Content-Type", ""))
-        text = response.data.decode(charset, "replace")
+        except Unreachable:  # named as requests named it, for the logs people already read
+            failure = f"{self.where} unreachable (ConnectionError)"
+            raise ProviderError(failure, retryable=True) from None
+        text = answer.body.decode(_charset(answer.content_type), "replace")
         try:
-            provider_id = message_id(response.status, text, self.response_id, sms.id)
+            provider_id = message_id(answer.status, text, self.response_id, sms.id)
         except ProviderError as error:
             raise ProviderError(self.redact(error.message), retryable=error.retryable) from None
         return Sent(provider_id=provider_id, shortcode=sms.shortcode)
@@ -230,7 +216,19 @@ class HttpProvider(Provider):
         return read_delivery_report(fields, self.dlr_names, self.delivered, self.failed)
 
     def close(self) -> None:
-        self.pool.clear()
+        self.connections.close()
+
+
+def _header(name: str, value: object) -> bool:
+    """A header we can send: no line breaks to start another one, a name without spaces."""
+    name_ok = name.isascii() and name.isprintable() and not any(c in name for c in " :")
+    return (
+        bool(name)
+        and name_ok
+        and isinstance(value, str)
+        and value.isascii()
+        and value.isprintable()
+    )
 
 
 def _charset(content_type: str) -> str:

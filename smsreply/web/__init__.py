@@ -26,6 +26,7 @@ from ..service import Service
 from ..settings import load_settings
 from ..store import Store
 from . import api, body, callbacks, campaigns_api, errors, openapi
+from .headers import add_headers
 from .manager import register_manager
 
 
@@ -44,9 +45,9 @@ def create_app(
     register_logging(settings)
     register_service(app, settings, clock, project_dir)
     errors.init_app(app)
+    callbacks.init_app(app)  # before the body check and the proxy fix: they wrap it
     body.init_app(app)
     register_proxy_trust(app, settings)
-    app.register_blueprint(callbacks.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(campaigns_api.bp)
     app.register_blueprint(openapi.bp)
@@ -101,11 +102,5 @@ def register_service(
 def register_security_headers(app: Flask) -> None:
     @app.after_request
     def secure(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("Cache-Control", "no-store")
-        # For the access log, which must show the route, never the callback token.
-        rule = request.url_rule.rule if request.url_rule else "-"
-        response.headers["X-SMSReply-Route"] = rule
+        add_headers(response.headers, request.url_rule.rule if request.url_rule else "-")
         return response

@@ -7,23 +7,54 @@ bytes are read as UTF-8, else as Windows-1252 (``charsets``: a reply is never re
 for its encoding). The reply is committed before the answer; the same provider id again
 changes nothing and is still answered 200, as providers retry. Late or unmatched replies
 are stored with their reason and answered 200 too: the provider did its job.
+
+Callbacks are the one hot route — one for every reply — so they are served by a small
+WSGI application of their own placed in front of the Flask app (werkzeug's request reads
+the body, as Flask's does): a callback does not pay for Flask's request and app contexts,
+sessions, hooks, URL map and response object, which cost more than the callback's own work
+(``docs/performance.md``). Errors are the API's JSON errors with the same statuses (405
+with ``Allow``, 413, 503…); the answers carry the same headers as the Flask app's.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import re
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
-from flask import Blueprint, Response, current_app, request
-from werkzeug.exceptions import BadRequest, Forbidden, NotFound
+from flask import Flask
+from werkzeug.exceptions import (
+    BadRequest,
+    Forbidden,
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    NotFound,
+    RequestEntityTooLarge,
+)
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.wrappers import Request
 
 from ..cputime import charged
 from ..credentials import check_callback_token
 from ..providers import InvalidCallback
+from ..service import Service
+from ..store import storage_errors
 from . import charsets
+from .body import PROBLEM
+from .errors import HTTP_CODES, error_document, storage_message, too_large_message
+from .headers import ROUTE_HEADER, SECURITY_HEADERS
 from .payload import parse_json, read_body
 
-bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
+log = logging.getLogger(__name__)
+
+PREFIX = "/callbacks/"
+REPLY_ROUTE = "/callbacks/<provider>/<token>"
+DLR_ROUTE = "/callbacks/<provider>/<token>/dlr"
+ROUTES = {REPLY_ROUTE: ("GET", "HEAD", "POST"), DLR_ROUTE: ("GET", "HEAD", "POST")}
+_PATH = re.compile(r"/callbacks/([^/]+)/([^/]+)(/dlr)?")  # as werkzeug matches ROUTES
 
 # Headers kept with a reply become the CGI scripts' HTTP_* variables; credentials never do.
 DROPPED_HEADERS = {"authorization", "proxy-authorization", "cookie"}
@@ -38,13 +69,13 @@ class Callback:
     raw: bytes  # the query and the body as received
 
 
-def _read() -> Callback:
+def _read(request: Request) -> Callback:
     """Query, then an urlencoded or JSON body (body wins): UTF-8, else Windows-1252."""
     query = request.query_string
     fields, charset = _pairs(query)
     if request.method != "POST":
         return Callback(fields, charset, query)
-    raw = read_body(cache=False)
+    raw = read_body(cache=False, source=request)
     if request.mimetype == "application/json":
         text, body_charset = charsets.decode(raw)
         data = parse_json(text)
@@ -73,21 +104,96 @@ def _pairs(raw: bytes) -> tuple[dict[str, str], str]:
         raise BadRequest(f"malformed form data: {error}") from None
 
 
-def _parser(provider: str, token: str):
-    service = current_app.extensions["smsreply"]
+class Callbacks:
+    """The WSGI application for ``/callbacks/…``; any other path goes to ``app``."""
+
+    def __init__(self, app, service: Service, max_body_bytes: int) -> None:
+        self.app = app
+        self.service = service
+        self.max_body_bytes = max_body_bytes
+        self.storage_errors = storage_errors()
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(PREFIX):
+            return self.app(environ, start_response)
+        route = "-"
+        try:
+            if environ.get(PROBLEM):  # a body cut short (``body.CompleteBody``)
+                raise BadRequest(environ[PROBLEM])
+            found = _PATH.fullmatch(path)
+            if found is None:
+                raise NotFound()
+            provider, token, dlr = found.groups()
+            route = DLR_ROUTE if dlr else REPLY_ROUTE
+            if environ.get("REQUEST_METHOD") not in ("GET", "HEAD", "POST"):
+                raise MethodNotAllowed(valid_methods=ROUTES[route])
+            request = Request(environ)
+            request.max_content_length = self.max_body_bytes  # larger: a 413
+            view = delivery_report if dlr else reply
+            answer = view(self.service, request, provider, token)
+        except Exception as error:  # every error is answered, as the Flask app answers it
+            answer = self.error(error)
+        headers = [
+            ("Content-Type", answer.content_type),
+            ("Content-Length", str(len(answer.body))),
+            *answer.headers,
+            *SECURITY_HEADERS,
+            (ROUTE_HEADER, route),
+        ]
+        start_response(f"{answer.status} {HTTP_STATUS_CODES[answer.status]}", headers)
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [answer.body]
+
+    def error(self, error: Exception) -> Answer:
+        """The Flask app's JSON error for ``error`` (``errors.py``)."""
+        headers = []
+        if isinstance(error, self.storage_errors):
+            status, code, message = 503, "storage_unavailable", storage_message(error)
+        elif isinstance(error, HTTPException):
+            status = error.code or 500
+            code, message = HTTP_CODES.get(status, "http_error"), error.description or error.name
+            if isinstance(error, RequestEntityTooLarge):
+                message = too_large_message(self.max_body_bytes)
+            headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        else:
+            log.exception("unexpected error")
+            status, code = InternalServerError.code, "internal"
+            message = "internal error; see the server log"
+        return json_answer(error_document(code, message), status, headers)
+
+
+class Answer(NamedTuple):
+    status: int
+    body: bytes
+    content_type: str
+    headers: list[tuple[str, str]]
+
+
+def json_answer(data: dict, status: int = 200, headers=()) -> Answer:
+    """As Flask's ``jsonify`` writes it (UTF-8, sorted keys, compact, a final newline)."""
+    body = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+    return Answer(status, body.encode(), "application/json", list(headers))
+
+
+def init_app(app: Flask) -> None:
+    app.wsgi_app = Callbacks(
+        app.wsgi_app, app.extensions["smsreply"], app.config["MAX_CONTENT_LENGTH"]
+    )
+
+
+def _parser(service: Service, provider: str, token: str):
     if not check_callback_token(service.store, token):
         raise Forbidden("unknown callback token")
     parser = service.callback_parser(provider)
     if parser is None:
         raise NotFound(f"no callbacks for provider {provider!r} here")
-    return service, parser
+    return parser
 
 
-@bp.route("/<provider>/<token>", methods=["GET", "POST"])
 @charged("callback")  # for the bench's CPU split (smsreply/cputime.py)
-def reply(provider: str, token: str):
-    service, parser = _parser(provider, token)
-    callback = _read()
+def reply(service: Service, request: Request, provider: str, token: str) -> Answer:
+    parser = _parser(service, provider, token)
+    callback = _read(request)
     try:
         inbound = parser.parse_reply(callback.fields)
     except InvalidCallback as error:
@@ -105,22 +211,23 @@ def reply(provider: str, token: str):
         inbound, provider=parser.name, remote_addr=request.remote_addr or "", headers=headers
     )
     if parser.acknowledgement:  # gateways such as Jasmin retry unless they read their token
-        return Response(parser.acknowledgement, mimetype="text/plain")
-    return {
-        "ok": True,
-        "reply_id": reply["id"],
-        "duplicate": not created,
-        "status": reply["status"],
-        "reason": reply["reason"],
-    }
+        return Answer(200, parser.acknowledgement.encode(), "text/plain; charset=utf-8", [])
+    return json_answer(
+        {
+            "ok": True,
+            "reply_id": reply["id"],
+            "duplicate": not created,
+            "status": reply["status"],
+            "reason": reply["reason"],
+        }
+    )
 
 
-@bp.route("/<provider>/<token>/dlr", methods=["GET", "POST"])
-def delivery_report(provider: str, token: str):
-    service, parser = _parser(provider, token)
+def delivery_report(service: Service, request: Request, provider: str, token: str) -> Answer:
+    parser = _parser(service, provider, token)
     try:
-        report = parser.parse_delivery_report(_read().fields)
+        report = parser.parse_delivery_report(_read(request).fields)
     except InvalidCallback as error:
         raise BadRequest(str(error)) from None
     matched = service.record_delivery(report)
-    return {"ok": True, "matched": matched, "status": report.status}
+    return json_answer({"ok": True, "matched": matched, "status": report.status})

@@ -31,11 +31,26 @@ HTTP_CODES = {
 }
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None):
+def error_document(code: str, message: str, field: str | None = None) -> dict:
     error = {"code": code, "message": message}
     if field:
         error["field"] = field
-    return jsonify(error=error), status
+    return {"error": error}
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None):
+    return jsonify(error_document(code, message, field)), status
+
+
+def too_large_message(limit: int) -> str:
+    return f"the request body is larger than {limit} bytes"
+
+
+def storage_message(error: Exception) -> str:
+    """The 503's message (and log line) for a database that cannot be used right now."""
+    problem = (str(error).strip() or type(error).__name__).splitlines()[0]
+    log.error("database unavailable: %s", problem)
+    return f"the database cannot be written ({problem}); try again later"
 
 
 def init_app(app: Flask) -> None:
@@ -57,7 +72,7 @@ def init_app(app: Flask) -> None:
         message = error.description or error.name
         if status == 413:
             limit = request.max_content_length or app.config["MAX_CONTENT_LENGTH"]
-            message = f"the request body is larger than {limit} bytes"
+            message = too_large_message(limit)
         body, status = error_response(status, HTTP_CODES.get(status, "http_error"), message)
         # Keep protocol headers such as WWW-Authenticate (401) and Allow (405).
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
@@ -65,10 +80,7 @@ def init_app(app: Flask) -> None:
 
     def storage_error(error: Exception):
         # Nothing was committed, so nothing is acknowledged: the provider sends it again.
-        problem = (str(error).strip() or type(error).__name__).splitlines()[0]
-        log.error("database unavailable: %s", problem)
-        message = f"the database cannot be written ({problem}); try again later"
-        return error_response(503, "storage_unavailable", message)
+        return error_response(503, "storage_unavailable", storage_message(error))
 
     for error_class in storage_errors():  # SQLite's and PostgreSQL's alike
         app.register_error_handler(error_class, storage_error)

@@ -12,6 +12,7 @@ import re
 
 from flask import request
 from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
+from werkzeug.wrappers import Request
 
 from ..errors import ValidationError
 
@@ -25,10 +26,11 @@ TYPE_NAMES = {
 }
 
 
-def read_body(cache: bool = True) -> bytes:
-    """The request body; one the server cannot read is the client's fault: a 400, not a 500."""
+def read_body(cache: bool = True, source: Request | None = None) -> bytes:
+    """The request body (of ``source``, else Flask's current request); one the server cannot
+    read is the client's fault: a 400, not a 500."""
     try:
-        return request.get_data(cache=cache)
+        return (source or request).get_data(cache=cache)
     except HTTPException:  # 413: larger than server.max_body_bytes
         raise
     except Exception as error:  # gunicorn's parse errors (bad chunk size...) are plain Exceptions

@@ -1,0 +1,259 @@
+"""Kept-alive connections to the one gateway the ``http`` provider hands its SMS to.
+
+Every SMS is one request to the same host (``http.send_url``). ``connections_to(url,
+timeout)`` gives what carries them, with the proxy and the CA bundle read from the
+environment once, at start, as ``requests`` reads them (``HTTPS_PROXY``/``HTTP_PROXY``/
+``NO_PROXY``; ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``, else certifi's bundle):
+
+- ``DirectConnections`` (no proxy): plain ``http.client`` connections kept open between
+  SMS, each request taking an idle one — so there are as many as threads sending at once —
+  and TLS verified against the bundle. Per request it costs a fraction of urllib3's pool,
+  retries and response wrappers (``bench/send_cost.py``). A connection the gateway closed
+  while idle is replaced before use, or, when the close crossed our request (nothing of an
+  answer came back), once right after: the gateway cannot have taken that request.
+- ``ProxiedConnections`` (through a proxy): urllib3's ``ProxyManager``, which speaks
+  CONNECT, proxies reached over TLS and proxy credentials.
+
+``timeout`` bounds each whole exchange, from connecting to the last byte of the answer (a
+gateway trickling its answer is cut at the deadline, not kept alive by each byte; through a
+proxy, urllib3 bounds the connection and then each read). ``exchange`` raises ``NoAnswer``
+when the time ran out and ``Unreachable`` for anything else between us and an answer
+(refused, reset, a TLS failure, a garbled answer); neither quotes the URL.
+
+Example::
+
+    connections = connections_to("https://gw.example/send", timeout=10.0)
+    answer = connections.exchange("POST", "https://gw.example/send", b"to=…", headers)
+    answer.status, answer.content_type, answer.body
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import os
+import select
+import socket
+import ssl
+import time
+import zlib
+from collections.abc import Mapping
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+
+IDLE_KEPT = 16  # connections kept open at most (more threads sending at once: closed after)
+# The kept-alive connection was closed under our request before any answer came back.
+_CLOSED_UNDER_US = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+
+
+class NoAnswer(Exception):
+    """No whole answer within the timeout."""
+
+
+class Unreachable(Exception):
+    """No answer for another reason: refused, reset, TLS, or not HTTP."""
+
+
+class Answer(NamedTuple):
+    status: int
+    content_type: str
+    body: bytes
+
+
+def connections_to(url: str, timeout: float) -> DirectConnections | ProxiedConnections:
+    """What carries requests to ``url``'s host, as the environment says (read now, once)."""
+    proxy = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    bundle = bundle or requests.certs.where()
+    if proxy:
+        return ProxiedConnections(proxy, timeout, bundle)
+    return DirectConnections(url, timeout, bundle)
+
+
+def _decoded(body: bytes, encoding: str) -> bytes:
+    """The answer as the gateway wrote it. We ask for it as is, but ``http.send_headers`` may
+    ask for gzip or deflate, which urllib3 used to undo by itself: so do we."""
+    if encoding.strip().lower() not in ("gzip", "deflate") or not body:
+        return body
+    try:
+        return zlib.decompress(body, 32 + zlib.MAX_WBITS)  # a gzip or zlib header, either
+    except zlib.error:
+        raise Unreachable("undecodable answer") from None
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The socket as an answer is read from it: each read waits only what is left."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self._sock = sock
+        self._raw = sock.makefile("rb", buffering=0)  # keeps the socket open while read
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        self._sock.settimeout(_left(self._deadline))
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _Answering:
+    """What ``http.client`` reads an answer from (it asks for ``makefile("rb")``)."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock = sock
+        self._deadline = deadline
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
+
+
+def _left(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("the exchange ran out of time")
+    return left
+
+
+class _Connection(http.client.HTTPConnection):
+    """One connection to the gateway; every wait of an exchange ends by ``deadline``."""
+
+    def __init__(self, host: str, port: int, tls: ssl.SSLContext | None) -> None:
+        super().__init__(host, port)
+        self.tls = tls
+        self.deadline = 0.0
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.host, self.port), _left(self.deadline))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.tls is not None:
+            self.sock.settimeout(_left(self.deadline))  # the handshake, within what is left
+            self.sock = self.tls.wrap_socket(self.sock, server_hostname=self.host)
+
+    def _send_output(self, message_body=None, encode_chunked: bool = False) -> None:
+        # The head and a body in bytes in one send (http.client makes two): one system
+        # call and one segment on the wire instead of two, for every SMS.
+        if not isinstance(message_body, bytes) or encode_chunked:
+            return super()._send_output(message_body, encode_chunked)
+        self._buffer.extend((b"", message_body))  # joined: head, blank line, body
+        request = b"\r\n".join(self._buffer)
+        del self._buffer[:]
+        self.send(request)
+
+    def response_class(self, sock: socket.socket, method: str | None = None, **_):
+        return http.client.HTTPResponse(_Answering(sock, self.deadline), method=method)
+
+    def dropped(self) -> bool:
+        """True when the gateway closed it while idle (readable: its end, or stray bytes)."""
+        return bool(select.select([self.sock], [], [], 0)[0])
+
+
+class DirectConnections:
+    """Straight to the gateway: kept-alive ``http.client`` connections, one per sender."""
+
+    def __init__(self, url: str, timeout: float, ca_bundle: str) -> None:
+        parts = urlsplit(url)
+        tls = None
+        if parts.scheme == "https":
+            isdir = os.path.isdir(ca_bundle)
+            tls = ssl.create_default_context(
+                cafile=None if isdir else ca_bundle, capath=ca_bundle if isdir else None
+            )
+            tls.minimum_version = ssl.TLSVersion.TLSv1_2
+        self.host = parts.hostname
+        self.port = parts.port or (443 if tls else 80)
+        self.tls = tls
+        self.timeout = timeout
+        self.bound = timeout  # the whole exchange, retry included
+        self._idle: list[_Connection] = []
+
+    def exchange(
+        self, method: str, url: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Answer:
+        """One request to ``url`` (on this host) and its whole answer."""
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        deadline = time.monotonic() + self.timeout
+        try:
+            connection = self._idle.pop()  # the most recently used: the likeliest alive
+        except IndexError:
+            connection = _Connection(self.host, self.port, self.tls)
+        try:
+            kept = connection.sock is not None
+            if kept and connection.dropped():
+                connection.close()
+                kept = False
+            connection.deadline = deadline
+            try:
+                response = self._ask(connection, method, target, body, headers)
+            except _CLOSED_UNDER_US:
+                if not kept:
+                    raise
+                connection.close()  # the next request opens a new one
+                response = self._ask(connection, method, target, body, headers)
+            data = response.read()
+            answer = Answer(
+                response.status,
+                response.getheader("Content-Type", ""),
+                _decoded(data, response.getheader("Content-Encoding", "")),
+            )
+        except TimeoutError:
+            connection.close()
+            raise NoAnswer from None
+        except (OSError, http.client.HTTPException) as error:
+            connection.close()
+            raise Unreachable(type(error).__name__) from None
+        except BaseException:
+            connection.close()
+            raise
+        if len(self._idle) < IDLE_KEPT:
+            self._idle.append(connection)  # closed by the gateway's answer: reopened on use
+        else:
+            connection.close()
+        return answer
+
+    @staticmethod
+    def _ask(connection: _Connection, method, target, body, headers) -> http.client.HTTPResponse:
+        if connection.sock is None:
+            connection.connect()
+        connection.sock.settimeout(_left(connection.deadline))
+        connection.request(method, target, body=body, headers=headers)
+        return connection.getresponse()
+
+    def close(self) -> None:
+        while self._idle:
+            self._idle.pop().close()
+
+
+class ProxiedConnections:
+    """Through ``HTTP(S)_PROXY``: urllib3's proxy manager, its connections kept alive."""
+
+    def __init__(self, proxy: str, timeout: float, ca_bundle: str) -> None:
+        self.pool = urllib3.ProxyManager(proxy, ca_certs=ca_bundle, maxsize=IDLE_KEPT)
+        self.timeout = timeout
+        self.bound = None  # urllib3 bounds the connection, then each read: not the whole
+
+    def exchange(
+        self, method: str, url: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Answer:
+        try:
+            response = self.pool.request(
+                method, url, body=body, headers=headers, timeout=self.timeout, retries=False
+            )
+        except urllib3.exceptions.HTTPError as error:  # not str(error): it quotes the URL
+            refused = isinstance(error, urllib3.exceptions.NewConnectionError)
+            if isinstance(error, urllib3.exceptions.TimeoutError) and not refused:
+                raise NoAnswer from None
+            raise Unreachable(type(error).__name__) from None
+        return Answer(response.status, response.headers.get("Content-Type", ""), response.data)
+
+    def close(self) -> None:
+        self.pool.clear()
