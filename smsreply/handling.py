@@ -5,6 +5,11 @@ to its action (see ``routing.py``) and runs it outside any transaction, while th
 heartbeat runs. Then ``record`` records the outcome, queues and debits the answer, and
 queues the owner's notifications, all in one transaction that first checks the claim is
 still ours. After a crash the reply is handled again, but answered only once.
+
+A reply routed to an action that needs no I/O (``Action.immediate``: ``none``, ``text``) is
+handled by ``handle_now`` instead, inside the callback's own transaction, when the
+callback's process has workers to send the answer (``Service.receive_reply`` decides):
+the same ``route`` and ``record``, one transaction and one claim fewer.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .actions import Outcome, ReplyContext
+from .actions import Action, Outcome, ReplyContext
 from .actions.base import UNCHANGED
 from .clock import Clock, to_iso
 from .errors import ValidationError
@@ -49,10 +54,75 @@ class Acted:
     notifications: tuple[dict, ...] = ()
 
 
+@dataclass(frozen=True)
+class Route:
+    """Where a reply goes, by one version of the reply options: the action, the rule that
+    chose it (None: the default action), and the owner's notifications."""
+
+    action: Action
+    rule: str | None
+    sticky: bool  # the rule keeps the conversation's next replies
+    notifications: tuple[dict, ...]
+
+
+def route(plan: ReplyPlan, reply: dict, conversation: dict) -> Route:
+    """Route a reply by its words, or by the sticky rule its conversation follows."""
+    action, rule = plan.route(reply["message"], conversation["route"])
+    return Route(action, rule, plan.is_sticky(rule) if rule else False, plan.notifications)
+
+
 def act(store: Store, plan: Callable[[], ReplyPlan], reply: dict) -> Acted:
     """Run the action for one claimed reply (outside any transaction: it may be slow)."""
     conversation = store.get("conversations", reply["conversation_id"])
-    context = ReplyContext(
+    notifications: tuple[dict, ...] = ()
+    try:
+        current = plan()
+        notifications = current.notifications
+        return _run(route(current, reply, conversation), reply, conversation)
+    except ValidationError as error:  # options that no longer work (a script was removed)
+        outcome = Outcome("error", detail={"error": "config", "reason": error.message})
+    except Exception as error:  # a customer's mistake must never take the server down
+        outcome = Outcome(
+            "error", detail={"error": "exception", "reason": f"{type(error).__name__}: {error}"}
+        )
+    return Acted(conversation, "error", outcome, notifications)
+
+
+def handle_now(
+    store: Store,
+    settings: Mapping[str, object],
+    clock: Clock,
+    plan: ReplyPlan,
+    reply: dict,
+    lease: float,
+) -> FollowUps | None:
+    """Handle a reply just accepted, claimed until ``lease``, in the caller's transaction,
+    when its route needs no I/O (``Action.immediate``); None when it does, or when routing
+    failed: then the reply is left to the work engine (``act``), which records why."""
+    if not plan.any_immediate:  # no need to read the conversation to know
+        return None
+    conversation = store.get("conversations", reply["conversation_id"])
+    try:
+        chosen = route(plan, reply, conversation)
+        if not chosen.action.immediate:
+            return None
+        acted = _run(chosen, reply, conversation)
+    except Exception:  # recorded by ``act``, as any failure: never by the callback
+        return None
+    return record(store, settings, clock, reply, acted, lease)
+
+
+def _run(chosen: Route, reply: dict, conversation: dict) -> Acted:
+    outcome = chosen.action.respond(_context(reply, conversation))
+    if chosen.rule:
+        outcome.detail["rule"] = chosen.rule
+        if chosen.sticky:  # the conversation's next replies follow it
+            outcome.detail["sticky"] = True
+    return Acted(conversation, chosen.action.type, outcome, chosen.notifications)
+
+
+def _context(reply: dict, conversation: dict) -> ReplyContext:
+    return ReplyContext(
         reply_id=reply["id"],
         provider_id=reply["provider_id"],
         sender=reply["sender"],
@@ -69,26 +139,6 @@ def act(store: Store, plan: Callable[[], ReplyPlan], reply: dict) -> Acted:
         headers=tuple(tuple(pair) for pair in json.loads(reply["headers"] or "[]")),
         fields=tuple(tuple(pair) for pair in json.loads(reply["fields"] or "[]")),
     )
-    notifications: tuple[dict, ...] = ()
-    try:
-        current = plan()
-        notifications = current.notifications
-        action, rule = current.route(reply["message"], conversation["route"])
-        outcome = action.respond(context)
-        action_type = action.type
-        if rule:
-            outcome.detail["rule"] = rule
-            if current.is_sticky(rule):  # the conversation's next replies follow it
-                outcome.detail["sticky"] = True
-    except ValidationError as error:  # options that no longer work (a script was removed)
-        outcome = Outcome("error", detail={"error": "config", "reason": error.message})
-        action_type = "error"
-    except Exception as error:  # a customer's mistake must never take the server down
-        outcome = Outcome(
-            "error", detail={"error": "exception", "reason": f"{type(error).__name__}: {error}"}
-        )
-        action_type = "error"
-    return Acted(conversation, action_type, outcome, notifications)
 
 
 def record(

@@ -5,13 +5,16 @@ stores the reply (once per provider id: a repeated callback changes nothing), ma
 it — by the tag the provider echoes, else by (short code, sender) — checks the reply
 window and debits the reply's credit. Replies that cannot be acted on are stored with
 their reason: ``not_french_mobile``, ``unmatched``, ``late``, ``insufficient_credits``.
-Acting on it is ``handling.py``'s job.
+Acting on it is ``handling.py``'s job. ``accept_reply`` is ``describe`` (pure) then
+``store_reply`` (the transaction), which joins a caller's transaction: the service handles
+some replies in the same one (``handling.handle_now``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from .clock import Clock, to_iso
 from .optout import is_stop
@@ -29,6 +32,13 @@ REASONS = {
 }
 
 
+class Received(NamedTuple):
+    """A reply as received, before it is stored (``describe``: pure work)."""
+
+    row: dict  # the ``replies`` row, with ``reason`` when its sender is no French mobile
+    stop: bool  # the reply means STOP (``optout.is_stop``)
+
+
 def accept_reply(
     store: Store,
     settings: Mapping[str, object],
@@ -44,12 +54,23 @@ def accept_reply(
     With ``lease_until``, a reply that can be acted on is stored already claimed by the
     caller until then (see ``work.Engine.claim``): one transaction fewer per reply.
     """
-    # Pure work first: the transaction holds the database's only write lock.
-    received_at = to_iso(clock())
+    received = describe(clock, inbound, provider, remote_addr, headers)
+    return store_reply(store, settings, received, lease_until)
+
+
+def describe(
+    clock: Clock,
+    inbound: InboundReply,
+    provider: str,
+    remote_addr: str = "",
+    headers: tuple[tuple[str, str], ...] = (),
+) -> Received:
+    """The reply's row as received: pure work, done before the transaction (it holds the
+    database's only write lock)."""
     row = {
         "provider": provider,
         "provider_id": inbound.provider_id,
-        "received_at": received_at,
+        "received_at": to_iso(clock()),
         "sender": inbound.sender,
         "message": inbound.message,
         "shortcode": inbound.shortcode,
@@ -64,15 +85,27 @@ def accept_reply(
         row["sender"] = parse_french_mobile(inbound.sender)
     except InvalidNumber:
         row["reason"] = "not_french_mobile"
-    stop = is_stop(inbound.message)
+    return Received(row, is_stop(inbound.message))
+
+
+def store_reply(
+    store: Store,
+    settings: Mapping[str, object],
+    received: Received,
+    lease_until: float | None = None,
+) -> tuple[dict, bool]:
+    """Store a reply ``describe``d, in one transaction (or the caller's): (its row, True if
+    new); ``lease_until`` as in ``accept_reply``."""
+    row = dict(received.row)
+    received_at = row["received_at"]
     with store.write():
-        existing = store.find_reply(provider, inbound.provider_id)
+        existing = store.find_reply(row["provider"], row["provider_id"])
         if existing is not None:
             return existing, False
         conversation = None
         if "reason" not in row:
-            conversation = _match(store, inbound, row["sender"])
-            if stop:
+            conversation = _match(store, row["tag"], row["shortcode"], row["sender"])
+            if received.stop:
                 row["reason"] = "stop"
             elif store.blacklisted(row["sender"]):
                 row["reason"] = "blacklisted"
@@ -82,24 +115,25 @@ def accept_reply(
                 row["reason"] = "late"
             if conversation is not None:
                 row["conversation_id"] = conversation["id"]
-                row["shortcode"] = inbound.shortcode or conversation["shortcode"]
+                row["shortcode"] = received.row["shortcode"] or conversation["shortcode"]
         reply_id = store.record_reply(row)
         if row.get("reason") == "stop":
-            store.add_to_blacklist(row["sender"], received_at, reply_id, inbound.message)
+            store.add_to_blacklist(row["sender"], received_at, reply_id, row["message"])
         if conversation is not None and "reason" not in row:
             _debit_and_number(
-                store, settings, conversation, reply_id, inbound, received_at, lease_until
-            )
+                store, settings, conversation, reply_id, received.row["shortcode"], received_at,
+                lease_until,
+            )  # fmt: skip
         return store.get("replies", reply_id), True
 
 
-def _match(store: Store, inbound: InboundReply, sender: str) -> dict | None:
-    if inbound.tag:
-        conversation = store.match_by_tag(inbound.tag, sender)
+def _match(store: Store, tag: str | None, shortcode: str | None, sender: str) -> dict | None:
+    if tag:
+        conversation = store.match_by_tag(tag, sender)
         if conversation is not None:
             return conversation
-    if inbound.shortcode:
-        return store.match_by_shortcode(inbound.shortcode, sender)
+    if shortcode:
+        return store.match_by_shortcode(shortcode, sender)
     return None
 
 
@@ -108,7 +142,7 @@ def _debit_and_number(
     settings: Mapping[str, object],
     conversation: dict,
     reply_id: int,
-    inbound: InboundReply,
+    shortcode: str | None,  # as the provider gave it
     at: str,
     lease_until: float | None,
 ) -> None:
@@ -126,6 +160,6 @@ def _debit_and_number(
         store.reject_reply(reply_id, "insufficient_credits")
         return
     number = conversation["reply_count"] + 1
-    learnt = inbound.shortcode if not conversation["shortcode"] else None  # the provider's
+    learnt = shortcode if not conversation["shortcode"] else None  # the provider's
     store.count_reply(conversation["id"], number, learnt)
     store.queue_reply(reply_id, credits, number, lease_until)

@@ -67,6 +67,11 @@ class ReplyPlan:
                 return rule.action, rule.label
         return self.default, None
 
+    @property
+    def any_immediate(self) -> bool:
+        """Whether some route leads to an action that needs no I/O (``Action.immediate``)."""
+        return self.default.immediate or any(rule.action.immediate for rule in self.rules)
+
     def is_sticky(self, label: str | None) -> bool:
         """Whether the rule ``label`` keeps the conversation's next replies."""
         return any(rule.label == label and rule.sticky for rule in self.rules)

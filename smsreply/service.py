@@ -28,6 +28,7 @@ from .actions import Resources
 from .campaigns import accepting, report
 from .campaigns.reading import Line
 from .clock import Clock, to_iso, utcnow
+from .cputime import spending
 from .errors import Conflict, ValidationError
 from .phone import InvalidNumber, parse_french_mobile
 from .providers import DeliveryReport, InboundReply, Provider, build_provider, callback_parser
@@ -80,16 +81,47 @@ class Service:
         remote_addr: str = "",
         headers: tuple[tuple[str, str], ...] = (),
     ) -> tuple[dict, bool]:
-        # A worker of this process takes the reply: stored claimed, it skips one transaction.
-        lease = None
-        if self.work_queue.accepting:
-            lease = time.time() + self.settings["worker.lease_seconds"]
-        reply, created = receiving.accept_reply(
-            self.store, self.settings, self.clock, inbound, provider, remote_addr, headers, lease
-        )
-        if created and lease is not None and reply["lease_until"] == lease:  # accepted
+        """Store a reply (committed before the callback is answered); (its row, True if new).
+
+        When this process has workers, the reply is stored claimed for them, and — the one
+        place that decides — handled at once, in the same transaction, when its route needs
+        no I/O (``handling.handle_now``): the workers then only send its answer. Otherwise
+        they handle it (one transaction fewer: it is theirs already). Without workers here,
+        the reply waits in the database for a sweep or ``drain()``.
+        """
+        received = receiving.describe(self.clock, inbound, provider, remote_addr, headers)
+        if not self.work_queue.accepting:
+            return receiving.store_reply(self.store, self.settings, received)
+        lease = time.time() + self.settings["worker.lease_seconds"]
+        plan = self._plan_if_valid()
+        work = None
+        with self.store.write():
+            reply, created = receiving.store_reply(self.store, self.settings, received, lease)
+            if not created or reply["lease_until"] != lease:  # a duplicate, or not accepted
+                return reply, created
+            if plan is not None:
+                with spending("handle"):
+                    work = handling.handle_now(
+                        self.store, self.settings, self.clock, plan, reply, lease
+                    )
+                if work is not None:
+                    reply = self.store.get("replies", reply["id"])
+        if work is None:
             self.work_queue.submit("reply", reply["id"], lease)
+            return reply, created
+        for outgoing_id in work.sms:  # queued claimed for this process's workers
+            self.work_queue.submit("sms", outgoing_id, work.leases[outgoing_id])
+        for notification_id in work.emails:
+            self.work_queue.submit("email", notification_id)
         return reply, created
+
+    def _plan_if_valid(self) -> ReplyPlan | None:
+        """The reply options, or None when they no longer compile (a script was removed):
+        the work engine then records the error for each reply, as it always has."""
+        try:
+            return self.plan()
+        except Exception:  # recorded by handling.act for each reply, never by the callback
+            return None
 
     def callback_parser(self, name: str):
         return callback_parser(name, self.provider)

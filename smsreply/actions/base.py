@@ -148,6 +148,10 @@ class Action:
     """Base class; subclasses set ``type`` and implement ``validate`` and ``run``."""
 
     type: ClassVar[str]
+    # True when ``run`` decides from the options and the reply alone — no I/O, nothing
+    # slow, nothing that can fail —, so that a reply routed here can be handled inside the
+    # callback's own transaction (``handling.handle_now``).
+    immediate: ClassVar[bool] = False
 
     def __init__(self, options: Mapping[str, object], resources: Resources) -> None:
         self.options = self.validate(options, resources)

@@ -7,6 +7,7 @@ from .base import Action, Outcome, ReplyContext
 
 class NoAction(Action):
     type = "none"
+    immediate = True  # its outcome is known without I/O
 
     @classmethod
     def validate(cls, options, resources) -> dict:

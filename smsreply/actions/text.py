@@ -11,6 +11,7 @@ from .base import Action, Outcome, ReplyContext, smart_option
 
 class TextAction(Action):
     type = "text"
+    immediate = True  # its outcome is known without I/O
 
     @classmethod
     def validate(cls, options, resources) -> dict:

@@ -244,7 +244,7 @@ CALLBACK_PARAMS = [
     param("token", "path", TYPES["str"], "The callback token (`smsreply info` prints the URL)"),
 ]
 REPLY_STORED = obj(fields("reply_id:int duplicate:bool reason:str?", ok={"const": True}))
-REPLY_STORED["properties"]["status"] = text(examples=["pending", "rejected"])
+REPLY_STORED["properties"]["status"] = text(examples=["pending", "handled", "rejected"])
 DLR_RECORDED = obj(
     fields("matched:bool", ok={"const": True}, status=enum("delivered", "failed", "pending"))
 )
