@@ -39,7 +39,6 @@ worker_class = "gthread"
 timeout = 60
 graceful_timeout = 10
 accesslog = "-"
-logger_class = "smsreply.access_log.AccessLogger"  # the same lines, for less CPU
 # The callback token is part of the URL path: log the route, never the token.
 access_log_format = '%(h)s "%(m)s %({x-smsreply-route}o)s" %(s)s %(B)s %(L)ss'
 # Headers with "_" would share a CGI variable with their "-" twin (X_Foo and X-Foo both
