@@ -114,8 +114,15 @@ def script_faults(workdir: Path, replies: int, database: str = "") -> dict:
         acked = post(server, targets, "s")
         ack_seconds = time.monotonic() - started
         result = tally(sink, 0, targets, acked)
-        time.sleep(1.5)  # past every script's timeout
-        left = subprocess.run(["pgrep", "-f", f"sleep {pause}"], capture_output=True, text=True)
+        # Past every script's timeout, the ones queued behind cgi.max_running's slots too
+        # (16 hanging scripts run in waves): what is left after 10 s escaped the kill — the
+        # scripts' own sleeps last 37 s.
+        deadline = time.monotonic() + 10
+        while True:
+            left = subprocess.run(["pgrep", "-f", f"sleep {pause}"], capture_output=True, text=True)
+            if not left.stdout.split() or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         server.stop()
     return result | {
         "hanging_scripts": sum(shot.status == 200 for shot in shots),
