@@ -28,8 +28,8 @@ from .actions import ACTIONS, SCRIPTS, options, server_settings
 from .compare import medians
 from .dataset import add_history, open_conversations
 from .floors import spawn_floor, wire_floor
-from .kannel import installed as kannel_installed
 from .kannel import run_peer
+from .kannel_boxes import installed as kannel_installed
 from .load import fire, percentile
 from .plans import full_scans, plans
 from .postgres import DURABLE, PrivateCluster

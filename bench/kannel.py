@@ -19,40 +19,18 @@ Example::
 
 from __future__ import annotations
 
-import contextlib
-import http.client
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 from .actions import ANSWER, SCRIPTS
 from .dataset import Target
+from .kannel_boxes import KannelBoxes
 from .run import post_replies
 from .server import Usage, process_usage
 from .wire import request
 
 # Kannel's jobs, named like smsreply's actions they are compared with.
 JOBS = {"exec": "cgi-sh", "text": "text"}
-
-
-def kannel_program(name: str) -> str | None:
-    """``name`` on PATH or in /usr/sbin, where Debian installs the boxes."""
-    return shutil.which(name, path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin"]))
-
-
-def installed() -> bool:
-    return kannel_program("bearerbox") is not None and kannel_program("smsbox") is not None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def phone_targets(count: int, offset: int = 0) -> list[Target]:
@@ -63,16 +41,16 @@ def phone_targets(count: int, offset: int = 0) -> list[Target]:
     ]
 
 
-class KannelPeer:
+class KannelPeer(KannelBoxes):
+    admin_password = "bench"
+
     def __init__(self, workdir: Path, sink_url: str, job: str, store: bool = False) -> None:
         if job not in JOBS:
             raise ValueError(f"unknown Kannel job {job!r}; known: {', '.join(JOBS)}")
-        self.dir = Path(workdir) / f"kannel-{job}-{'spool' if store else 'nostore'}"
-        self.dir.mkdir(parents=True, exist_ok=True)
+        super().__init__(Path(workdir) / f"kannel-{job}-{'spool' if store else 'nostore'}")
+        (self.dir / "spool").mkdir(exist_ok=True)
         self.job, self.store, self.sink_url = job, store, sink_url
-        self.ports = {name: _free_port() for name in ("admin", "smsbox", "sendsms", "smsc")}
         self.port = self.ports["smsc"]  # where the load generator posts the replies
-        self.processes: list[subprocess.Popen] = []
 
     def service(self) -> str:
         if self.job == "text":
@@ -88,7 +66,7 @@ class KannelPeer:
 group = core
 admin-port = {ports["admin"]}
 admin-interface = 127.0.0.1
-admin-password = bench
+admin-password = {self.admin_password}
 admin-allow-ip = 127.0.0.1
 smsbox-port = {ports["smsbox"]}
 smsbox-interface = 127.0.0.1
@@ -132,86 +110,9 @@ catch-all = yes
             for t in targets
         ]
 
-    def start(self, timeout: float = 20.0) -> KannelPeer:
-        conf = self.dir / "kannel.conf"
-        conf.write_text(self.config())
-        (self.dir / "spool").mkdir(exist_ok=True)
-        self._spawn("bearerbox", conf)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(self.processes) == 1 and self._listening(self.ports["smsbox"]):
-                self._spawn("smsbox", conf)  # before bearerbox listens, smsbox gives up
-            if len(self.processes) == 2 and self._ready():
-                return self
-            for process in self.processes:
-                if process.poll() is not None:
-                    self.stop()
-                    raise RuntimeError(f"{process.args[0]} exited:\n{self.logs()}")
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"Kannel did not start:\n{self.logs()}")
-
-    def _spawn(self, box: str, conf: Path) -> None:
-        with (self.dir / f"{box}.out").open("ab") as output:
-            self.processes.append(
-                subprocess.Popen(
-                    [kannel_program(box) or box, str(conf)],
-                    cwd=self.dir,
-                    stdout=output,
-                    stderr=output,
-                    start_new_session=True,
-                )
-            )
-
-    @staticmethod
-    def _listening(port: int) -> bool:
-        with socket.socket() as sock:
-            sock.settimeout(0.5)
-            return sock.connect_ex(("127.0.0.1", port)) == 0
-
-    def _ready(self) -> bool:
-        """bearerbox reports smsbox connected and the sink's SMSC online."""
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", self.ports["admin"], timeout=1)
-            connection.request("GET", "/status.txt?password=bench")
-            status = connection.getresponse().read().decode(errors="replace")
-            connection.close()
-        except OSError:
-            return False
-        boxes = status.partition("Box connections:")[2].partition("SMSC connections:")
-        return "smsbox:" in boxes[0] and "online" in boxes[2]
-
     def usage(self) -> Usage:
         """CPU of bearerbox and smsbox, with the scripts smsbox ran (reaped children)."""
         return process_usage([process.pid for process in self.processes])
-
-    def logs(self, tail: int = 3000) -> str:
-        parts = []
-        for name in ("bearerbox.out", "smsbox.out", "bearerbox.log", "smsbox.log"):
-            path = self.dir / name
-            if path.exists():
-                parts.append(f"--- {name}\n{path.read_text(errors='replace')[-tail:]}")
-        return "\n".join(parts)
-
-    def stop(self) -> None:
-        """smsbox first, then bearerbox: TERM each group, KILL what outlives 10 s."""
-        for process in reversed(self.processes):
-            if process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
-        self.processes.clear()
-
-    def __enter__(self) -> KannelPeer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
 
 def run_peer(workdir: Path, sink, job: str, store: bool, first: int, args) -> dict:
