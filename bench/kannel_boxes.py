@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from .ports import free_port
+
 
 def find_program(name: str) -> str | None:
     """``name`` on PATH, or in /usr/sbin, where Debian installs the boxes."""
@@ -38,12 +40,6 @@ def find_program(name: str) -> str | None:
 
 def installed() -> bool:
     return find_program("bearerbox") is not None and find_program("smsbox") is not None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _listening(port: int) -> bool:

@@ -18,12 +18,13 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import psycopg
+
+from .ports import free_port
 
 SUPERUSER = "postgres"
 # Enough connections for two hosts' pools and many tests; loopback only.
@@ -54,12 +55,6 @@ def _version(path: str) -> float:
         return float(Path(path).parent.parent.name)
     except ValueError:
         return 0.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class PrivateCluster:

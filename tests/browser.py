@@ -1,5 +1,6 @@
 """A real headless Chromium for the manager's tests, and what they check in every page.
 
+``manager_server(tmp_path, database_url)`` serves the manager from a real gunicorn;
 ``chromium(tmp_path)`` starts Chromium through the Debian ChromeDriver (Selenium Manager
 never downloads anything) with the browser's console log kept. ``audit(driver)`` then
 returns what is wrong with the page shown: axe-core's serious and critical accessibility
@@ -11,11 +12,16 @@ viewport, holds them (a wide table scrolls in its wrapper on a phone, never the 
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+
+from bench.ports import free_port
+from tests.servers import GunicornServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -74,6 +80,27 @@ axe.run(document, {resultTypes: ["violations"]}).then((result) => done(result.vi
   (v) => ({id: v.id, impact: v.impact, help: v.help,
            nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" "))}))));
 """
+
+
+@contextlib.contextmanager
+def manager_server(
+    tmp_path: Path, database_url: str, **settings: object
+) -> Iterator[tuple[GunicornServer, str, str]]:
+    """A real gunicorn, initialised, serving the manager: (server, user, password).
+
+    On a known port, so that ``server.base_url`` (where the test console posts) is itself.
+    """
+    port = free_port()
+    server = GunicornServer(
+        tmp_path,
+        database_url,
+        server_bind=f"127.0.0.1:{port}",
+        server_base_url=f"http://127.0.0.1:{port}",
+        **settings,
+    )
+    printed = server.run_init()
+    with server:
+        yield server, printed["Manager user"], printed["Password"]
 
 
 def chromium(tmp_path: Path, accept_language: str = "en-US,en") -> webdriver.Chrome:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
+
+from bench.ports import free_port
 
 
 class Inbox:
@@ -19,12 +20,6 @@ class Inbox:
             return "451 try again later"
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class SmtpServer:

@@ -10,8 +10,6 @@ documentation's screenshots, are ``tests/test_browser_audit.py``'s. Skips only w
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
@@ -20,8 +18,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from smsreply.segments import count_segments
-from tests.browser import CHROMIUM, chromium
-from tests.servers import GunicornServer
+from tests.browser import CHROMIUM, chromium, manager_server
 
 COUNTER_SAMPLES = ["", "Bonjour", "a" * 161, "€" * 81, "ç" * 71, "🙂" * 36, "[x]{y}"]
 
@@ -30,26 +27,11 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path, database_url):
-    # A known port, so that server.base_url (where the test console posts) is this server.
-    port = free_port()
-    server = GunicornServer(
-        tmp_path,
-        database_url,
-        server_bind=f"127.0.0.1:{port}",
-        server_base_url=f"http://127.0.0.1:{port}",
-        simulator_dlr_delay=0.2,  # the simulator reports delivery, as on a real network
-    )
-    printed = server.run_init()
-    with server:
-        yield server, printed["Manager user"], printed["Password"]
+    # the simulator reports delivery, as on a real network
+    with manager_server(tmp_path, database_url, simulator_dlr_delay=0.2) as started:
+        yield started
 
 
 @pytest.fixture

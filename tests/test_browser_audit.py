@@ -20,9 +20,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.browser import AXE, CHROMIUM, audit, chromium, snapshot
-from tests.servers import ROOT, GunicornServer
-from tests.test_browser import free_port
+from tests.browser import AXE, CHROMIUM, audit, chromium, manager_server, snapshot
+from tests.servers import ROOT
 
 WIDTHS = (1280, 375)
 LONG_TEXT = "Confirmation-" + "ABCDEFGHIJ" * 12 + " Répondez OUI ou NON"
@@ -49,17 +48,8 @@ pytestmark = [
 
 @pytest.fixture
 def server(tmp_path, database_url):
-    # A known port, so that server.base_url (where the test console posts) is this server.
-    port = free_port()
-    server = GunicornServer(
-        tmp_path,
-        database_url,
-        server_bind=f"127.0.0.1:{port}",
-        server_base_url=f"http://127.0.0.1:{port}",
-    )
-    printed = server.run_init()
-    with server:
-        yield server, printed["Manager user"], printed["Password"]
+    with manager_server(tmp_path, database_url) as started:
+        yield started
 
 
 @pytest.fixture

@@ -7,12 +7,12 @@ in the project directory, with the project's ``.venv/bin/smsreply``.
 
 import os
 import re
-import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from bench.ports import free_port
 from tests.servers import GunicornServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,12 +23,6 @@ def walkthrough_blocks() -> list[str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Try it with curl", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```sh\n(.*?)```", section, re.DOTALL)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.skipif(not SMSREPLY.exists(), reason="run `make install` first (.venv/bin/smsreply)")

@@ -1,18 +1,11 @@
 """The simulator behaves like the operator: numeric ids, and delivery reports posted to the
 server's own DLR callback after a delay (delivered, or failed at the configured rate)."""
 
-import socket
-
 import pytest
 
+from bench.ports import free_port
 from tests.servers import GunicornServer
 from tests.test_e2e import api, send, wait_for
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.parametrize(("rate", "status"), [(0.0, "delivered"), (1.0, "failed")])
