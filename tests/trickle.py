@@ -10,8 +10,10 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.httpapp import ServedInThread
 
-class TrickleServer:
+
+class TrickleServer(ServedInThread):
     def __init__(self, body: bytes, interval: float) -> None:
         self.body = body
         self.interval = interval
@@ -42,16 +44,6 @@ class TrickleServer:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.serve(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}/slow"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> TrickleServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)

@@ -16,12 +16,13 @@ from __future__ import annotations
 import http.client
 import select
 import socket
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+from tests.httpapp import ServedInThread
 
-class ForwardProxy:
+
+class ForwardProxy(ServedInThread):
     def __init__(self) -> None:
         self.seen: list[str] = []
         owner = self
@@ -70,17 +71,6 @@ class ForwardProxy:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.serve(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,))
-        self.thread.daemon = True
-
-    def __enter__(self) -> ForwardProxy:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)

@@ -15,12 +15,12 @@ Example::
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.httpapp import ServedInThread, quiet_wsgi_server
 
 JASMIN_RESPONSE_ID = 'text:Success "([^"]+)"'
 # smsreply's http.* settings for Vonage's SMS API (docs/providers-http.md), without "http."
@@ -37,12 +37,7 @@ VONAGE_SETTINGS = {
 }
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: object) -> None:
-        pass
-
-
-class FakeGateway:
+class FakeGateway(ServedInThread):
     def __init__(
         self,
         headers: dict[str, str] | None = None,
@@ -55,19 +50,8 @@ class FakeGateway:
         self.received: list[dict] = []
         self._failures: list[tuple[int, str]] = []
         self._hang = 0.0
-        self._server = make_server("127.0.0.1", 0, self, True, request_handler=_QuietHandler)
-        self.url = f"http://127.0.0.1:{self._server.server_port}/send"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,))
-        self._thread.daemon = True
-
-    def __enter__(self) -> FakeGateway:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self.serve(quiet_wsgi_server(self))
+        self.url = f"http://127.0.0.1:{self.server.server_port}/send"
 
     def fail_next(self, status: int, body: str) -> None:
         self._failures.append((status, body))

@@ -25,8 +25,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
+from tests.httpapp import ServedInThread
 
-class KeptAliveGateway:
+
+class KeptAliveGateway(ServedInThread):
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.connections = 0
         self.requests = 0
@@ -77,14 +79,12 @@ class KeptAliveGateway:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.serve(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
         self.server.daemon_threads = True
         if tls is not None:
             self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         scheme = "https" if tls is not None else "http"
         self.url = f"{scheme}://127.0.0.1:{self.server.server_port}/send"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,))
-        self.thread.daemon = True
 
     @property
     def idle(self) -> int:
@@ -106,12 +106,6 @@ class KeptAliveGateway:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
-    def __enter__(self) -> KeptAliveGateway:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
+    def stop_serving(self) -> None:
         self.close_idle()
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        super().stop_serving()

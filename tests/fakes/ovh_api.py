@@ -25,8 +25,9 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 
 import phonenumbers
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.httpapp import ServedInThread, quiet_wsgi_server
 
 GSM_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
@@ -88,12 +89,7 @@ class Refused(Exception):
             self.body["errorCode"] = error_code
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: object) -> None:
-        pass
-
-
-class FakeOvhApi:
+class FakeOvhApi(ServedInThread):
     """One OVH account with one SMS service; start it with ``with`` or ``start()``."""
 
     def __init__(
@@ -112,26 +108,18 @@ class FakeOvhApi:
         self._next_id = 10867690
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server = make_server("127.0.0.1", 0, self, True, request_handler=_QuietHandler)
-        self.url = f"http://127.0.0.1:{self._server.server_port}/1.0"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
+        self.serve(quiet_wsgi_server(self))
+        self.url = f"http://127.0.0.1:{self.server.server_port}/1.0"
 
     def start(self) -> FakeOvhApi:
-        self._thread.start()
-        return self
+        return self.__enter__()
 
     def stop(self) -> None:
+        self.__exit__()
+
+    def stop_serving(self) -> None:
         self._stopping.set()  # cut any hang short
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    __enter__ = start
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        super().stop_serving()
 
     def fail_next(self, status: int, errorCode: str | None, message: str) -> None:  # noqa: N803
         """Answer the next authenticated call with this error instead."""

@@ -17,36 +17,20 @@ Example::
 from __future__ import annotations
 
 import itertools
-import threading
 from urllib.parse import parse_qs, quote, quote_from_bytes
 
 import requests
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: object) -> None:
-        pass
+from tests.httpapp import ServedInThread, quiet_wsgi_server
 
 
-class FakeOperator:
+class FakeOperator(ServedInThread):
     def __init__(self) -> None:
         self.received: list[dict] = []
         self._ids = itertools.count(1)
-        self._server = make_server("127.0.0.1", 0, self, True, request_handler=_QuietHandler)
-        self.url = f"http://127.0.0.1:{self._server.server_port}/mt"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,))
-        self._thread.daemon = True
-
-    def __enter__(self) -> FakeOperator:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self.serve(quiet_wsgi_server(self))
+        self.url = f"http://127.0.0.1:{self.server.server_port}/mt"
 
     def __call__(self, environ, start_response):
         request = Request(environ)
