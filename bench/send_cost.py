@@ -113,9 +113,7 @@ def send_steps(service: Service, sends: int) -> dict[str, float]:
     for outgoing_id, lease in queue_answers(service, sends):
         with _charged(spent, "claim"):
             claim = engine.claim("sms", outgoing_id, lease)
-        within = getattr(engine.provider, "send_bound", None)  # older versions: none
-        bounded = {"within": within} if within is not None else {}
-        with _charged(spent, "heartbeat"), engine.heartbeat.keep(claim, **bounded):
+        with _charged(spent, "heartbeat"), engine.heartbeat.keep(claim):
             pass
         with _charged(spent, "transmit"):
             sent = sending.transmit(engine.provider, claim.row)

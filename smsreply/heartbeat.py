@@ -51,18 +51,10 @@ class Heartbeat:
         self._wake_at = 0.0  # when the thread wakes next, unless told to
 
     @contextlib.contextmanager
-    def keep(self, claim: Claim, within: float | None = None) -> Iterator[Claim]:
-        """Renew ``claim`` while the block runs; on exit its ``lease_until`` is final.
-
-        ``within``: seconds the block takes at most, when something bounds it (a send's
-        whole-exchange timeout). A block sure to end before the first renewal is due
-        registers nothing: the lease outlasts it anyway (by two thirds of a lease).
-        """
+    def keep(self, claim: Claim) -> Iterator[Claim]:
+        """Renew ``claim`` while the block runs; on exit its ``lease_until`` is final."""
         # Once a third of the lease has passed: a renewal that fails has two more tries.
         claim.next_beat = claim.lease_until - self.lease_seconds * 2 / 3
-        if within is not None and time.time() + within < claim.next_beat:
-            yield claim
-            return
         with self._changed:
             self._claims.add(claim)
             if claim.next_beat < self._wake_at:  # most jobs end long before: no wake-up

@@ -185,7 +185,7 @@ class Engine:
         if claim is None:
             return False
         try:
-            with self.heartbeat.keep(claim, within=self.provider.send_bound):
+            with self.heartbeat.keep(claim):
                 sent = sending.transmit(self.provider, claim.row)
         except ProviderError as error:
             return self._retry_or_fail(claim, error.message, error.retryable)

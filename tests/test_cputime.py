@@ -24,6 +24,13 @@ def burn(seconds: float) -> None:
         pass
 
 
+def in_new_process(code: str) -> list[float]:
+    """The numbers ``code`` prints, run in a fresh interpreter (counting is process-wide)."""
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return [float(value) for value in done.stdout.split()]
+
+
 def test_nothing_is_counted_until_enabled():
     code = (
         "from smsreply import cputime\n"
@@ -36,9 +43,7 @@ def test_nothing_is_counted_until_enabled():
         "    burn(0.01)\n"
         "print(cputime.totals()['handle'])\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    off, on = (float(line) for line in done.stdout.split())
+    off, on = in_new_process(code)
     assert off == 0.0 and on >= 0.01
 
 
@@ -101,8 +106,7 @@ def test_counting_one_episode_in_n_charges_it_n_times():
         "        burn(0.0002)\n"
         "print(*(cputime.totals()[part] for part in ('handle', 'spawn', 'send')))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    totals = in_new_process(code)
     # 400 × 0.2 ms = 0.08 s each, counting ~100 of 400 (binomial: ±30 % is 3.5 sd)
-    for total in map(float, done.stdout.split()):
+    for total in totals:
         assert 0.08 * 0.7 <= total <= 0.08 * 1.3 + 0.02

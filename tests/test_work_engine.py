@@ -55,23 +55,6 @@ def test_the_heartbeat_keeps_a_running_claim(service, client, callback_url, sett
     assert service.store.claimed_job("reply", reply_id, claim.lease_until) is not None
 
 
-def test_a_block_bounded_within_the_lease_needs_no_heartbeat(
-    service, client, callback_url, settings
-):
-    settings["worker.lease_seconds"] = 3.0
-    heartbeat = service.engine.heartbeat
-    heartbeat.lease_seconds = service.engine.lease_seconds = 3.0
-    reply_id = pending_reply(client, callback_url, service.send_message("0612345678", "?"), "b")
-    claim = service.engine.claim("reply", reply_id)
-    first_lease = claim.lease_until
-    with heartbeat.keep(claim, within=0.5):  # over before the first beat (at 1 s): no renewal
-        assert claim not in heartbeat._claims and heartbeat._thread is None
-    with heartbeat.keep(claim, within=1.5):  # may run past it: renewed as any other block
-        assert claim in heartbeat._claims
-        time.sleep(1.5)
-    assert claim.lease_until > first_lease and not claim.lost
-
-
 def test_a_claim_taken_over_records_nothing(service, client, callback_url, settings):
     service.set_reply_options({"action": "text", "text": "Merci"})
     service.engine.lease_seconds = 0.2  # and no heartbeat: as if this worker had stalled

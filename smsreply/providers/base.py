@@ -101,9 +101,6 @@ class Provider:
     allocates_shortcode: bool = False
     # The body a gateway expects in answer to a callback (Jasmin: "ACK/Jasmin"); None: JSON.
     acknowledgement: str | None = None
-    # Seconds a send takes at most when the provider bounds all of it (None: unbounded);
-    # the work engine renews no lease for a send sure to end long before the lease does.
-    send_bound: float | None = None
 
     def send(self, sms: OutgoingSms) -> Sent:
         raise NotImplementedError

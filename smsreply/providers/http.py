@@ -170,7 +170,6 @@ class HttpProvider(Provider):
         literal = [v for k, v in fields.items() if _SECRET_FIELD.search(k) and "{" not in str(v)]
         self._secrets = [str(v) for v in (*headers.values(), *literal) if len(str(v)) >= 4]
         self.connections = connections_to(self.template.url, self.timeout)
-        self.send_bound = self.connections.bound
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, object], store: object = None) -> HttpProvider:

@@ -172,7 +172,6 @@ class DirectConnections:
         self.port = parts.port or (443 if tls else 80)
         self.tls = tls
         self.timeout = timeout
-        self.bound = timeout  # the whole exchange, retry included
         self._idle: list[_Connection] = []
 
     def exchange(
@@ -239,7 +238,6 @@ class ProxiedConnections:
     def __init__(self, proxy: str, timeout: float, ca_bundle: str) -> None:
         self.pool = urllib3.ProxyManager(proxy, ca_certs=ca_bundle, maxsize=IDLE_KEPT)
         self.timeout = timeout
-        self.bound = None  # urllib3 bounds the connection, then each read: not the whole
 
     def exchange(
         self, method: str, url: str, body: bytes | None, headers: Mapping[str, str]
