@@ -139,9 +139,6 @@ class Service:
     def handle_reply(self, reply_id: int, lease: float | None = None) -> handling.FollowUps:
         return self.engine.handle_reply(reply_id, lease)
 
-    def deliver_email(self, notification_id: int) -> bool:
-        return self.engine.send_email(notification_id)
-
     def deliver(self, outgoing_id: int, lease: float | None = None) -> bool:
         return self.engine.send_sms(outgoing_id, lease)
 

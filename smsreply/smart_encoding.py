@@ -77,7 +77,3 @@ def smart_encode(text: str) -> str:
     if after.encoding == "gsm7" and after.parts <= before.parts:
         return candidate
     return text
-
-
-def replaceable(char: str) -> bool:
-    return char in REPLACEMENTS
