@@ -5,6 +5,11 @@ extension characters (``€ [ ] { } ^ ~ | \\`` and form feed) take two septets. 
 character switches the whole message to UCS-2: 70 UTF-16 units, 67 per part. One part
 costs one credit. Short-code messages carry no STOP clause, so none is counted.
 
+A part never ends in the middle of a character, as real encoders split: an extension
+character's escape pair, or an emoji's surrogate pair, that would straddle two parts moves
+whole to the next one, leaving one unit of the part unused (``"a"*152 + "€" + "a"*152`` is
+three parts, not two).
+
 Example::
 
     count_segments("Bonjour")        # Segments(encoding="gsm7", units=7, parts=1)
@@ -57,12 +62,38 @@ def count_segments(text: str) -> Segments:
     """Return the encoding, length and number of parts of ``text``."""
     used = set(text)  # set operations: a campaign counts 100,000 texts
     if used <= GSM7:
-        units = len(text) + sum(text.count(char) for char in used & GSM7_EXTENSION)
-        parts = 1 if units <= 160 else math.ceil(units / 153)
+        wide = used & GSM7_EXTENSION
+        units = len(text) + sum(text.count(char) for char in wide)
+        parts = _parts(text, units, 160, 153, _GSM7_WIDE if wide else None)
         return Segments("gsm7", units, parts)
     units = len(text.encode("utf-16-le")) // 2
-    parts = 1 if units <= 70 else math.ceil(units / 67)
+    astral = units > len(text)  # characters beyond U+FFFF take a surrogate pair
+    parts = _parts(text, units, 70, 67, _UCS2_WIDE if astral else None)
     return Segments("ucs2", units, parts)
+
+
+_GSM7_WIDE = re.compile("[" + re.escape("".join(sorted(GSM7_EXTENSION))) + "]")
+_UCS2_WIDE = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _parts(text: str, units: int, single: int, per_part: int, wide: re.Pattern | None) -> int:
+    """Parts for ``units``; ``wide`` finds the two-unit characters, ``None`` if there are none.
+
+    Only a two-unit character starting on a part's last unit changes the arithmetic: that
+    part ends one unit short and the character starts the next one.
+    """
+    if units <= single:
+        return 1
+    if wide is None:
+        return math.ceil(units / per_part)
+    full_parts, part_start = 0, 0  # parts before the current one, and where it starts
+    for before, match in enumerate(wide.finditer(text)):
+        offset = match.start() + before  # in units: each earlier wide character adds one
+        filled, into = divmod(offset - part_start, per_part)
+        full_parts, part_start = full_parts + filled, part_start + filled * per_part
+        if into == per_part - 1:
+            full_parts, part_start = full_parts + 1, offset
+    return full_parts + math.ceil((units - part_start) / per_part)
 
 
 def ucs2_characters(text: str) -> list[str]:

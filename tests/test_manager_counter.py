@@ -38,6 +38,14 @@ SAMPLES = [
     "Fête – 20 h",
     "…" * 70,
     "a\u00adb\u200bc\ufeff",
+    # a two-unit character at a part boundary starts the next part whole
+    "a" * 152 + "€" + "a" * 152,
+    "a" * 151 + "€" + "a" * 153,
+    "a" * 160 + "€",
+    "ê" * 66 + "😀" + "ê" * 66,
+    "ê" * 65 + "😀" + "ê" * 67,
+    "😀" * 67,
+    "{" * 77 + "a" + "{" * 76,
 ]
 
 
@@ -98,7 +106,10 @@ def test_the_smart_encoding_tables_are_the_same():
             | st.sampled_from(sorted(REPLACEMENTS))
             | st.characters(exclude_categories=("Cs",)),
             max_size=400,
-        ),
+        )
+        # two-unit characters across part boundaries (extension characters, emoji)
+        | st.text(alphabet=st.sampled_from("a€{"), min_size=150, max_size=800)
+        | st.text(alphabet=st.sampled_from("ê😀a"), min_size=60, max_size=300),
         min_size=20,
         max_size=20,
     )

@@ -50,25 +50,39 @@ function ucs2Characters(text) {
 
 /* GSM 03.38 when every character is in the basic or extension table (extension
    characters take two septets): 160 in one SMS, 153 per part. Otherwise UCS-2, counted
-   in UTF-16 units (an emoji is 2): 70 in one SMS, 67 per part. One part, one credit. */
+   in UTF-16 units (an emoji is 2): 70 in one SMS, 67 per part. One part, one credit.
+   A two-unit character never straddles two parts: it starts the next one whole. */
 function countSegments(text) {
-  let units = 0;
+  const sizes = [];
   let gsm7 = true;
   for (const char of text) {
     if (GSM7_EXTENSION.includes(char)) {
-      units += 2;
+      sizes.push(2);
     } else if (GSM7_BASIC.includes(char)) {
-      units += 1;
+      sizes.push(1);
     } else {
       gsm7 = false;
       break;
     }
   }
-  if (gsm7) {
-    return { encoding: "gsm7", units, parts: units <= 160 ? 1 : Math.ceil(units / 153) };
+  if (!gsm7) {
+    sizes.length = 0;
+    for (const char of text) sizes.push(char.length); /* UTF-16: an emoji's length is 2 */
   }
-  units = text.length; /* JavaScript strings are UTF-16: length counts code units */
-  return { encoding: "ucs2", units, parts: units <= 70 ? 1 : Math.ceil(units / 67) };
+  const units = sizes.reduce((sum, size) => sum + size, 0);
+  const [single, perPart] = gsm7 ? [160, 153] : [70, 67];
+  let parts = 1;
+  if (units > single) {
+    let used = 0;
+    for (const size of sizes) {
+      if (used + size > perPart) {
+        parts += 1;
+        used = 0;
+      }
+      used += size;
+    }
+  }
+  return { encoding: gsm7 ? "gsm7" : "ucs2", units, parts };
 }
 
 function capacity(segments) {
