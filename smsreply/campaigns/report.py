@@ -33,6 +33,10 @@ EXPORT_COLUMNS = (
     "first_reply_at",
 )
 _WORD = re.compile(r"[^\W_]+")
+# What a spreadsheet reads as the start of a formula (OWASP's "CSV injection" list)...
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# ... except a plain number such as +33612345678 or -12.5, which it reads as a number.
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def first_word(message: str) -> str:
@@ -161,14 +165,24 @@ def export_rows(store: Store, campaign_id: int) -> Iterator[dict]:
         }
 
 
+def spreadsheet_safe(value: object) -> object:
+    """``value`` made inert in a spreadsheet: a text that would start a formula gets a
+    leading ``'`` (as OWASP recommends); plain numbers and other values are left alone.
+
+    Anyone with a phone writes replies, so ``=cmd|' /C calc'!A0`` can come back.
+    """
+    formula = isinstance(value, str) and value.startswith(_FORMULA_START)
+    return "'" + value if formula and not _NUMBER.fullmatch(value) else value
+
+
 def export_csv(store: Store, campaign_id: int) -> Iterator[str]:
-    """The export as CSV text, a chunk at a time (a header first)."""
+    """The export as CSV text, a chunk at a time (a header first), safe in a spreadsheet."""
     store.get_campaign(campaign_id)  # NotFound before the first byte is sent
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, EXPORT_COLUMNS, restval="", lineterminator="\n")
     writer.writeheader()
     for number, row in enumerate(export_rows(store, campaign_id), start=1):
-        writer.writerow(row)
+        writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
         if number % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)
