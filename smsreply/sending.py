@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from .clock import Clock, to_iso
 from .errors import PaymentRequired, ValidationError
+from .nul import refuse_nul
 from .phone import InvalidNumber, parse_french_mobile
 from .providers import OutgoingSms, Provider, Sent
 from .segments import Segments, count_segments, find_url
@@ -27,6 +28,7 @@ MAX_TAG = 64
 def check_text(message: object, max_parts: int, field: str = "message") -> Segments:
     if not isinstance(message, str) or not message.strip():
         raise ValidationError(f"{field!r} must be a non-empty string", field=field, key="required")
+    refuse_nul(message, field)
     url = find_url(message)
     if url:
         raise ValidationError(

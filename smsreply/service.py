@@ -30,6 +30,7 @@ from .campaigns.reading import Line
 from .clock import Clock, to_iso, utcnow
 from .cputime import spending
 from .errors import Conflict, ValidationError
+from .nul import refuse_nul
 from .phone import InvalidNumber, parse_french_mobile
 from .providers import DeliveryReport, InboundReply, Provider, build_provider, callback_parser
 from .routing import ReplyPlan, check_bounded
@@ -181,6 +182,7 @@ class Service:
         return self.store.get_option("reply", DEFAULT_OPTIONS)
 
     def set_reply_options(self, options: object) -> dict:
+        refuse_nul(options)  # the API, the manager and the CLI's --from-json alike
         plan = ReplyPlan.compile(options, self.resources)
         check_bounded(plan)
         with self.store.write():

@@ -21,10 +21,11 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from ..clock import to_iso
 from ..errors import PaymentRequired, ValidationError
+from ..nul import refuse_nul
 from ..phone import InvalidNumber, parse_french_mobile
 from ..segments import count_segments, find_url
 from ..sending import check_tag
@@ -35,6 +36,8 @@ from .reading import Line, plain
 FIELD = re.compile(r"\{([^{}\s]+)\}")
 MAX_NAME = 100
 PREVIEW_REJECTIONS = 1000  # rejected lines listed in an answer; the export has them all
+PAST_GRACE = timedelta(minutes=5)  # a send_at this close behind now means now
+MAX_AHEAD = timedelta(days=36525)  # a hundred years: beyond, dates overflow (year 9999)
 
 REASONS = {
     "invalid_number": "not a French metropolitan mobile",
@@ -78,18 +81,42 @@ def check_draft(draft: Draft, now: datetime) -> tuple[str, datetime]:
             f"(columns: {have})",
             field="message",
         )
-    start = now
-    if draft.send_at:
-        try:
-            start = datetime.fromisoformat(draft.send_at)
-        except (TypeError, ValueError):
-            raise ValidationError(
-                "'send_at' must be an ISO 8601 time, e.g. 2026-12-01T09:00:00+01:00",
-                field="send_at",
-            ) from None
-        if start.tzinfo is None:
-            raise ValidationError("'send_at' needs a UTC offset (+01:00, Z)", field="send_at")
-    return check_tag(draft.tag), max(start.astimezone(UTC), now)
+    refuse_nul(draft.message, "message")
+    return check_tag(draft.tag), check_send_at(draft.send_at, now)
+
+
+def check_send_at(send_at: str | None, now: datetime) -> datetime:
+    """When to start: ``now`` when not given; a time in the past is refused (a few minutes
+    of grace for clocks and slow clicks), never silently taken as "now"."""
+    if not send_at:
+        return now
+    try:
+        start = datetime.fromisoformat(send_at)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            "'send_at' must be an ISO 8601 time, e.g. 2026-12-01T09:00:00+01:00",
+            field="send_at",
+        ) from None
+    if start.tzinfo is None:
+        raise ValidationError("'send_at' needs a UTC offset (+01:00, Z)", field="send_at")
+    try:
+        start = start.astimezone(UTC)
+    except OverflowError:  # in UTC, 0001-01-01T00:00+01:00 is before year 1 (9999: after)
+        start = (datetime.max if start.year > 1 else datetime.min).replace(tzinfo=UTC)
+    if start < now - PAST_GRACE:
+        raise ValidationError(
+            f"'send_at' ({to_iso(start)}) is in the past; leave it out to send now",
+            field="send_at",
+            key="send_at_past",
+        )
+    if start > now + MAX_AHEAD:
+        raise ValidationError(
+            f"'send_at' ({to_iso(start)}) is more than {MAX_AHEAD.days // 365} years ahead",
+            field="send_at",
+            key="send_at_far",
+            params={"years": MAX_AHEAD.days // 365},
+        )
+    return max(start, now)
 
 
 def fill(template: str, fields: dict[str, str]) -> tuple[str | None, str | None]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import functools
-import io
+import json
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -48,33 +48,58 @@ def _delimiter(first_row: str) -> str:
     return max((";", ",", "\t"), key=first_row.count) if first_row else ","
 
 
-class _Blocks(io.RawIOBase):
-    """Any readable stream seen through large reads: werkzeug's request stream reads a
-    line in small pieces (13 s for 100,000 lines); a ``BufferedReader`` on this, 0.1 s."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self.stream = stream
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        data = self.stream.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
+_LINE_END = re.compile(r"\r\n|\r|\n")  # Windows, Unix and old Mac ("CSV Macintosh")
+_BLOCK = 1 << 16  # werkzeug's request stream reads a line in small pieces: read blocks
 
 
 def _text_lines(stream: BinaryIO) -> Iterator[str]:
+    """The lines of ``stream`` decoded as UTF-8 (a BOM dropped), each with its line end;
+    a block at a time, so memory stays flat whatever the size or the line ends."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    lines = io.BufferedReader(_Blocks(stream), 1 << 16)
-    for number, raw in enumerate(lines, start=1):
+    rest, number = "", 0
+    while True:
+        block = stream.read(_BLOCK)
         try:
-            yield decoder.decode(raw)
-        except UnicodeDecodeError:
+            text = rest + decoder.decode(block, final=not block)
+        except UnicodeDecodeError as error:
+            line = number + 1 + block[: error.start].count(b"\n")
             raise ValidationError(
-                f"the CSV is not UTF-8 text (line {number}); save it as CSV UTF-8",
+                f"the CSV is not UTF-8 text (line {line}); save it as CSV UTF-8",
                 field="recipients",
             ) from None
+        if "\x00" in text:
+            _refuse_nul(text, number)
+        lines, rest = _split(text, final=not block)
+        number += len(lines)
+        yield from lines
+        if not block:
+            if rest:
+                yield rest
+            return
+
+
+def _split(text: str, final: bool) -> tuple[list[str], str]:
+    """Whole lines of ``text`` with their ends, and what is left for the next block."""
+    if "\r" not in text:  # the usual case, at C speed
+        pieces = text.split("\n")
+        return [piece + "\n" for piece in pieces[:-1]], pieces[-1]
+    lines, start = [], 0
+    for match in _LINE_END.finditer(text):
+        if not final and match.end() == len(text) and match.group() == "\r":
+            break  # a CR ending the block may be the first half of a CRLF
+        lines.append(text[start : match.end()])
+        start = match.end()
+    return lines, text[start:]
+
+
+def _refuse_nul(text: str, lines_before: int) -> None:
+    number = lines_before + 1 + len(_LINE_END.findall(text[: text.index("\x00")]))
+    raise ValidationError(
+        f"the CSV has a NUL character (\\0) on line {number}: is it UTF-16? save it as CSV UTF-8",
+        field="recipients",
+        key="csv_nul",
+        params={"line": number},
+    )
 
 
 def read_csv(stream: BinaryIO) -> tuple[list[str], Iterator[Line]]:
@@ -134,8 +159,24 @@ def read_json(recipients: object) -> tuple[list[str], Iterator[Line]]:
             if isinstance(item, str):
                 yield Line(index, item.strip())
                 continue
-            values = {plain(str(key)): str(value) for key, value in item.items()}
+            values = {plain(str(key)): _json_text(value, index) for key, value in item.items()}
+            values = {name: value for name, value in values.items() if value is not None}
             number = next((values[name] for name in NUMBER_COLUMNS if name in values), "")
             yield Line(index, number.strip(), values)
 
     return sorted(columns), parse()
+
+
+def _json_text(value: object, index: int) -> str | None:
+    """A recipient's field as text: a number as JSON writes it, ``null`` as no value (the
+    line is then refused if the message uses it); anything else is the client's mistake."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise ValidationError(
+        f"recipient {index}: a field must be text, a number or null, not {json.dumps(value)[:40]}",
+        field="recipients",
+    )

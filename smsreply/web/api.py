@@ -15,7 +15,7 @@ from ..credentials import check_api_key
 from ..errors import ValidationError
 from ..results import RESULTS
 from ..service import Service
-from .payload import fields, json_object, query_int
+from .payload import fields, json_object, query_int, refuse_nul_in_query
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -43,6 +43,9 @@ def authenticate():
             www_authenticate=WWWAuthenticate("Bearer", {"error": "invalid_token"}),
         )
     return None
+
+
+bp.before_request(refuse_nul_in_query)  # after the key check: strangers get a 401
 
 
 @bp.get("/health")

@@ -13,12 +13,14 @@ from werkzeug.exceptions import UnsupportedMediaType
 from ..campaigns import reading, report
 from ..campaigns.accepting import Draft
 from ..errors import ValidationError
+from ..nul import refuse_nul_in_pairs
 from ..service import Service
 from .api import authenticate
-from .payload import fields, json_object, query_int
+from .payload import fields, json_object, query_int, refuse_nul_in_query
 
 bp = Blueprint("campaigns_api", __name__, url_prefix="/api/campaigns")
 bp.before_request(authenticate)
+bp.before_request(refuse_nul_in_query)
 
 FORM_FIELDS = {"name", "message", "tag", "send_at"}
 
@@ -61,6 +63,7 @@ def read_request():
         columns, lines = reading.read_json(data["recipients"])
         return _draft(data, columns), lines
     if request.mimetype == "multipart/form-data":
+        refuse_nul_in_pairs(request.form.items(multi=True), "form")
         unknown = sorted(set(request.form) - FORM_FIELDS)
         if unknown:
             raise ValidationError(f"unknown form field(s): {', '.join(unknown)}", field=unknown[0])

@@ -2,7 +2,8 @@
 
 Each failure is a 4xx with a message that names the problem: wrong content type (415),
 a body that cannot be read (broken chunked encoding, cut short) or bytes that are not UTF-8
-or not JSON (400), a missing, unknown or mistyped field (422).
+or not JSON (400), a missing, unknown or mistyped field, or a NUL character in any text
+of the body or the query (422).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 from werkzeug.wrappers import Request
 
 from ..errors import ValidationError
+from ..nul import refuse_nul, refuse_nul_in_pairs
 
 TYPE_NAMES = {
     str: "a string",
@@ -68,7 +70,13 @@ def json_object() -> dict:
     data = parse_json(text)
     if not isinstance(data, dict):
         raise ValidationError("the body must be a JSON object")
+    refuse_nul(data)
     return data
+
+
+def refuse_nul_in_query() -> None:
+    """Before a view: a NUL in the query string's names or values is a 422."""
+    refuse_nul_in_pairs(request.args.items(multi=True), "query")
 
 
 def fields(data: dict, schema: dict[str, tuple[type, ...]], required: set[str]) -> dict:

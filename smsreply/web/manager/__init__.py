@@ -34,6 +34,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from ...credentials import ensure_secret
+from ...nul import refuse_nul_in_pairs
 from ...store import Store
 from .. import csrf
 from . import (
@@ -86,6 +87,15 @@ def choose_language_and_require_login() -> ResponseReturnValue | None:
 
 
 csrf.protect(bp)  # after the login check: an anonymous POST goes to the login page first
+
+
+@bp.before_request
+def refuse_nul() -> None:
+    """After CSRF (which reads the form within the upload limit): no NUL in any field."""
+    refuse_nul_in_pairs(request.args.items(multi=True), "query")
+    refuse_nul_in_pairs(request.form.items(multi=True), "form")
+
+
 error_pages.attach(bp)
 
 

@@ -101,6 +101,12 @@ SENTENCES = {
     "not_text": _l("This field must be text."),
     "nul": _l("This field contains a NUL character."),
     "not_digits": _l("Digits only."),
+    # campaigns
+    "send_at_past": _l("This time is past: leave the field empty to send now."),
+    "send_at_far": _l("This time is more than %(years)s years ahead."),
+    "csv_nul": _l(
+        "Line %(line)s of the file contains a NUL character: is it UTF-16? Save it as CSV UTF-8."
+    ),
 }
 
 NUMBER_TYPES = {
