@@ -169,7 +169,8 @@ class Service:
         return self.campaign(campaign_id)
 
     def campaign(self, campaign_id: int) -> dict:
-        return report.detail(self.store, campaign_id, self.now_iso())
+        rate = self.settings["sms.rate_per_second"]
+        return report.detail(self.store, campaign_id, self.now_iso(), rate)
 
     def campaigns(self, limit: int, offset: int = 0) -> list[dict]:
         now = self.now_iso()

@@ -103,6 +103,7 @@ def test_accepted_campaign_reserves_credits_then_each_recipient_gets_a_conversat
         "replied": 0,
         "cancelled": 0,
         "stopped": 0,
+        "stopped_after": 0,
     }
     assert service.store.balance() == 96  # no second debit when sent
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from ..store import Store
 
@@ -31,6 +32,7 @@ EXPORT_COLUMNS = (
     "replies",
     "first_reply",
     "first_reply_at",
+    "stopped_at",  # the recipient replied STOP after it was sent (now blacklisted)
 )
 _WORD = re.compile(r"[^\W_]+")
 # What a spreadsheet reads as the start of a formula (OWASP's "CSV injection" list)...
@@ -60,8 +62,8 @@ def state(row: dict, counts: dict, now: str) -> str:
     return "sending"
 
 
-def summary(store: Store, row: dict, now: str) -> dict:
-    counts = store.campaign_counts(row["id"])
+def summary(store: Store, row: dict, now: str, counts: dict | None = None) -> dict:
+    counts = counts or store.campaign_counts(row["id"])
     return {
         "id": row["id"],
         "name": row["name"],
@@ -85,13 +87,14 @@ def summary(store: Store, row: dict, now: str) -> dict:
             "replied": counts["replied"],
             "cancelled": counts["cancelled"],
             "stopped": counts["stopped"],
+            "stopped_after": counts["stopped_after"],
         },
         "replies": counts["replies"],
         "reply_rate": round(counts["replied"] / counts["sent"], 4) if counts["sent"] else 0.0,
     }
 
 
-def detail(store: Store, campaign_id: int, now: str) -> dict:
+def detail(store: Store, campaign_id: int, now: str, rate_per_second: float = 1.0) -> dict:
     """The summary, the replies by first word, and the timeline."""
     row = store.get_campaign(campaign_id)
     words: Counter[str] = Counter()
@@ -100,10 +103,34 @@ def detail(store: Store, campaign_id: int, now: str) -> dict:
         words[first_word(message)] += 1
         reply_minutes[received_at[:16]] += 1
     sent_minutes = Counter(sent_at[:16] for sent_at in store.campaign_send_times(campaign_id))
-    data = summary(store, row, now)
+    counts = store.campaign_counts(campaign_id)
+    data = summary(store, row, now, counts)
     data["first_words"] = by_first_word(words)
     data["timeline"] = timeline(sent_minutes, reply_minutes)
+    data["progress"] = progress(data["state"], counts, sent_minutes, now, rate_per_second)
     return data
+
+
+def progress(
+    state: str, counts: dict, sent_minutes: Counter[str], now: str, rate_per_second: float
+) -> dict:
+    """How far the hand-over is: the share of recipients no longer waiting, the rate of
+    the last full minutes of sending (else the setting), and the time left at that rate."""
+    waiting, recipients = counts["waiting"], counts["recipients"]
+    handed = recipients - waiting
+    minute = datetime.fromisoformat(now).astimezone(UTC).replace(second=0, microsecond=0)
+    recent = [(minute - timedelta(minutes=back)).isoformat()[:16] for back in (1, 2, 3)]
+    sent_recently = sum(sent_minutes.get(key, 0) for key in recent)
+    measured = sent_recently / (len(recent) * 60) if sent_recently else None
+    rate = measured or rate_per_second
+    active = state in ("scheduled", "sending")
+    return {
+        "handed_over": handed,
+        "percent": round(100 * handed / recipients, 1) if recipients else 100.0,
+        "rate_per_second": round(rate, 2),
+        "rate_measured": measured is not None,
+        "seconds_left": math.ceil(waiting / rate) if active and waiting else 0,
+    }
 
 
 def by_first_word(words: Counter[str]) -> list[dict]:
@@ -148,21 +175,27 @@ def export_rows(store: Store, campaign_id: int) -> Iterator[dict]:
                 "reason": f"{row['reason']}: {row['detail']}",
             }
             continue
-        status = row["recipient_status"]
-        if status == "handed":
-            status = "queued" if row["sms_status"] in ("queued", "sending") else row["sms_status"]
-        yield {
-            "line": row["line"],
-            "number": row["recipient"],
-            "status": status,
-            "reason": row["error"] or "",
-            "shortcode": row["shortcode"] or "",
-            "sent_at": row["sent_at"] or "",
-            "delivery": row["delivery_status"] or "",
-            "replies": row["reply_count"] or 0,
-            "first_reply": row["first_reply"] or "",
-            "first_reply_at": row["first_reply_at"] or "",
-        }
+        yield recipient_row(row)
+
+
+def recipient_row(row: dict) -> dict:
+    """A recipient as the export (and the campaign's page) shows it."""
+    status = row["recipient_status"]
+    if status == "handed":
+        status = "queued" if row["sms_status"] in ("queued", "sending") else row["sms_status"]
+    return {
+        "line": row["line"],
+        "number": row["recipient"],
+        "status": status,
+        "reason": row["error"] or "",
+        "shortcode": row["shortcode"] or "",
+        "sent_at": row["sent_at"] or "",
+        "delivery": row["delivery_status"] or "",
+        "replies": row["reply_count"] or 0,
+        "first_reply": row["first_reply"] or "",
+        "first_reply_at": row["first_reply_at"] or "",
+        "stopped_at": row["stopped_at"] or "",
+    }
 
 
 def spreadsheet_safe(value: object) -> object:

@@ -26,11 +26,33 @@ _COUNTS = """SELECT
     COALESCE(SUM(CASE WHEN o.status IN ('failed', 'no_credit') THEN 1 ELSE 0 END), 0) AS failed,
     COALESCE(SUM(CASE WHEN o.delivery_status = 'delivered' THEN 1 ELSE 0 END), 0) AS delivered,
     COALESCE(SUM(CASE WHEN c.reply_count > 0 THEN 1 ELSE 0 END), 0) AS replied,
-    CAST(COALESCE(SUM(c.reply_count), 0) AS BIGINT) AS replies
+    CAST(COALESCE(SUM(c.reply_count), 0) AS BIGINT) AS replies,
+    COALESCE(SUM(CASE WHEN b.added_at >= c.created_at THEN 1 ELSE 0 END), 0) AS stopped_after
 FROM campaign_recipients r
 LEFT JOIN conversations c ON c.id = r.conversation_id
 LEFT JOIN outgoing o ON o.id = c.outgoing_id
+LEFT JOIN blacklist b ON b.number = r.recipient
 WHERE r.campaign_id = ?"""
+# Each recipient with its SMS, first reply, and when it replied STOP after it was sent
+# (by any way: a STOP reaches the blacklist even when it matches no conversation).
+_RECIPIENT_ROWS = (
+    "SELECT r.line, r.recipient, r.status AS recipient_status, r.credits, "
+    "r.conversation_id, c.shortcode, c.reply_count, o.status AS sms_status, o.sent_at, "
+    "o.delivery_status, o.error, "
+    "(SELECT p.message FROM replies p WHERE p.conversation_id = r.conversation_id "
+    "AND p.status <> 'rejected' ORDER BY p.id LIMIT 1) AS first_reply, "
+    "(SELECT p.received_at FROM replies p WHERE p.conversation_id = r.conversation_id "
+    "AND p.status <> 'rejected' ORDER BY p.id LIMIT 1) AS first_reply_at, "
+    "CASE WHEN b.added_at >= c.created_at THEN b.added_at END AS stopped_at "
+    "FROM campaign_recipients r LEFT JOIN conversations c ON c.id = r.conversation_id "
+    "LEFT JOIN outgoing o ON o.id = c.outgoing_id "
+    "LEFT JOIN blacklist b ON b.number = r.recipient WHERE r.campaign_id = ? "
+    "ORDER BY r.line"
+)
+_REJECTIONS = (
+    "SELECT line, recipient, reason, detail FROM campaign_rejections "
+    "WHERE campaign_id = ? ORDER BY line"
+)
 
 
 class CampaignQueries(Connection):
@@ -186,11 +208,23 @@ class CampaignQueries(Connection):
     def campaign_counts(self, campaign_id: int) -> dict:
         return self._one(_COUNTS, (campaign_id,), f"campaign #{campaign_id}")
 
-    def campaign_rejections(self, campaign_id: int, limit: int) -> list[dict]:
-        return self.query(
-            "SELECT line, recipient, reason, detail FROM campaign_rejections "
-            "WHERE campaign_id = ? ORDER BY line LIMIT ?",
-            (campaign_id, limit),
+    def campaign_rejections(self, campaign_id: int, limit: int, offset: int = 0) -> list[dict]:
+        return self.query(_REJECTIONS + " LIMIT ? OFFSET ?", (campaign_id, limit, offset))
+
+    def campaign_recipient_rows(self, campaign_id: int, limit: int, offset: int) -> list[dict]:
+        """A page of the export's recipient rows, by line."""
+        return self.query(_RECIPIENT_ROWS + " LIMIT ? OFFSET ?", (campaign_id, limit, offset))
+
+    def campaign_cancellable(self, campaign_id: int) -> dict:
+        """What cancelling now would stop and refund: the recipients not handed over and
+        the SMS queued but never tried (as ``cancel_campaign`` counts them)."""
+        return self._one(
+            "SELECT COUNT(*) AS recipients, CAST(COALESCE(SUM(credits), 0) AS BIGINT) AS credits "
+            "FROM (SELECT credits FROM campaign_recipients WHERE campaign_id = ? "
+            "AND status = 'pending' UNION ALL SELECT o.credits FROM outgoing o "
+            "JOIN campaign_recipients r ON r.conversation_id = o.conversation_id "
+            "WHERE r.campaign_id = ? AND o.status = 'queued' AND o.attempts = 0) unsent",
+            (campaign_id, campaign_id),
         )
 
     def campaign_send_times(self, campaign_id: int) -> Iterator[str]:
@@ -215,26 +249,8 @@ class CampaignQueries(Connection):
 
     def campaign_export_rows(self, campaign_id: int) -> Iterator[dict]:
         """Every recipient with its SMS and replies, then every rejected line, by line."""
-        cursor = self.db.execute(
-            "SELECT r.line, r.recipient, r.status AS recipient_status, r.credits, "
-            "r.conversation_id, c.shortcode, c.reply_count, o.status AS sms_status, o.sent_at, "
-            "o.delivery_status, o.error, "
-            "(SELECT p.message FROM replies p WHERE p.conversation_id = r.conversation_id "
-            "AND p.status <> 'rejected' ORDER BY p.id LIMIT 1) AS first_reply, "
-            "(SELECT p.received_at FROM replies p WHERE p.conversation_id = r.conversation_id "
-            "AND p.status <> 'rejected' ORDER BY p.id LIMIT 1) AS first_reply_at "
-            "FROM campaign_recipients r LEFT JOIN conversations c ON c.id = r.conversation_id "
-            "LEFT JOIN outgoing o ON o.id = c.outgoing_id WHERE r.campaign_id = ? "
-            "ORDER BY r.line",
-            (campaign_id,),
-        )
-        yield from self._dicts(cursor)
-        cursor = self.db.execute(
-            "SELECT line, recipient, reason, detail FROM campaign_rejections "
-            "WHERE campaign_id = ? ORDER BY line",
-            (campaign_id,),
-        )
-        yield from self._dicts(cursor)
+        yield from self._dicts(self.db.execute(_RECIPIENT_ROWS, (campaign_id,)))
+        yield from self._dicts(self.db.execute(_REJECTIONS, (campaign_id,)))
 
     def get_campaign(self, campaign_id: int) -> dict:
         try:

@@ -3,8 +3,13 @@
 The form's recipients (pasted lines or an uploaded CSV) are kept as a private file under
 ``<database folder>/uploads`` and previewed (a dry run: counts, credits, every rejected
 line); the confirm step accepts that same file, so what is sent is what was previewed.
-A campaign's page shows its live counts, replies by first word, a server-drawn SVG chart
-and links to cancel it and export it as CSV.
+A campaign's page shows its progress (refreshing itself while it sends, no JavaScript
+needed), live counts, replies by first word, a server-drawn SVG chart, every recipient and
+every refused line (paged), and links to export it as CSV and to cancel it — after a
+confirmation page saying what cancelling stops and refunds.
+
+``send_at`` comes from a date-time picker (``datetime-local``: no offset), read in
+``manager.timezone``; a time with an offset is taken as written.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -33,11 +40,14 @@ from markupsafe import Markup
 from ...campaigns import chart, reading, report
 from ...campaigns.accepting import Draft
 from ...errors import SmsReplyError
-from .common import form_text, service
+from .common import form_text, service, whole_number
+from .explain import explain
 
 bp = Blueprint("campaigns", __name__)
 FIELDS = ("name", "message", "tag", "send_at", "numbers")
 STALE_SECONDS = 86400  # previews never confirmed are removed after a day
+ROWS_PER_PAGE = 50  # recipients, and refused lines, on a campaign's page
+REFRESH_SECONDS = 10  # the page reloads itself this often while the campaign sends
 REASONS = {
     "invalid_number": _l("not a French metropolitan mobile"),
     "duplicate": _l("duplicate"),
@@ -60,7 +70,13 @@ COUNTS = (
     ("replied", _l("Replied")),
     ("cancelled", _l("Cancelled")),
     ("stopped", _l("STOP before sending")),
+    ("stopped_after", _l("STOP after sending")),
 )
+RECIPIENT_STATES = {
+    "pending": _l("waiting"),
+    "cancelled": _l("cancelled"),
+    "stopped": _l("replied STOP before sending"),
+}
 
 
 def uploads() -> Path:
@@ -95,12 +111,23 @@ def recipients_file(token: str) -> Path:
     return path
 
 
+def with_offset(send_at: str) -> str:
+    """The picker's ``2026-12-01T09:00`` (no offset) in ``manager.timezone``, as ISO 8601
+    with its offset; anything else is left for the domain to check."""
+    try:
+        moment = datetime.fromisoformat(send_at)
+    except ValueError:
+        return send_at
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(service().settings["manager.timezone"]))
+    return moment.isoformat()
+
+
 def run(form: dict, token: str, dry_run: bool) -> dict:
     with recipients_file(token).open("rb") as stream:
         columns, lines = reading.read_csv(stream)
-        draft = Draft(
-            form["name"], form["message"], form["tag"] or None, form["send_at"] or None, columns
-        )
+        send_at = with_offset(form["send_at"]) if form["send_at"] else None
+        draft = Draft(form["name"], form["message"], form["tag"] or None, send_at, columns)
         return service().create_campaign(draft, lines, dry_run)
 
 
@@ -116,7 +143,7 @@ def index() -> ResponseReturnValue:
         try:
             result = run(form, token, dry_run=not confirm)
         except SmsReplyError as error:
-            errors[error.field if error.field in FIELDS else "form"] = error.message
+            errors[error.field if error.field in FIELDS else "form"] = explain(error)
             status = error.status
         else:
             if confirm:
@@ -139,12 +166,24 @@ def index() -> ResponseReturnValue:
         campaigns=service().campaigns(50),
         reasons=REASONS,
         states=STATES,
+        timezone=service().settings["manager.timezone"],
     ), status
+
+
+def _page(name: str) -> int:
+    number = whole_number(request.args.get(name, ""))
+    return min(number, 10**6) if number else 1
 
 
 @bp.get("/campaigns/<int:campaign_id>")
 def show(campaign_id: int) -> ResponseReturnValue:
     detail = service().campaign(campaign_id)
+    store = service().store
+    page, rejected_page = _page("page"), _page("rejected_page")
+    rows = store.campaign_recipient_rows(campaign_id, ROWS_PER_PAGE + 1, (page - 1) * ROWS_PER_PAGE)
+    refused = store.campaign_rejections(
+        campaign_id, ROWS_PER_PAGE + 1, (rejected_page - 1) * ROWS_PER_PAGE
+    )
     labels = {
         "title": _("Sends and replies over time"),
         "sent": _("Sent"),
@@ -154,8 +193,36 @@ def show(campaign_id: int) -> ResponseReturnValue:
     }
     svg = Markup(chart.timeline_svg(detail["timeline"], labels))  # noqa: S704 (escaped inside)
     return render_template(
-        "manager/campaign.html", campaign=detail, chart=svg, states=STATES, counts=COUNTS
+        "manager/campaign.html",
+        campaign=detail,
+        chart=svg,
+        states=STATES,
+        counts=COUNTS,
+        recipient_states=RECIPIENT_STATES,
+        reasons=REASONS,
+        recipients=[report.recipient_row(row) for row in rows[:ROWS_PER_PAGE]],
+        page=page,
+        more_recipients=len(rows) > ROWS_PER_PAGE,
+        refused=refused[:ROWS_PER_PAGE],
+        rejected_page=rejected_page,
+        more_refused=len(refused) > ROWS_PER_PAGE,
+        refresh=REFRESH_SECONDS if detail["state"] == "sending" else None,
     )
+
+
+@bp.get("/campaigns/<int:campaign_id>/cancel")
+def confirm_cancel(campaign_id: int) -> ResponseReturnValue:
+    """Cancelling asks first, saying how many recipients it stops and what it refunds."""
+    detail = service().campaign(campaign_id)
+    stopping = service().store.campaign_cancellable(campaign_id)
+    cancellable = detail["state"] in ("scheduled", "sending")
+    return render_template(
+        "manager/campaign_cancel.html",
+        campaign=detail,
+        stopping=stopping,
+        cancellable=cancellable,
+        states=STATES,
+    ), 200 if cancellable else 409
 
 
 @bp.post("/campaigns/<int:campaign_id>/cancel")
