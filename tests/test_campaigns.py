@@ -320,3 +320,22 @@ def test_send_slots_never_overlap_across_campaigns(service):
     assert first == pytest.approx(now) and second == pytest.approx(now + 0.5)
     later = service.store.reserve_send_slots(1, 0.1, now + 60)  # idle meanwhile: no debt
     assert later == pytest.approx(now + 60)
+
+
+def test_one_status_name_a_finished_campaign_is_done_everywhere(client, auth, service):
+    """The store said ``sent`` where the API, the CLI and the manager said ``done``: a
+    finished campaign is stored ``done``, and a database from before is migrated."""
+    body = {"name": "d", "message": "Bonjour", "recipients": ["0612345678"]}
+    campaign_id = client.post("/api/campaigns", json=body, headers=auth).get_json()["id"]
+    finish(service)
+    assert service.store.get_campaign(campaign_id)["status"] == "done"
+    assert client.get(f"/api/campaigns/{campaign_id}", headers=auth).get_json()["state"] == "done"
+    with service.store.write():  # as a database written before the rename holds it
+        service.store.db.execute("UPDATE campaigns SET status = 'sent'")
+        service.store.db.execute(
+            "DELETE FROM _sqlite_migrations WHERE name = 'm008_campaign_status_done'"
+        )
+    assert service.store.migrate() == ["m008_campaign_status_done"]
+    assert service.store.get_campaign(campaign_id)["status"] == "done"
+    conflict = client.post(f"/api/campaigns/{campaign_id}/cancel", headers=auth)
+    assert conflict.status_code == 409 and "already done" in conflict.get_json()["error"]["message"]

@@ -40,7 +40,7 @@ def test_campaign_send_preview_wait_show_export(run, tmp_path, monkeypatch):  # 
         ("5", "rejected"),
     ]
     again = run("campaign", "cancel", str(sent["id"]), ok=False)
-    assert again.exit_code == 1 and "already sent" in again.output
+    assert again.exit_code == 1 and "already done" in again.output
 
 
 def test_campaign_errors_are_one_line(run, tmp_path):  # noqa: F811

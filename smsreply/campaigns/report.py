@@ -54,7 +54,7 @@ def state(row: dict, counts: dict, now: str) -> str:
     """scheduled, sending, done or cancelled, as a person reads it."""
     if row["status"] == "cancelled":
         return "cancelled"
-    if row["status"] == "sent" and counts["in_queue"] == 0:
+    if row["status"] == "done" and counts["in_queue"] == 0:
         return "done"
     handed = counts["recipients"] - counts["waiting"] - counts["cancelled"]
     if handed <= 0 and row["send_at"] > now:

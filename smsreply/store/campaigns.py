@@ -147,8 +147,8 @@ class CampaignQueries(Connection):
             )
 
     def release_campaign(self, campaign_id: int, lease: float, finished_at: str | None) -> bool:
-        """End a step: to do again at once, or ``sent`` when no recipient is left."""
-        status = "sent" if finished_at else "queued"
+        """End a step: to do again at once, or ``done`` when no recipient is left."""
+        status = "done" if finished_at else "queued"
         with self.write():
             cursor = self.db.execute(
                 "UPDATE campaigns SET status = ?, finished_at = ?, lease_until = NULL "
@@ -159,10 +159,10 @@ class CampaignQueries(Connection):
 
     def cancel_campaign(self, campaign_id: int, at: str) -> int:
         """Cancel what is not sent yet and refund it; return the credits refunded. Raises
-        ``NotFound``, or ``ValueError`` when the campaign is already sent or cancelled."""
+        ``NotFound``, or ``ValueError`` when the campaign is already done or cancelled."""
         with self.write():
             campaign = self.get_campaign(campaign_id)
-            if campaign["status"] in ("sent", "cancelled"):
+            if campaign["status"] in ("done", "cancelled"):
                 raise ValueError(f"campaign #{campaign_id} is already {campaign['status']}")
             unsent = self._one(
                 "SELECT CAST(COALESCE(SUM(credits), 0) AS BIGINT) AS credits "

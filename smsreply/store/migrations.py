@@ -287,3 +287,10 @@ def m007_campaigns(db: Schema) -> None:
     # that sms.rate_per_second caps the account's campaign throughput as a whole.
     db.execute("CREATE TABLE campaign_pace (id INTEGER PRIMARY KEY, next_slot REAL NOT NULL)")
     db.execute("INSERT INTO campaign_pace (id, next_slot) VALUES (1, 0)")
+
+
+@migrations()
+def m008_campaign_status_done(db: Schema) -> None:
+    # One name everywhere: a campaign whose recipients were all handed over is "done", as
+    # the API, the CLI and the manager call it (it was stored as "sent", like an SMS).
+    db.execute("UPDATE campaigns SET status = 'done' WHERE status = 'sent'")
