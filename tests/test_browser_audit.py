@@ -89,6 +89,19 @@ def simulate(driver, base: str, conversation: str, message: str) -> str:
     return card.get_attribute("id").split("-")[1]
 
 
+def campaign(driver, base: str) -> str:
+    """A campaign scheduled with the date-time picker, one line refused: its id."""
+    driver.get(base + "/manager/campaigns")
+    driver.find_element(By.ID, "name").send_keys("Sondage de décembre")
+    driver.find_element(By.ID, "message").send_keys("Venez-vous samedi ? OUI/NON")
+    driver.find_element(By.ID, "numbers").send_keys("06 12 34 56 78\n01 23 45 67 89\n")
+    driver.find_element(By.ID, "send_at").send_keys("01012099", Keys.TAB, "0930A")
+    driver.find_element(By.ID, "check").click()
+    wait(driver, EC.presence_of_element_located((By.ID, "confirm"))).click()
+    wait(driver, EC.url_matches(r"/manager/campaigns/\d+$"))
+    return driver.current_url.rstrip("/").rsplit("/", 1)[1]
+
+
 def make_data(driver, base: str) -> dict[str, str]:
     """Real data, made through the pages: what every page then shows."""
     driver.get(base + "/manager/options")
@@ -105,7 +118,7 @@ def make_data(driver, base: str) -> dict[str, str]:
     driver.get(base + "/manager/credits")
     driver.find_element(By.ID, "amount").send_keys("50", Keys.ENTER)
     wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, ".flash")))
-    return {"conversation": conversation, "reply": reply}
+    return {"conversation": conversation, "reply": reply, "campaign": campaign(driver, base)}
 
 
 def pages(ids: dict[str, str]) -> dict[str, str]:
@@ -120,6 +133,9 @@ def pages(ids: dict[str, str]) -> dict[str, str]:
         "blacklist": "/manager/blacklist",
         "console": f"/manager/console?conversation={ids['conversation']}",
         "console-result": f"/manager/console?reply={ids['reply']}",
+        "campaigns": "/manager/campaigns",
+        "campaign": f"/manager/campaigns/{ids['campaign']}",
+        "campaign-cancel": f"/manager/campaigns/{ids['campaign']}/cancel",
         "not-found": "/manager/no/such/page",
     }
 

@@ -66,3 +66,70 @@ def test_a_campaign_from_the_manager_without_javascript(tmp_path, no_js_browser)
         assert bars and bars[0].value_of_css_property("fill") == "rgb(31, 95, 168)"
         assert "Envois et réponses dans le temps" in text(browser, "h2:nth-of-type(2)")
         snapshot(browser, tmp_path / "campaign.png")
+
+
+def log_in(browser, server, printed) -> None:
+    browser.get(server.url + "/manager/campaigns")
+    browser.find_element(By.ID, "username").send_keys(printed["Manager user"])
+    browser.find_element(By.ID, "password").send_keys(printed["Password"], Keys.ENTER)
+    wait(browser, lambda d: d.find_element(By.ID, "check"))
+
+
+def check_and_confirm(browser, name: str, numbers: str) -> None:
+    browser.find_element(By.ID, "name").send_keys(name)
+    browser.find_element(By.ID, "message").send_keys("Venez-vous ? OUI/NON")
+    browser.find_element(By.ID, "numbers").send_keys(numbers)
+    browser.find_element(By.ID, "check").click()
+    wait(browser, lambda d: d.find_element(By.ID, "confirm"))
+
+
+def test_schedule_with_the_picker_then_cancel_after_a_confirmation(tmp_path, no_js_browser):
+    """The date-time picker (no JavaScript) is read in Europe/Paris; cancelling asks first,
+    on a page of its own, saying how many recipients it stops and what it refunds."""
+    server = GunicornServer(tmp_path, sms_rate_per_second=50)
+    printed = server.run_init()
+    browser = no_js_browser
+    with server:
+        log_in(browser, server, printed)
+        picker = browser.find_element(By.ID, "send_at")
+        assert picker.get_attribute("type") == "datetime-local"
+        # Typed field by field as Chromium's picker takes it: the date (01/01, the same
+        # whichever comes first, day or month), then the time (an AM mark if it asks one)
+        picker.send_keys("01012099", Keys.TAB, "0930A")
+        assert picker.get_attribute("value") == "2099-01-01T09:30"
+        check_and_confirm(browser, "Plus tard", "0612345678\n0612345679\n0612345680\n")
+        assert "1 janv. 2099, 09:30" in text(browser, "#preview-when")
+        browser.find_element(By.ID, "confirm").click()
+        wait(browser, lambda d: "/manager/campaigns/" in d.current_url)
+        assert "programmée" in text(browser, ".lead")
+        browser.find_element(By.ID, "cancel").click()
+        wait(browser, lambda d: d.find_element(By.ID, "confirm-cancel"))
+        assert text(browser, "#cancel-summary").startswith(
+            "3 destinataire(s) pas encore envoyé(s) ne le recevront pas ; 3 crédit(s) seront "
+            "remboursé(s)."
+        )
+        snapshot(browser, tmp_path / "campaign-cancel.png")
+        browser.find_element(By.ID, "confirm-cancel").click()
+        wait(browser, lambda d: "3 crédit(s) remboursé(s)" in d.page_source)
+        assert "annulée" in text(browser, ".lead")
+
+
+def test_progress_refreshes_itself_without_javascript(tmp_path, no_js_browser):
+    server = GunicornServer(tmp_path, sms_rate_per_second=0.5)
+    printed = server.run_init()
+    browser = no_js_browser
+    with server:
+        log_in(browser, server, printed)
+        check_and_confirm(browser, "Lent", "0612345678\n0612345679\n0612345680\n")
+        browser.find_element(By.ID, "confirm").click()
+        wait(browser, lambda d: "/manager/campaigns/" in d.current_url)
+        assert "transmis" in text(browser, "#progress-text")
+        assert browser.find_elements(By.CSS_SELECTOR, 'meta[http-equiv="refresh"]')
+        # No browser.refresh(): the page reloads itself (every 10 s) until all are sent.
+        wait(browser, lambda d: text(d, "#count-sent") == "3", timeout=60)
+        wait(
+            browser,
+            lambda d: not d.find_elements(By.CSS_SELECTOR, 'meta[http-equiv="refresh"]'),
+            timeout=30,
+        )
+        assert "100 % transmis (3 sur 3)" in text(browser, "#progress-text")

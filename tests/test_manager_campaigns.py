@@ -139,7 +139,7 @@ def test_progress_refreshes_itself_while_sending_and_stops_when_done(manager, se
         service.drain()
     done = manager.get(f"/manager/campaigns/{campaign_id}")
     assert 'http-equiv="refresh"' not in done.text
-    assert "100.0 % transmis (2 sur 2)" in text_of(done)
+    assert "100 % transmis (2 sur 2)" in text_of(done)
 
 
 def test_a_stop_after_sending_shows_in_the_row_the_counts_and_the_export(

@@ -126,7 +126,8 @@ def progress(
     active = state in ("scheduled", "sending")
     return {
         "handed_over": handed,
-        "percent": round(100 * handed / recipients, 1) if recipients else 100.0,
+        # rounded down: 100 only when every recipient is handed over
+        "percent": math.floor(1000 * handed / recipients) / 10 if recipients else 100.0,
         "rate_per_second": round(rate, 2),
         "rate_measured": measured is not None,
         "seconds_left": math.ceil(waiting / rate) if active and waiting else 0,
