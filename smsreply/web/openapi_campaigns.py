@@ -30,7 +30,11 @@ _DRAFT_FIELDS = {
     "name": _STR,
     "message": {"type": "string", "description": "The text; {column} fields are filled per line"},
     "tag": {"type": ["string", "null"]},
-    "send_at": {"type": ["string", "null"], "format": "date-time", "description": "Default: now"},
+    "send_at": {
+        "type": ["string", "null"],
+        "format": "date-time",
+        "description": "Default: now. With an offset; past (5 min) or 100 years ahead: 422",
+    },
 }
 
 SCHEMAS = {
@@ -108,6 +112,7 @@ SCHEMAS = {
                         "replied",
                         "cancelled",
                         "stopped",
+                        "stopped_after",
                     )
                 },
             },
@@ -118,6 +123,17 @@ SCHEMAS = {
                 "items": {"type": "object", "properties": {"word": _STR, "count": _INT}},
             },
             "timeline": {"type": "object"},
+            "progress": {
+                "type": "object",
+                "description": "GET /api/campaigns/{id} only",
+                "properties": {
+                    "handed_over": _INT,
+                    "percent": {"type": "number"},
+                    "rate_per_second": {"type": "number"},
+                    "rate_measured": {"type": "boolean"},
+                    "seconds_left": _INT,
+                },
+            },
             "rejections": {"type": "array", "items": _ref("CampaignRejection")},
         },
     },
