@@ -28,7 +28,9 @@ def test_campaign_send_preview_wait_show_export(run, tmp_path, monkeypatch):  # 
     assert (sent["name"], sent["state"], sent["counts"]["sent"]) == ("clients", "done", 2)
     shown = json.loads(run("campaign", "show", str(sent["id"]), "--json").output)
     assert shown["counts"]["sent"] == 2 and shown["timeline"]["buckets"]
-    assert "sent 2" in run("campaign", "show", str(sent["id"])).output
+    shown_text = run("campaign", "show", str(sent["id"])).output
+    assert "sent 2" in shown_text and "stopped_after 0" in shown_text
+    assert "handed over 100.0% (2/2)" in shown_text
     assert "2/2" in run("campaign", "list").output
     exported = tmp_path / "out.csv"
     run("campaign", "export", str(sent["id"]), "-o", str(exported))

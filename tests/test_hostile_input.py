@@ -301,3 +301,11 @@ def test_hostile_campaigns_never_get_a_500(client, auth, service):
     texts += [row["message"] for row in service.store.list_outbox(1000)]
     for text in texts:
         assert "\x00" not in text and "None" not in text and "False" not in text
+
+
+def test_a_nul_in_reply_options_given_to_the_cli_is_refused(run, tmp_path):  # noqa: F811
+    options = tmp_path / "options.json"
+    options.write_text(json.dumps({"action": "text", "text": "Merci\u0000"}))
+    result = run("options", "set", "--from-json", str(options), ok=False)
+    assert result.exit_code == 1 and "NUL character" in result.output
+    assert json.loads(run("options", "show", "--json").output)["action"] == "none"

@@ -113,6 +113,16 @@ def _show_text(data: dict) -> str:
         "  ".join(f"{key} {value}" for key, value in counts.items()),
         f"reply rate {data['reply_rate']:.1%}",
     ]
+    progress = data.get("progress")
+    if progress:
+        line = (
+            f"handed over {progress['percent']}% ({progress['handed_over']}/{data['recipients']})"
+        )
+        if progress["seconds_left"]:
+            line += (
+                f", about {progress['seconds_left']} s left at {progress['rate_per_second']} SMS/s"
+            )
+        lines.append(line)
     if data["first_words"]:
         words = ", ".join(f"{row['word']} {row['count']}" for row in data["first_words"])
         lines.append(f"replies by first word: {words}")
