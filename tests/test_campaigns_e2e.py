@@ -81,6 +81,7 @@ def test_a_campaign_survives_kill_9_and_counts_its_replies_exactly(tmp_path):
         "replied": 100,
         "cancelled": 0,
         "stopped": 0,
+        "stopped_after": 0,
     }
     assert data["reply_rate"] == 0.1
     assert data["first_words"] == [
