@@ -112,7 +112,7 @@ class Engine:
         work_queue: WorkQueue | None = None,
     ) -> None:
         self.store = store
-        self.work_queue = work_queue or WorkQueue()  # where a campaign step puts its SMS
+        self.work_queue = WorkQueue() if work_queue is None else work_queue  # where a campaign step puts its SMS
         self.settings = settings
         self.provider = provider
         self.clock = clock
