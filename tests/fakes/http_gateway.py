@@ -76,7 +76,12 @@ class FakeGateway(ServedInThread):
         else:
             fields = request.form.to_dict()
         self.received.append(
-            {"at": time.time(), "method": request.method, "mimetype": request.mimetype, "fields": fields}
+            {
+                "at": time.time(),
+                "method": request.method,
+                "mimetype": request.mimetype,
+                "fields": fields,
+            }
             | {"headers": dict(request.headers)}
         )
         if any(request.headers.get(name) != value for name, value in self.headers.items()):
