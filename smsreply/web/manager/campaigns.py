@@ -3,6 +3,8 @@
 The form's recipients (pasted lines or an uploaded CSV) are kept as a private file under
 ``<database folder>/uploads`` and previewed (a dry run: counts, credits, every rejected
 line); the confirm step accepts that same file, so what is sent is what was previewed.
+The file's token is the confirm step's key: it makes at most one campaign (the key stored
+with it, in its transaction), and a repeated click lands on that campaign's page.
 A campaign's page shows its live counts, replies by first word, a server-drawn SVG chart
 and links to cancel it and export it as CSV.
 """
@@ -31,7 +33,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from ...campaigns import chart, reading, report
-from ...campaigns.accepting import Draft
+from ...campaigns.accepting import CampaignExists, Draft
 from ...errors import SmsReplyError
 from .common import form_text, service
 
@@ -99,9 +101,18 @@ def run(form: dict, token: str, dry_run: bool) -> dict:
     with recipients_file(token).open("rb") as stream:
         columns, lines = reading.read_csv(stream)
         draft = Draft(
-            form["name"], form["message"], form["tag"] or None, form["send_at"] or None, columns
+            form["name"],
+            form["message"],
+            form["tag"] or None,
+            form["send_at"] or None,
+            columns,
+            request_key=None if dry_run else confirm_key(token),
         )
         return service().create_campaign(draft, lines, dry_run)
+
+
+def confirm_key(token: str) -> str:
+    return f"manager:{token}"
 
 
 @bp.route("/campaigns", methods=["GET", "POST"])
@@ -113,8 +124,13 @@ def index() -> ResponseReturnValue:
         form = {name: form_text(name, strip=name != "message") for name in FIELDS}
         token = request.form.get("token") or save_recipients(form["numbers"])
         confirm = request.form.get("confirm") == "1"
+        made = service().store.campaign_for_request(confirm_key(token)) if confirm else None
+        if made is not None:  # a second click on the confirm button
+            return redirect(url_for("manager.campaigns.show", campaign_id=made))
         try:
             result = run(form, token, dry_run=not confirm)
+        except CampaignExists as error:  # clicked twice at once: the other click made it
+            return redirect(url_for("manager.campaigns.show", campaign_id=error.campaign_id))
         except SmsReplyError as error:
             errors[error.field if error.field in FIELDS else "form"] = error.message
             status = error.status
