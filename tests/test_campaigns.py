@@ -244,7 +244,7 @@ def test_two_workers_hand_each_recipient_over_once(app, settings, service, clien
     numbers = [f"0612{n:06d}" for n in range(300)]
     body = {"name": "race", "message": "Bonjour", "recipients": numbers}
     assert client.post("/api/campaigns", json=body, headers=auth).status_code == 201
-    others = [Service(settings, Store(settings["database.path"])) for _ in range(2)]
+    others = [Service(settings, Store.from_settings(settings)) for _ in range(2)]
     threads = [threading.Thread(target=finish, args=(other,)) for other in others]
     for thread in threads:
         thread.start()
