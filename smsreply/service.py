@@ -54,9 +54,9 @@ class Service:
         self.settings = settings
         self.store = store
         self.clock = clock
-        self.provider = provider or build_provider(settings, store, clock)
+        self.provider = build_provider(settings, store, clock) if provider is None else provider
         self.resources = Resources(project_dir or Path.cwd(), settings)
-        self.work_queue = work_queue or WorkQueue()
+        self.work_queue = WorkQueue() if work_queue is None else work_queue
         self.engine = Engine(store, settings, self.provider, clock, self.plan, self.work_queue)
         self._plan: tuple[str, ReplyPlan] | None = None
 

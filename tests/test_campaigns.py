@@ -245,7 +245,7 @@ def test_two_workers_hand_each_recipient_over_once(app, settings, service, clien
     numbers = [f"0612{n:06d}" for n in range(300)]
     body = {"name": "race", "message": "Bonjour", "recipients": numbers}
     assert client.post("/api/campaigns", json=body, headers=auth).status_code == 201
-    others = [Service(settings, Store(settings["database.path"])) for _ in range(2)]
+    others = [Service(settings, Store.from_settings(settings)) for _ in range(2)]
     threads = [threading.Thread(target=finish, args=(other,)) for other in others]
     for thread in threads:
         thread.start()
@@ -333,9 +333,9 @@ def test_one_status_name_a_finished_campaign_is_done_everywhere(client, auth, se
     with service.store.write():  # as a database written before the rename holds it
         service.store.db.execute("UPDATE campaigns SET status = 'sent'")
         service.store.db.execute(
-            "DELETE FROM _sqlite_migrations WHERE name = 'm008_campaign_status_done'"
+            "DELETE FROM _sqlite_migrations WHERE name = 'm009_campaign_status_done'"
         )
-    assert service.store.migrate() == ["m008_campaign_status_done"]
+    assert service.store.migrate() == ["m009_campaign_status_done"]
     assert service.store.get_campaign(campaign_id)["status"] == "done"
     conflict = client.post(f"/api/campaigns/{campaign_id}/cancel", headers=auth)
     assert conflict.status_code == 409 and "already done" in conflict.get_json()["error"]["message"]

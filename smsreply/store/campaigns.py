@@ -61,6 +61,24 @@ class CampaignQueries(Connection):
     def record_campaign(self, row: dict) -> int:
         return self.insert("campaigns", row)
 
+    def record_campaign_once(self, row: dict) -> int | None:
+        """Insert the campaign unless one holds its ``request_key`` (a confirm token, an
+        Idempotency-Key): its id, or None. Two at once: the second waits, then inserts
+        nothing (the unique index)."""
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        inserted = self.query_one(
+            f"INSERT INTO campaigns ({columns}) VALUES ({marks}) "
+            "ON CONFLICT (request_key) DO NOTHING RETURNING id",
+            tuple(row.values()),
+        )
+        return None if inserted is None else inserted["id"]
+
+    def campaign_for_request(self, request_key: str) -> int | None:
+        """The id of the campaign a confirm token or Idempotency-Key made, if any."""
+        row = self.query_one("SELECT id FROM campaigns WHERE request_key = ?", (request_key,))
+        return None if row is None else row["id"]
+
     def add_campaign_lines(self, campaign_id: int, staging: Staging) -> None:
         """Copy a campaign's checked lines in (inside the caller's short transaction)."""
         self._insert_rows(

@@ -15,6 +15,7 @@ from ..credentials import check_api_key
 from ..errors import ValidationError
 from ..results import RESULTS
 from ..service import Service
+from .idempotency import idempotent
 from .payload import fields, json_object, query_int, refuse_nul_in_query
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -54,6 +55,7 @@ def health():
 
 
 @bp.post("/messages")
+@idempotent
 def send_message():
     data = fields(
         json_object(),

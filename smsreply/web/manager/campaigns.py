@@ -3,6 +3,8 @@
 The form's recipients (pasted lines or an uploaded CSV) are kept as a private file under
 ``<database folder>/uploads`` and previewed (a dry run: counts, credits, every rejected
 line); the confirm step accepts that same file, so what is sent is what was previewed.
+The file's token is the confirm step's key: it makes at most one campaign (the key stored
+with it, in its transaction), and a repeated click lands on that campaign's page.
 A campaign's page shows its progress (refreshing itself while it sends, no JavaScript
 needed), live counts, replies by first word, a server-drawn SVG chart, every recipient and
 every refused line (paged), and links to export it as CSV and to cancel it — after a
@@ -38,7 +40,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from ...campaigns import chart, reading, report
-from ...campaigns.accepting import Draft
+from ...campaigns.accepting import CampaignExists, Draft
 from ...errors import SmsReplyError
 from .common import form_text, service, whole_number
 from .explain import explain
@@ -127,8 +129,19 @@ def run(form: dict, token: str, dry_run: bool) -> dict:
     with recipients_file(token).open("rb") as stream:
         columns, lines = reading.read_csv(stream)
         send_at = with_offset(form["send_at"]) if form["send_at"] else None
-        draft = Draft(form["name"], form["message"], form["tag"] or None, send_at, columns)
+        draft = Draft(
+            form["name"],
+            form["message"],
+            form["tag"] or None,
+            send_at,
+            columns,
+            request_key=None if dry_run else confirm_key(token),
+        )
         return service().create_campaign(draft, lines, dry_run)
+
+
+def confirm_key(token: str) -> str:
+    return f"manager:{token}"
 
 
 @bp.route("/campaigns", methods=["GET", "POST"])
@@ -140,8 +153,13 @@ def index() -> ResponseReturnValue:
         form = {name: form_text(name, strip=name != "message") for name in FIELDS}
         token = request.form.get("token") or save_recipients(form["numbers"])
         confirm = request.form.get("confirm") == "1"
+        made = service().store.campaign_for_request(confirm_key(token)) if confirm else None
+        if made is not None:  # a second click on the confirm button
+            return redirect(url_for("manager.campaigns.show", campaign_id=made))
         try:
             result = run(form, token, dry_run=not confirm)
+        except CampaignExists as error:  # clicked twice at once: the other click made it
+            return redirect(url_for("manager.campaigns.show", campaign_id=error.campaign_id))
         except SmsReplyError as error:
             errors[error.field if error.field in FIELDS else "form"] = explain(error)
             status = error.status
