@@ -5,10 +5,11 @@ The form's recipients (pasted lines or an uploaded CSV) are kept as a private fi
 line); the confirm step accepts that same file, so what is sent is what was previewed.
 The file's token is the confirm step's key: it makes at most one campaign (the key stored
 with it, in its transaction), and a repeated click lands on that campaign's page.
-A campaign's page shows its progress (refreshing itself while it sends, no JavaScript
-needed), live counts, replies by first word, a server-drawn SVG chart, every recipient and
-every refused line (paged), and links to export it as CSV and to cancel it — after a
-confirmation page saying what cancelling stops and refunds.
+A campaign's page shows its progress (reloading itself while it sends, through the
+``Refresh`` header: no JavaScript needed; a link turns it off), live counts, replies by
+first word, a server-drawn SVG chart, every recipient and every refused line (paged), and
+links to export it as CSV and to cancel it — after a confirmation page saying what
+cancelling stops and refunds.
 
 ``send_at`` comes from a date-time picker (``datetime-local``: no offset), read in
 ``manager.timezone``; a time with an offset is taken as written.
@@ -210,7 +211,9 @@ def show(campaign_id: int) -> ResponseReturnValue:
         "bucket": _("one bar = %(minutes)s min", minutes="{minutes}"),
     }
     svg = Markup(chart.timeline_svg(detail["timeline"], labels))  # noqa: S704 (escaped inside)
-    return render_template(
+    sending = detail["state"] == "sending"
+    automatic = request.args.get("refresh") != "0"  # the reader may turn it off (WCAG 2.2.1)
+    page_html = render_template(
         "manager/campaign.html",
         campaign=detail,
         chart=svg,
@@ -224,8 +227,14 @@ def show(campaign_id: int) -> ResponseReturnValue:
         refused=refused[:ROWS_PER_PAGE],
         rejected_page=rejected_page,
         more_refused=len(refused) > ROWS_PER_PAGE,
-        refresh=REFRESH_SECONDS if detail["state"] == "sending" else None,
+        sending=sending,
+        refresh=REFRESH_SECONDS if sending and automatic else None,
     )
+    response = Response(page_html)
+    if sending and automatic:
+        # The Refresh header reloads the page without JavaScript (as <meta http-equiv> would)
+        response.headers["Refresh"] = str(REFRESH_SECONDS)
+    return response
 
 
 @bp.get("/campaigns/<int:campaign_id>/cancel")
