@@ -38,6 +38,7 @@ def run(tmp_path, monkeypatch, database_url):
     app = create_app(load_settings(), project_dir=tmp_path)
     with LocalServer(app) as server:
         monkeypatch.setenv("SMSREPLY_SERVER_BASE_URL", server.url)
+        monkeypatch.setenv("SMSREPLY_SERVER_BIND", server.url.removeprefix("http://"))
         yield invoke
     app.extensions["smsreply"].store.close()
 
