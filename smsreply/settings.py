@@ -224,8 +224,10 @@ def load_settings(
 ) -> dict[str, object]:
     """Return every setting's value: defaults, then the file, the env, then ``overrides``."""
     env = os.environ if env is None else env
-    if config_path is None:
-        config_path = env.get("SMSREPLY_CONFIG") or project_config()
+    named = config_path if config_path is not None else env.get("SMSREPLY_CONFIG") or None
+    # A file found here (config/smsreply.toml) has this folder as its project folder:
+    # relative paths stay relative, so a caller's own project_dir still applies.
+    config_path = named if named is not None else project_config()
     values = {setting.name: setting.default for setting in SETTINGS}
     explicit = set(overrides or {})
     if config_path is not None:
@@ -252,7 +254,7 @@ def load_settings(
     _check(values)
     from .project import settle  # it uses ConfigError
 
-    settle(values, explicit, config_path)
+    settle(values, explicit, named)
     return values
 
 
