@@ -8,6 +8,7 @@ import click
 
 from .. import users
 from ..credentials import ensure_callback_token, has_api_key, new_api_key
+from ..ledger_reasons import reason
 from ..project import base_url_mismatch
 from ..service import Service
 from ..store import NotFound
@@ -50,7 +51,7 @@ def init(ctx: click.Context, if_needed: bool, admin: str) -> None:
     key = new_api_key(store)
     initial = service.settings["credits.initial"]
     if initial > 0 and store.balance() == 0:
-        service.add_credits(initial, "initial credits")
+        service.add_credits(initial, reason("initial_credits"))
     click.echo(f"Database:     {store.location}")
     click.echo(f"Callback URL: {service.callback_urls(token)['reply_callback_url']}")
     click.echo(f"Credits:      {store.balance()}")
