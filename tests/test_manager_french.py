@@ -185,8 +185,12 @@ def test_the_ledger_says_every_reason_in_french(everything):
         assert words in text, words
 
 
-def test_counts_rates_and_times_are_french(everything):
+def test_counts_rates_and_times_are_french(everything, service, manager):  # noqa: F811
     pages, sent = everything
+    service.add_credits(1000)
+    balance = service.store.balance()
+    big = manager.get("/manager/credits").text
+    assert f">{balance // 1000}\u202f{balance % 1000:03d} crédits<" in big  # « 1 112 crédits »
     campaign = pages["campaign"].text
     assert re.search(r"<dt>Envoyés</dt><dd id=\"count-sent\">\d+</dd>", campaign)
     assert "Envoyé le" not in text_of(pages["campaign"])
