@@ -28,6 +28,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import LazyString, get_timezone, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -56,7 +57,7 @@ STATES = {
 }
 COUNTS = (
     ("queued", _l("Queued")),
-    ("sent", _l("Sent")),
+    ("sent", LazyString(pgettext, "count", "Sent")),  # a number of SMS, not a date
     ("failed", _l("Failed")),
     ("delivered", _l("Delivered")),
     ("replied", _l("Replied")),
@@ -163,12 +164,13 @@ def show(campaign_id: int) -> ResponseReturnValue:
     detail = service().campaign(campaign_id)
     labels = {
         "title": _("Sends and replies over time"),
-        "sent": _("Sent"),
+        "sent": pgettext("count", "Sent"),
         "replies": _("Replies"),
         "empty": _("Nothing sent yet."),
         "bucket": _("one bar = %(minutes)s min", minutes="{minutes}"),
+        "zone": str(get_timezone()),  # manager.timezone, as every time of the manager
     }
-    svg = Markup(chart.timeline_svg(detail["timeline"], labels))  # noqa: S704 (escaped inside)
+    svg = Markup(chart.timeline_svg(detail["timeline"], labels, get_timezone()))  # noqa: S704
     return render_template(
         "manager/campaign.html", campaign=detail, chart=svg, states=STATES, counts=COUNTS
     )
