@@ -10,9 +10,12 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from smsreply.web import callbacks
-from smsreply.web.openapi import DOCUMENT
+from smsreply.web.document import build_document
+
+DOCUMENT = build_document()
 
 DOCUMENTED_PREFIXES = ("/api/", "/callbacks/")
+BODILESS = {("/api/campaigns/{campaign_id}/cancel", "post")}  # the path says it all
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 
@@ -78,7 +81,10 @@ def test_path_parameters_are_declared():
     for path, item in DOCUMENT["paths"].items():
         names = set(re.findall(r"{(\w+)}", path))
         for method, operation in item.items():
-            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            parameters = [
+                resolve(p["$ref"]) if "$ref" in p else p for p in operation.get("parameters", [])
+            ]
+            declared = {p["name"] for p in parameters if p["in"] == "path"}
             assert declared == names, (path, method)
 
 
@@ -86,7 +92,7 @@ def test_operations_document_responses_bodies_and_auth():
     for path, item in DOCUMENT["paths"].items():
         for method, operation in item.items():
             assert operation["summary"] and operation["responses"], (path, method)
-            if method in ("post", "put"):
+            if method in ("post", "put") and (path, method) not in BODILESS:
                 assert "requestBody" in operation, (path, method)
             public = path in ("/api/health", "/api/openapi.json") or path.startswith("/callbacks")
             assert (operation.get("security") == []) == public, (path, method)
@@ -95,7 +101,7 @@ def test_operations_document_responses_bodies_and_auth():
 
 
 def test_the_error_shape():
-    error = DOCUMENT["components"]["schemas"]["Error"]["properties"]["error"]
+    error = resolve(DOCUMENT["components"]["schemas"]["Error"]["properties"]["error"]["$ref"])
     assert set(error["properties"]) == {"code", "message", "field"}
     assert error["required"] == ["code", "message"]
     for response in DOCUMENT["components"]["responses"].values():

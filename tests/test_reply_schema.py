@@ -7,7 +7,9 @@ from jsonschema import Draft202012Validator
 
 from smsreply.errors import ValidationError
 from smsreply.reply_options import parse
-from smsreply.web.openapi import DOCUMENT
+from smsreply.web.document import build_document
+
+DOCUMENT = build_document()
 
 GOOD = [
     {"action": "none"},

@@ -50,7 +50,7 @@ def create_app(
     register_proxy_trust(app, settings)
     app.register_blueprint(api.bp)
     app.register_blueprint(campaigns_api.bp)
-    document.init_app(app, [api.api, campaigns_api.api])
+    document.init_app(app)
     register_manager(app)
     register_security_headers(app)
     # Last: the steps above may have read the store (the manager's secret key); each process

@@ -12,6 +12,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Literal
 
 from flask import Blueprint, current_app
@@ -19,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import models_json_schema
 
 from .. import __version__, reply_options
-from . import callbacks
+from . import api, callbacks, campaigns_api
 from .contract import Contract, Operation, openapi_path
 from .models import DeliveryRecorded, Error, OvhDeliveryReport, OvhReply, ReplyStored
 
@@ -235,6 +236,12 @@ def openapi_document() -> dict:
     return current_app.extensions["smsreply.openapi"]
 
 
-def init_app(app, contracts: list[Contract]) -> None:
-    app.extensions["smsreply.openapi"] = build([*contracts, contract])
+@functools.cache
+def build_document() -> dict:
+    """The document of every contract: the API's, the campaigns', this route's."""
+    return build([api.api, campaigns_api.api, contract])
+
+
+def init_app(app) -> None:
+    app.extensions["smsreply.openapi"] = build_document()
     app.register_blueprint(bp)
