@@ -13,24 +13,26 @@ from werkzeug.exceptions import Unauthorized
 from .. import reports
 from ..credentials import check_api_key
 from ..service import Service
+from .answers import (
+    Balance,
+    Blacklist,
+    Conversation,
+    ConversationDetail,
+    ConversationPage,
+    Credits,
+    Health,
+    Outbox,
+    ReplyPage,
+)
 from .contract import Contract
 from .models import (
     FRENCH_MOBILE,
     AddCredits,
-    Balance,
-    Blacklist,
     BlacklistQuery,
-    Conversation,
-    ConversationDetail,
-    ConversationPage,
     ConversationsQuery,
-    Credits,
     CreditsQuery,
-    Health,
-    Outbox,
     OutboxQuery,
     RepliesQuery,
-    ReplyPage,
     SendMessage,
     check_french_mobile,
 )

@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from .models import NON_BLANK, Body, Page, Query, Tag, Time
+from .answers import Time
+from .models import NON_BLANK, Body, Page, Query, Tag
 
 REASONS = ("invalid_number", "duplicate", "blacklisted", "missing_field", "url", "too_long")
 DRAFT_TEXT = "{column} fields are filled per line; no URL"

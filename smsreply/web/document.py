@@ -21,8 +21,9 @@ from pydantic.json_schema import models_json_schema
 
 from .. import __version__, reply_options
 from . import api, callbacks, campaigns_api
+from .answers import DeliveryRecorded, Error, ReplyStored
 from .contract import Contract, Operation, openapi_path
-from .models import DeliveryRecorded, Error, OvhDeliveryReport, OvhReply, ReplyStored
+from .models import OvhDeliveryReport, OvhReply
 
 bp = Blueprint("openapi", __name__)
 contract = Contract(bp)

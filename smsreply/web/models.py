@@ -1,10 +1,11 @@
-"""The JSON API's requests and answers as pydantic models: each checks what it describes
-and gives its JSON Schema to the OpenAPI document (``contract.py``, ``document.py``).
+"""The JSON API's requests as pydantic models: each checks what it describes and gives its
+JSON Schema to the OpenAPI document (``contract.py``, ``document.py``).
 
-Requests (``Body``: closed, strict types; ``Query``: from the query string) say every
-constraint the server applies to a field's shape: a schema-valid value is accepted and an
-invalid one refused (Schemathesis checks both, ``tests/test_schemathesis.py``). Answers
-describe what the views return. The campaigns' models are in ``campaign_models.py``.
+A model says every constraint the server applies to a field's shape (``Body``: a closed
+JSON object, no type coercion; ``Query``: a query string): a schema-valid value is accepted
+and an invalid one refused, which Schemathesis checks both ways
+(``tests/test_schemathesis.py``). The answers are in ``answers.py``, the campaigns' models
+in ``campaign_models.py``.
 
 Example::
 
@@ -19,6 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from ..errors import ValidationError
 from ..phone import InvalidNumber, parse_french_mobile
 from ..results import RESULTS
 from ..sending import CONTROL, MAX_TAG
@@ -30,7 +32,6 @@ FRENCH_MOBILE = (
     r"^(?:(?:\+33|0033)[ .-]?|0)"
     r"(?:6[ .-]?(?:[0-24-8][0-9]|3[0-8]|9[589])|7[ .-]?[3-9][0-9])(?:[ .-]?[0-9]{2}){3}$"
 )
-PATTERN_TEXT = {NON_BLANK: "a non-empty string"}
 
 
 def _french_mobile(value: str) -> str:
@@ -60,8 +61,6 @@ FrenchMobile = Annotated[
 
 def check_french_mobile(value: str, field: str) -> str:
     """For a path parameter: the same rule as a body's ``FrenchMobile``."""
-    from ..errors import ValidationError
-
     try:
         return _french_mobile(value)
     except PydanticCustomError as error:
@@ -175,163 +174,6 @@ class BlacklistQuery(Query):
     limit: query_int(100, 1, 1000, "Entries")
 
 
-# -- answers ---------------------------------------------------------------------------------
-
-Time = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
-Encoding = Literal["gsm7", "ucs2"]
-
-
-class ErrorDetail(BaseModel):
-    code: str = Field(examples=["invalid", "not_found", "unauthorized"])
-    message: str
-    field: str | None = Field(None, description="The field at fault, when there is one")
-
-
-class Error(BaseModel):
-    """Every error answer, whatever its status."""
-
-    error: ErrorDetail
-
-
-class Health(BaseModel):
-    ok: Literal[True]
-
-
-class Conversation(BaseModel):
-    id: int
-    to: str
-    shortcode: str | None
-    tag: str | None
-    message: str
-    encoding: Encoding
-    segments: int
-    credits: int
-    created_at: Time
-    replies_until: Time
-    status: Literal["open", "closed"]
-    reply_count: int
-
-
-class ConversationPage(BaseModel):
-    conversations: list[Conversation]
-    page: int
-    per_page: int
-    total: int
-
-
-class Sms(BaseModel):
-    id: int
-    kind: str = Field(examples=["message", "answer", "notification"])
-    recipient: str
-    shortcode: str | None
-    message: str
-    encoding: Encoding
-    segments: int
-    credits: int
-    status: str = Field(examples=["queued", "sending", "sent", "failed", "no_credit"])
-    provider: str | None
-    provider_id: str | None
-    error: str | None
-    attempts: int
-    created_at: Time
-    sent_at: Time | None
-    delivery_status: str | None
-    delivered_at: Time | None
-
-
-class Reply(BaseModel):
-    id: int
-    provider_id: str
-    received_at: Time
-    sender: str
-    shortcode: str | None
-    message: str
-    status: str = Field(examples=["pending", "handled", "rejected"])
-    reason: str | None = Field(examples=["late", "unmatched", "insufficient_credits"])
-    reason_text: str | None
-    credits: int
-    reply_number: int | None
-    action: str | None
-    result: Literal[RESULTS] | None = Field(
-        description="answered (an answer was queued), no_answer (none by design) or failed; "
-        "null while pending and for rejected replies"
-    )
-    result_reason: str | None = Field(description="Why, in one line")
-    outcome: dict[str, Any] | None = Field(description="What the action did: kind, script…")
-    answer: Sms | None
-
-
-class ListedReply(Reply):
-    conversation_id: int | None
-
-
-class ReplyPage(BaseModel):
-    replies: list[ListedReply]
-    page: int
-    per_page: int
-
-
-class ConversationDetail(Conversation):
-    state: str | None
-    credits_spent: int
-    sms: Sms | None
-    replies: list[Reply]
-
-
-class LedgerLine(BaseModel):
-    id: int
-    at: Time
-    delta: int
-    balance: int
-    reason: str
-    conversation_id: int | None
-    reply_id: int | None
-    outgoing_id: int | None
-
-
-class ProviderBalance(BaseModel):
-    provider: str
-    at: Time
-    balance: float
-
-
-class Credits(BaseModel):
-    balance: int
-    ledger: list[LedgerLine]
-    provider_balance: ProviderBalance | None = Field(description="The provider's own, if known")
-
-
-class Balance(BaseModel):
-    balance: int
-
-
-class OutboxItem(BaseModel):
-    id: int
-    at: Time
-    recipient: str
-    shortcode: str | None
-    message: str
-    tag: str | None
-    segments: int
-
-
-class Outbox(BaseModel):
-    outbox: list[OutboxItem]
-
-
-class BlacklistEntry(BaseModel):
-    """A number that replied STOP: no message is sent to it any more."""
-
-    number: str
-    added_at: Time
-    reply_id: int | None
-    message: str | None
-
-
-class Blacklist(BaseModel):
-    blacklist: list[BlacklistEntry]
-
-
 # -- the providers' callbacks (``callbacks.py``: documented, checked by each provider) --------
 
 
@@ -354,17 +196,3 @@ class OvhDeliveryReport(BaseModel):
     ptt: str = Field("", description="4 delivered; 1 to 3 pending; else failed")
     descriptionDlr: str = Field("", description="Free text, kept with the status")
     date: str = Field("", description="When, as the provider says")
-
-
-class ReplyStored(BaseModel):
-    ok: Literal[True]
-    reply_id: int
-    duplicate: bool
-    status: str = Field(examples=["pending", "handled", "rejected"])
-    reason: str | None
-
-
-class DeliveryRecorded(BaseModel):
-    ok: Literal[True]
-    matched: bool = Field(description="False when no SMS has this id")
-    status: Literal["delivered", "failed", "pending"]
