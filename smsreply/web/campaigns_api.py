@@ -24,6 +24,7 @@ from .campaign_models import (
     CampaignsQuery,
 )
 from .contract import Contract, validate
+from .models import NON_BLANK
 from .payload import json_object
 
 bp = Blueprint("campaigns_api", __name__, url_prefix="/api/campaigns")
@@ -45,8 +46,8 @@ REQUEST_BODY = {
                 "type": "object",
                 "required": ["name", "message", "recipients"],
                 "properties": {
-                    "name": {"type": "string", "minLength": 1, "pattern": "\\S"},
-                    "message": {"type": "string", "minLength": 1, "pattern": "\\S"},
+                    "name": {"type": "string", "minLength": 1, "pattern": NON_BLANK},
+                    "message": {"type": "string", "minLength": 1, "pattern": NON_BLANK},
                     "tag": {"type": "string"},
                     "send_at": {"type": "string"},
                     "recipients": {"type": "string", "format": "binary"},

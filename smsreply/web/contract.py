@@ -65,7 +65,9 @@ class Operation:
     links: dict[int, dict] = field(default_factory=dict)  # status → {name: Link object}
     headers: tuple[Header, ...] = ()
     path_schemas: dict[str, dict] = field(default_factory=dict)
-    extra: dict = field(default_factory=dict)  # more OpenAPI keys (other request media…)
+    # For the document only: "requestBody" (several media: the campaigns), "models" (the
+    # schemas it refers to), "parameters" (shared components), "form" (a form body).
+    extra: dict = field(default_factory=dict)
     operation_id: str = ""  # the view's name: what links point at
 
 

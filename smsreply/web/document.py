@@ -145,11 +145,23 @@ def component_schemas(operations: list[Operation]) -> dict:
 
 def describe(operation: Operation) -> dict:
     described: dict = {"operationId": operation.operation_id, "summary": operation.summary}
-    parameters = [
-        {"$ref": f"#/components/parameters/{name}"}
-        for name in operation.extra.get("parameters", ())
-    ]
-    if not operation.extra.get("parameters"):
+    parameters = parameters_of(operation)
+    if parameters:
+        described["parameters"] = parameters
+    body = operation.extra.get("requestBody") or request_body(operation)
+    if body:
+        described["requestBody"] = body
+    described["responses"] = responses(operation)
+    if operation.public:
+        described["security"] = []
+    return described
+
+
+def parameters_of(operation: Operation) -> list[dict]:
+    """Path (shared components for the callbacks), query and header parameters."""
+    shared = operation.extra.get("parameters", ())
+    parameters = [{"$ref": f"#/components/parameters/{name}"} for name in shared]
+    if not shared:
         parameters += [
             {"name": name, "in": "path", "required": True, "schema": schema}
             for name, schema in operation.path_schemas.items()
@@ -161,21 +173,16 @@ def describe(operation: Operation) -> dict:
          "description": h.description}
         for h in operation.headers
     ]  # fmt: skip
-    if parameters:
-        described["parameters"] = parameters
-    if operation.body is not None:
-        schema = ref(operation.body if isinstance(operation.body, str) else operation.body.__name__)
-        content = {"application/json": {"schema": schema}}
-        if operation.extra.get("form"):  # OVH posts a form (other providers JSON: their own)
-            content = {"application/x-www-form-urlencoded": {"schema": schema}}
-        described["requestBody"] = {"required": True, "content": content}
-    described["requestBody"] = operation.extra.get("requestBody", described.get("requestBody"))
-    if described["requestBody"] is None:
-        del described["requestBody"]
-    described["responses"] = responses(operation)
-    if operation.public:
-        described["security"] = []
-    return described
+    return parameters
+
+
+def request_body(operation: Operation) -> dict | None:
+    if operation.body is None:
+        return None
+    name = operation.body if isinstance(operation.body, str) else operation.body.__name__
+    # OVH posts its callbacks as a form (other providers' JSON is theirs to describe).
+    media = "application/x-www-form-urlencoded" if operation.extra.get("form") else None
+    return {"required": True, "content": {media or "application/json": {"schema": ref(name)}}}
 
 
 def query_parameters(model: type[BaseModel]) -> list[dict]:
