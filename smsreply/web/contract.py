@@ -135,10 +135,10 @@ def validate(model: type[BaseModel], data: dict) -> BaseModel:
     try:
         return model.model_validate(data)
     except PydanticError as failure:
-        raise explain(model, data, failure.errors(include_url=False)) from None
+        raise explain(model, failure.errors(include_url=False)) from None
 
 
-def explain(model: type[BaseModel], data: dict, errors: list[dict]) -> ValidationError:
+def explain(model: type[BaseModel], errors: list[dict]) -> ValidationError:
     """Pydantic's errors said as the API says them (``missing field 'to'``…)."""
     query = not model.model_config.get("strict")  # a query string, not a JSON body
     unknown = sorted(str(e["loc"][0]) for e in errors if e["type"] == "extra_forbidden")
