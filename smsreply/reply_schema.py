@@ -46,11 +46,21 @@ def invalid(key: str, message: str, **params: object) -> PydanticCustomError:
 
 def said(max_length: int, pattern: str = r"\S") -> dict:
     """What a field's validator checks, said in its JSON Schema (for the API's document):
-    a non-blank text (or ``pattern``), at most ``max_length`` characters (0: no limit)."""
-    return {"pattern": pattern} | ({"maxLength": max_length} if max_length else {})
+    a non-blank text (or ``pattern``), no NUL, at most ``max_length`` characters (0: no
+    limit)."""
+    length = {"maxLength": max_length} if max_length else {}
+    return {"pattern": pattern, "not": {"pattern": "\\x00"}} | length
+
+
+def no_nul(value: str, name: str) -> str:
+    """A NUL is no file name, no answer an SMS can carry, no text PostgreSQL stores."""
+    if "\x00" in value:
+        raise invalid("nul", f"{name!r} contains a NUL character")
+    return value
 
 
 def required_text(value: str, name: str, max_length: int) -> str:
+    no_nul(value, name)
     if not value.strip():
         raise invalid("required", f"{name!r} is required: a non-empty string")
     if len(value) > max_length:
@@ -194,6 +204,7 @@ class EmailNotification(Strict):
     @field_validator("sender", "target")
     @classmethod
     def _address(cls, value: str, info) -> str:
+        no_nul(value, info.field_name)
         if not EMAIL.match(value):
             raise invalid(
                 "not_email", f"{info.field_name} {value!r} is not an e-mail address", address=value

@@ -43,6 +43,8 @@ BAD = [
     {"action": "none", "notifications": [{"media": "fax", "sender": "a", "target": "b"}]},
     {"action": "none", "notifications": [{"media": "sms", "sender": "ME"}]},
     {"action": "none", "rules": [{"keyword": "x", "action": "none"}] * 51},
+    {"action": "handler", "handler": "quiz.py\x00"},  # was a 500 (Schemathesis found it)
+    {"action": "text", "text": "Merci\x00"},
 ]
 
 

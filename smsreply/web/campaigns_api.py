@@ -54,7 +54,8 @@ REQUEST_BODY = {
                 },
             }
         },
-        "text/csv": {"schema": {"type": "string"}},
+        # The CSV's bytes: any text is a CSV whose lines are checked one by one.
+        "text/csv": {"schema": {"description": "A header line, then one recipient a line"}},
     },
 }
 
