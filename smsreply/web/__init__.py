@@ -25,7 +25,7 @@ from ..clock import Clock, utcnow
 from ..service import Service
 from ..settings import load_settings
 from ..store import Store
-from . import api, body, callbacks, campaigns_api, errors, openapi
+from . import api, body, callbacks, campaigns_api, document, errors
 from .headers import add_headers
 from .manager import register_manager
 
@@ -50,7 +50,7 @@ def create_app(
     register_proxy_trust(app, settings)
     app.register_blueprint(api.bp)
     app.register_blueprint(campaigns_api.bp)
-    app.register_blueprint(openapi.bp)
+    document.init_app(app)
     register_manager(app)
     register_favicon(app)
     register_security_headers(app)
