@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from .clock import Clock, to_iso
+from .ledger_reasons import reason
 from .optout import is_stop
 from .phone import InvalidNumber, parse_french_mobile
 from .providers import InboundReply
@@ -152,7 +153,7 @@ def _debit_and_number(
             store.change_credits(
                 -credits,
                 at,
-                "reply received",
+                reason("reply_received"),
                 reply_id=reply_id,
                 conversation_id=conversation["id"],
             )

@@ -201,7 +201,8 @@ class Service:
 
     # -- credits and reading -----------------------------------------------------------
 
-    def add_credits(self, amount: object, reason: str = "top-up") -> int:
+    def add_credits(self, amount: object, reason: str = "top_up") -> int:
+        """Add credits; ``reason`` as stored (``ledger_reasons.top_up(note, user)``)."""
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             raise ValidationError(
                 "'amount' must be a positive whole number", field="amount", key="amount_invalid"

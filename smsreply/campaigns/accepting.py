@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from .. import ledger_reasons
 from ..clock import to_iso
 from ..errors import PaymentRequired, ValidationError
 from ..nul import refuse_nul
@@ -253,7 +254,9 @@ def _check_line(store, staging: Staging, template: str, line: Line, max_parts: i
 
 def _reserve(store, campaign_id: int, totals: dict, at: str) -> None:
     try:
-        store.change_credits(-totals["credits"], at, f"campaign #{campaign_id} reserved")
+        store.change_credits(
+            -totals["credits"], at, ledger_reasons.reason("campaign_reserved", campaign=campaign_id)
+        )
     except InsufficientCredits as error:
         raise PaymentRequired(
             f"not enough credits: the campaign needs {error.needed}, the balance is "

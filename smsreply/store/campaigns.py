@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator
 
+from ..ledger_reasons import reason
 from .connection import Connection, NotFound
 from .staging import RECIPIENT_COLUMNS, REJECTION_COLUMNS, Staging
 
@@ -161,7 +162,7 @@ class CampaignQueries(Connection):
                 (recipient["credits"], campaign_id),
             )
             self.change_credits(
-                recipient["credits"], at, f"refund: campaign #{campaign_id} recipient replied STOP"
+                recipient["credits"], at, reason("campaign_stop", campaign=campaign_id)
             )
 
     def release_campaign(self, campaign_id: int, lease: float, finished_at: str | None) -> bool:
@@ -203,7 +204,7 @@ class CampaignQueries(Connection):
                 self.update("outgoing", sms["id"], {"status": "cancelled", "error": "cancelled"})
             refund = unsent + sum(sms["credits"] for sms in queued)
             if refund:
-                self.change_credits(refund, at, f"refund: campaign #{campaign_id} cancelled")
+                self.change_credits(refund, at, reason("campaign_cancelled", campaign=campaign_id))
             self.update(
                 "campaigns",
                 campaign_id,

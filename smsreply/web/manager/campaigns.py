@@ -36,6 +36,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import LazyString, get_timezone, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -67,7 +68,7 @@ STATES = {
 }
 COUNTS = (
     ("queued", _l("Queued")),
-    ("sent", _l("Sent")),
+    ("sent", LazyString(pgettext, "count", "Sent")),  # a number of SMS, not a date
     ("failed", _l("Failed")),
     ("delivered", _l("Delivered")),
     ("replied", _l("Replied")),
@@ -205,12 +206,13 @@ def show(campaign_id: int) -> ResponseReturnValue:
     )
     labels = {
         "title": _("Sends and replies over time"),
-        "sent": _("Sent"),
+        "sent": pgettext("count", "Sent"),
         "replies": _("Replies"),
         "empty": _("Nothing sent yet."),
         "bucket": _("one bar = %(minutes)s min", minutes="{minutes}"),
+        "zone": str(get_timezone()),  # manager.timezone, as every time of the manager
     }
-    svg = Markup(chart.timeline_svg(detail["timeline"], labels))  # noqa: S704 (escaped inside)
+    svg = Markup(chart.timeline_svg(detail["timeline"], labels, get_timezone()))  # noqa: S704
     sending = detail["state"] == "sending"
     automatic = request.args.get("refresh") != "0"  # the reader may turn it off (WCAG 2.2.1)
     page_html = render_template(
