@@ -5,8 +5,10 @@ come from ``server.*`` (config file or ``SMSREPLY_SERVER_*`` variables).
 """
 
 import errno
+import os
 import socket
 import sys
+from pathlib import Path
 
 from smsreply.setting_values import bind_address
 from smsreply.settings import ConfigError, load_settings
@@ -17,6 +19,14 @@ try:
 except ConfigError as error:  # one clear line, before any worker starts
     print(f"smsreply: configuration error: {error}", file=sys.stderr)
     sys.exit(1)
+
+# Metrics of every worker add up (prometheus_client's multiprocess mode): their folder is
+# emptied before any worker starts, and named before anything imports prometheus_client.
+_metrics = Path(_settings["metrics.directory"])
+_metrics.mkdir(mode=0o700, parents=True, exist_ok=True)
+for _stale in _metrics.glob("*.db"):
+    _stale.unlink()
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics.resolve())
 
 try:  # the database reachable, usable and migrated before any worker starts
     _store = Store.from_settings(_settings)
@@ -87,3 +97,10 @@ def worker_exit(server, worker):
     from smsreply.cputime import write
 
     write(_settings["server.cpu_ledger"])  # after the background work has stopped
+
+
+def child_exit(server, worker):
+    """A worker gone: its live gauges stop counting (its counters' totals stay)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -86,6 +86,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("worker.max_attempts", 5, "Tries of an SMS or e-mail hand-off before it fails"),
     Setting("worker.retry_base_seconds", 2.0, "First retry delay; doubles each try (with jitter)"),
     Setting("log.level", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR"),
+    Setting("log.format", "text", "text, or json: one JSON object a line, with its request id"),
+    Setting(
+        "metrics.token",
+        "",
+        "Bearer token Prometheus sends to GET /metrics (prefer the environment); empty: off",
+    ),
+    Setting(
+        "metrics.directory",
+        "var/metrics",
+        "Folder where gunicorn's processes share their metrics; emptied at each start",
+    ),
     Setting("cgi.directory", "cgi-bin", "Folder of the CGI scripts (relative: to the working dir)"),
     Setting("handlers.directory", "handlers", "Folder of the in-process Python handlers"),
     Setting("cgi.timeout", 10.0, "Seconds a cgi-bin script may run before its group is killed"),
@@ -293,6 +304,8 @@ def _check(values: Mapping[str, object]) -> None:
         raise ConfigError(
             f"smtp.security must be none, starttls or tls, got {values['smtp.security']!r}"
         )
+    if values["log.format"] not in {"text", "json"}:
+        raise ConfigError(f"log.format must be text or json, got {values['log.format']!r}")
     if values["log.level"] not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(
             f"log.level must be DEBUG, INFO, WARNING or ERROR, got {values['log.level']!r}"

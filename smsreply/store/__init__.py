@@ -19,13 +19,16 @@ from __future__ import annotations
 from .account import AccountQueries
 from .campaigns import CampaignQueries
 from .connection import DatabaseUnavailable, InsufficientCredits, NotFound
+from .gauges import GaugeQueries
 from .messages import MessageQueries
 from .sessions import SessionQueries
 from .sqlite import ERRORS as SQLITE_ERRORS
 from .work import WorkQueries
 
 
-class Store(AccountQueries, CampaignQueries, MessageQueries, SessionQueries, WorkQueries):
+class Store(
+    AccountQueries, CampaignQueries, MessageQueries, SessionQueries, WorkQueries, GaugeQueries
+):
     """The whole store: ``Store(path)`` or ``Store(url=…)``, then its verb-named methods."""
 
 

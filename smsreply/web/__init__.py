@@ -25,7 +25,7 @@ from ..clock import Clock, utcnow
 from ..service import Service
 from ..settings import load_settings
 from ..store import Store
-from . import api, body, callbacks, campaigns_api, errors, openapi
+from . import api, body, callbacks, campaigns_api, errors, metrics, openapi
 from .headers import add_headers
 from .manager import register_manager
 
@@ -51,6 +51,7 @@ def create_app(
     app.register_blueprint(api.bp)
     app.register_blueprint(campaigns_api.bp)
     app.register_blueprint(openapi.bp)
+    metrics.init_app(app)
     register_manager(app)
     register_security_headers(app)
     # Last: the steps above may have read the store (the manager's secret key); each process
