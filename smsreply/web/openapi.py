@@ -280,6 +280,21 @@ PATHS = {
             "responses": ok("Up", obj({"ok": {"const": True}})),
         }
     },
+    "/api/ready": {
+        "get": {
+            "summary": "Readiness check: 503 while the database is unreachable or behind",
+            "security": [],
+            "responses": ok("Ready", obj({"ok": {"const": True}}))
+            | {
+                "503": {
+                    "description": "Not ready, and why",
+                    **json_content(
+                        obj({"ok": {"const": False}, "problem": TYPES["str"]}, "ok problem")
+                    ),
+                }
+            },
+        }
+    },
     "/api/openapi.json": {
         "get": {
             "summary": "This document",
