@@ -88,9 +88,6 @@ DATABASE_ERRORS = Counter(
     "Requests and background jobs that failed because the database could not be used",
     ["where"],
 )
-LOW_CREDIT_ALERTS = Counter(
-    "smsreply_low_credit_alerts_total", "Low-credit notifications queued (one per crossing)"
-)
 
 
 def reply_received(provider: str, reply: dict, created: bool) -> None:
@@ -136,10 +133,6 @@ def login_throttled() -> None:
 
 def database_error(where: str) -> None:
     DATABASE_ERRORS.labels(where).inc()
-
-
-def low_credit_alert() -> None:
-    LOW_CREDIT_ALERTS.inc()
 
 
 class StoreCollector(Collector):
