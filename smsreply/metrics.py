@@ -90,6 +90,26 @@ DATABASE_ERRORS = Counter(
 )
 
 
+EXITS = ("ok", "error", "signal", "timeout", "spawn", "busy")
+RECIPIENT_STATES = ("queued", "sent", "failed", "cancelled", "stopped")
+
+
+def start(provider: str) -> None:
+    """Every series an alert or the dashboard reads, at 0 from the start: a rate over a
+    series that does not exist yet is no data, not zero."""
+    REPLIES_RECEIVED.labels(provider, "accepted")
+    for exit_class in EXITS:
+        SCRIPT_RUNS.labels(exit_class)
+    SMS_SENT.labels(provider)
+    SMS_FAILED.labels(provider)
+    for retried in ("true", "false"):
+        SMS_SEND_ERRORS.labels(provider, retried)
+    for status in ("delivered", "failed"):
+        DELIVERY_REPORTS.labels(provider, status, "true")
+    for where in ("request", "worker"):
+        DATABASE_ERRORS.labels(where)
+
+
 def reply_received(provider: str, reply: dict, created: bool) -> None:
     """Count a stored reply: accepted, duplicate, or its reason (late, unmatched, stop…)."""
     status = (reply["reason"] or "accepted") if created else "duplicate"
@@ -180,7 +200,8 @@ class StoreCollector(Collector):
         recipients = GaugeMetricFamily(
             "smsreply_campaign_recipients", "Campaign recipients by state", labels=["state"]
         )
-        for state, count in sorted(self.store.recipients_by_state().items()):
+        counts = dict.fromkeys(RECIPIENT_STATES, 0) | self.store.recipients_by_state()
+        for state, count in sorted(counts.items()):
             recipients.add_metric([state], count)
         yield from (due, age, balance, recipients)
 

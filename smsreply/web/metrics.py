@@ -40,3 +40,4 @@ def scrape():
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    metrics.start(app.extensions["smsreply"].provider.name)
