@@ -51,6 +51,11 @@ graceful_timeout = 10
 accesslog = "-"
 # The callback token is part of the URL path: log the route, never the token.
 access_log_format = '%(h)s "%(m)s %({x-smsreply-route}o)s" %(s)s %(B)s %(L)ss'
+if _settings["log.format"] == "json":  # one JSON object a line, sharing the request id
+    from smsreply import logs
+
+    access_log_format = logs.ACCESS_JSON
+    logconfig_dict = logs.gunicorn_config(_settings["log.level"])
 # Headers with "_" would share a CGI variable with their "-" twin (X_Foo and X-Foo both
 # become HTTP_X_FOO): drop them so a script cannot be fooled (gunicorn's default, pinned).
 header_map = "drop"
