@@ -242,3 +242,35 @@ def test_metrics_want_the_token_and_are_off_without_one(tmp_path, database_url):
     with off:  # the database is migrated at start: no `smsreply init` needed
         response = requests.get(off.url + "/metrics", timeout=10)
     assert response.status_code == 404 and "metrics.token" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "exit_class"),
+    [
+        ("#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\nok'\n", "ok"),
+        ("#!/bin/sh\nexit 3\n", "error"),
+        ("#!/bin/sh\nkill -9 $$\n", "signal"),
+        ("#!/bin/sh\nsleep 30\n", "timeout"),
+        (None, "spawn"),  # saved, then edited on Windows: it cannot start
+    ],
+)
+def test_each_way_a_script_ends_is_counted(app, service, settings, tmp_path, body, exit_class):
+    from prometheus_client import REGISTRY
+
+    from tests.actions import Phone, write_script
+
+    settings["cgi.timeout"] = 1.0
+    script = write_script(tmp_path / "cgi-bin", "s.sh", body or "#!/bin/sh\nexit 0\n")
+    service.set_reply_options({"action": "cgi", "script": "s.sh"})
+    if body is None:
+        script.write_bytes(b"#!/bin/sh\r\nexit 0\r\n")
+
+    def runs(name: str) -> float:
+        return REGISTRY.get_sample_value("smsreply_script_runs_total", {"exit": name}) or 0.0
+
+    before = {name: runs(name) for name in ("ok", "error", "signal", "timeout", "spawn")}
+    Phone(app, service).reply("x")
+    after = {name: runs(name) for name in before}
+    assert {name: after[name] - before[name] for name in before} == {
+        name: 1.0 if name == exit_class else 0.0 for name in before
+    }
