@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import shutil
 
+from prometheus_client import REGISTRY
+
+from smsreply.credentials import ensure_callback_token
 from smsreply.settings import load_settings
 from smsreply.store import Store
 from smsreply.web import create_app
@@ -66,13 +69,28 @@ def test_an_unreachable_postgresql_server_is_not_ready(postgres_cluster, tmp_pat
         )
         app = create_app(settings)
         client = app.test_client()
+        token = ensure_callback_token(app.extensions["smsreply"].store)
         assert client.get("/api/ready").status_code == 200
+        errors = database_errors()
         postgres_cluster.drop_database("readiness")  # its connections closed, then gone
         answer = client.get("/api/ready")
         assert answer.status_code == 503
         problem = answer.get_json()["problem"]
         assert problem.startswith("database unreachable: ") and "password" not in problem
         assert client.get("/api/health").status_code == 200
+        form = {"id": "r1", "senderid": "0612345678", "shortcode": "38000", "message": "OUI"}
+        assert client.post(f"/callbacks/ovh/{token}", data=form).status_code == 503
+        assert database_errors() == {
+            "ready": errors["ready"] + 1,
+            "request": errors["request"] + 1,
+        }  # counted for /metrics: smsreply_database_errors_total
         app.extensions["smsreply"].store.close()
     finally:
         postgres_cluster.drop_database("readiness")
+
+
+def database_errors() -> dict[str, float]:
+    return {
+        where: REGISTRY.get_sample_value("smsreply_database_errors_total", {"where": where}) or 0.0
+        for where in ("ready", "request")
+    }
