@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from . import metrics
 from .actions import Action, Outcome, ReplyContext
 from .actions.base import UNCHANGED
 from .clock import Clock, to_iso
@@ -186,6 +187,7 @@ def record(
                 store.record_sms_notification(reply["id"], note, at, outgoing_id)
             else:
                 work.emails.append(store.queue_email_notification(reply["id"], note, at))
+    metrics.reply_handled(acted.action_type, result.result)
     return work
 
 

@@ -334,9 +334,9 @@ def test_one_status_name_a_finished_campaign_is_done_everywhere(client, auth, se
     with service.store.write():  # as a database written before the rename holds it
         service.store.db.execute("UPDATE campaigns SET status = 'sent'")
         service.store.db.execute(
-            "DELETE FROM _sqlite_migrations WHERE name = 'm009_campaign_status_done'"
+            "DELETE FROM _sqlite_migrations WHERE name = 'm010_campaign_status_done'"
         )
-    assert service.store.migrate() == ["m009_campaign_status_done"]
+    assert service.store.migrate() == ["m010_campaign_status_done"]
     assert service.store.get_campaign(campaign_id)["status"] == "done"
     conflict = client.post(f"/api/campaigns/{campaign_id}/cancel", headers=auth)
     assert conflict.status_code == 409 and "already done" in conflict.get_json()["error"]["message"]

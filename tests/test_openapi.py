@@ -94,7 +94,8 @@ def test_operations_document_responses_bodies_and_auth():
             assert operation["summary"] and operation["responses"], (path, method)
             if method in ("post", "put") and (path, method) not in BODILESS:
                 assert "requestBody" in operation, (path, method)
-            public = path in ("/api/health", "/api/openapi.json") or path.startswith("/callbacks")
+            public = path in ("/api/health", "/api/ready", "/api/openapi.json")
+            public = public or path.startswith("/callbacks")
             assert (operation.get("security") == []) == public, (path, method)
             if not public:
                 assert "401" in operation["responses"], (path, method)

@@ -34,6 +34,11 @@ class Health(BaseModel):
     ok: Literal[True]
 
 
+class NotReady(BaseModel):
+    ok: Literal[False]
+    problem: str
+
+
 class Conversation(BaseModel):
     id: int
     to: str

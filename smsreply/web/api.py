@@ -1,7 +1,8 @@
 """The JSON API under ``/api``: send messages, read conversations, set reply options, credits.
 
-Every route but ``/api/health`` needs ``Authorization: Bearer <key>`` (the key printed by
-``smsreply init``). Views are thin: parse, call the service, shape the answer.
+Every route but ``/api/health`` (liveness) and ``/api/ready`` (readiness) needs
+``Authorization: Bearer <key>`` (the key printed by ``smsreply init``). Views are thin:
+parse, call the service, shape the answer.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from flask import Blueprint, current_app, request
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
-from .. import reports
+from .. import readiness, reports
 from ..credentials import check_api_key
 from ..ledger_reasons import top_up
 from ..service import Service
@@ -22,6 +23,7 @@ from .answers import (
     ConversationPage,
     Credits,
     Health,
+    NotReady,
     Outbox,
     ReplyPage,
 )
@@ -58,7 +60,7 @@ def service() -> Service:
 
 @bp.before_request
 def authenticate():
-    if request.endpoint == "api.health":  # the one public route
+    if request.endpoint in ("api.health", "api.ready"):
         return None
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")
@@ -82,7 +84,22 @@ bp.before_request(refuse_nul_in_query)  # after the key check: strangers get a 4
 
 @api.get("/health", "Liveness check", answers={200: ("Up", Health)}, public=True)
 def health():
+    """Liveness: the process answers (nothing else is checked)."""
     return {"ok": True}
+
+
+@api.get(
+    "/ready",
+    "Readiness check: 503 while the database is unreachable or its schema behind",
+    answers={200: ("Ready", Health), 503: ("Not ready, and why", NotReady)},
+    public=True,
+)
+def ready():
+    """Readiness: 503 while the database is unreachable or its schema behind."""
+    problem = readiness.problem(service().store)
+    if problem is not None:
+        return {"ok": False, "problem": problem}, 503, {"Cache-Control": "no-store"}
+    return {"ok": True}, 200, {"Cache-Control": "no-store"}
 
 
 @api.post(
