@@ -74,7 +74,9 @@ def test_cancel_while_sending_sends_or_refunds_each_recipient_once(service, clie
             while service.campaign(campaign_id)["counts"]["sent"] < wanted:
                 assert time.monotonic() < deadline, "the campaign does not send"
                 time.sleep(0.002)
-            assert client.post(f"/api/campaigns/{campaign_id}/cancel", headers=auth).status_code in (
+            assert client.post(
+                f"/api/campaigns/{campaign_id}/cancel", headers=auth
+            ).status_code in (
                 200,
                 409,  # it finished first
             )
