@@ -24,6 +24,7 @@ from .clock import Clock, to_iso
 from .errors import ValidationError
 from .heartbeat import Lease, mint
 from .notifications import sms_text
+from .receiving import debit_reply
 from .results import judge_outcome
 from .routing import ReplyPlan
 from .segments import count_segments
@@ -98,7 +99,10 @@ def handle_now(
 ) -> FollowUps | None:
     """Handle a reply just accepted, claimed with ``token``, in the caller's transaction,
     when its route needs no I/O (``Action.immediate``); None when it does, or when routing
-    failed: then the reply is left to the work engine (``act``), which records why."""
+    failed: then the reply is left to the work engine (``act``), which records why. The
+    reply's own credit, left undebited by ``store_reply(debit=False)``, is debited here,
+    before its answer's, as the workers' way does (``InsufficientCredits`` when it cannot:
+    the caller rolls back and stores the reply the usual way)."""
     if not plan.any_immediate:  # no need to read the conversation to know
         return None
     conversation = store.get("conversations", reply["conversation_id"])
@@ -109,7 +113,7 @@ def handle_now(
         acted = _run(chosen, reply, conversation)
     except Exception:  # recorded by ``act``, as any failure: never by the callback
         return None
-    return record(store, settings, clock, reply, acted, token)
+    return record(store, settings, clock, reply, acted, token, charge_reply=True)
 
 
 def _run(chosen: Route, reply: dict, conversation: dict) -> Acted:
@@ -148,9 +152,11 @@ def record(
     reply: dict,
     acted: Acted,
     token: str,
+    charge_reply: bool = False,
 ) -> FollowUps:
     """Record the outcome, queue and debit the answer, queue the notifications: all in one
-    transaction, and only while our claim (``token``) holds."""
+    transaction, and only while our claim (``token``) holds. ``charge_reply``: debit the
+    reply's own credit first (``handle_now``)."""
     at = to_iso(clock())
     work = FollowUps()
     outcome, conversation = acted.outcome, acted.conversation
@@ -186,7 +192,9 @@ def record(
                 store.record_sms_notification(reply["id"], note, at, outgoing_id)
             else:
                 work.emails.append(store.queue_email_notification(reply["id"], note, at))
-        for outgoing_id, kind, credits in queued:  # the balance last: held until the commit
+        if charge_reply:  # the balance last: its one row is held until the commit
+            debit_reply(store, reply)
+        for outgoing_id, kind, credits in queued:
             _debit(store, work, outgoing_id, kind, credits, conversation, reply, at, lease)
     return work
 

@@ -93,9 +93,11 @@ def store_reply(
     settings: Mapping[str, object],
     received: Received,
     lease: Lease | None = None,
+    debit: bool = True,
 ) -> tuple[dict, bool]:
     """Store a reply ``describe``d, in one transaction (or the caller's): (its row, True if
-    new); ``lease`` as in ``accept_reply``.
+    new); ``lease`` as in ``accept_reply``. ``debit=False``: an accepted reply's credit is
+    left for the caller to debit (``debit_reply``) at the end of its transaction.
 
     Without any lock: the reply's unique key (provider, provider id) stores it once however
     many callbacks race (``record_reply`` inserts it or finds it stored); the conversation's
@@ -129,7 +131,7 @@ def store_reply(
         if conversation is not None and "reason" not in row:
             _number_and_debit(
                 store, settings, conversation, reply_id, received.row["shortcode"], received_at,
-                lease,
+                lease, debit,
             )  # fmt: skip
         return store.get("replies", reply_id), True
 
@@ -152,17 +154,30 @@ def _number_and_debit(
     shortcode: str | None,  # as the provider gave it
     at: str,
     lease: Lease | None,
+    debit: bool,
 ) -> None:
     credits = settings["reply.credits_per_reply"]
     learnt = shortcode if not conversation["shortcode"] else None  # the provider's
     number = store.count_reply(conversation["id"], learnt)
     store.queue_reply(reply_id, credits, number, lease)
-    if not credits:
+    if not debit:
         return
     try:  # the balance last: its one row is held until the commit
-        store.change_credits(
-            -credits, at, "reply received", reply_id=reply_id, conversation_id=conversation["id"]
-        )
+        debit_reply(store, {"id": reply_id, "credits": credits, "received_at": at,
+                            "conversation_id": conversation["id"]})  # fmt: skip
     except InsufficientCredits:
         store.uncount_reply(conversation["id"])
         store.reject_reply(reply_id, "insufficient_credits")
+
+
+def debit_reply(store: Store, reply: dict) -> None:
+    """Debit an accepted reply's credit (``reply.credits_per_reply``); raises
+    ``InsufficientCredits`` when the balance cannot cover it."""
+    if reply["credits"]:
+        store.change_credits(
+            -reply["credits"],
+            reply["received_at"],
+            "reply received",
+            reply_id=reply["id"],
+            conversation_id=reply["conversation_id"],
+        )

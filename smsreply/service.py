@@ -34,7 +34,7 @@ from .phone import InvalidNumber, parse_french_mobile
 from .providers import DeliveryReport, InboundReply, Provider, build_provider, callback_parser
 from .routing import ReplyPlan, check_bounded
 from .smart_encoding import smart_encode
-from .store import Store
+from .store import InsufficientCredits, Store
 from .work import Engine, WorkQueue
 
 DEFAULT_OPTIONS = {"action": "none"}
@@ -95,20 +95,29 @@ class Service:
         lease = self.engine.new_lease()  # the claim it is stored with, for our workers
         plan = self._plan_if_valid()
         work = None
-        with self.store.write():
+        try:
+            with self.store.write():
+                reply, created = receiving.store_reply(
+                    self.store, self.settings, received, lease, debit=False
+                )
+                if not created or reply["claim"] != lease.token:  # a duplicate, or refused
+                    return reply, created
+                if plan is not None:
+                    with spending("handle"):
+                        work = handling.handle_now(
+                            self.store, self.settings, self.clock, plan, reply, lease.token
+                        )
+                if work is None:  # the balance last: its one row is held to the commit
+                    receiving.debit_reply(self.store, reply)  # (else: by handle_now)
+        except InsufficientCredits:  # all rolled back: stored again, refused for want of credit
+            work = None
             reply, created = receiving.store_reply(self.store, self.settings, received, lease)
-            if not created or reply["claim"] != lease.token:  # a duplicate, or not accepted
+            if not created or reply["claim"] != lease.token:
                 return reply, created
-            if plan is not None:
-                with spending("handle"):
-                    work = handling.handle_now(
-                        self.store, self.settings, self.clock, plan, reply, lease.token
-                    )
-                if work is not None:
-                    reply = self.store.get("replies", reply["id"])
         if work is None:
             self.work_queue.submit("reply", reply["id"], lease)
             return reply, created
+        reply = self.store.get("replies", reply["id"])  # as handled (read after the commit)
         for outgoing_id in work.sms:  # queued claimed for this process's workers
             self.work_queue.submit("sms", outgoing_id, work.leases[outgoing_id])
         for notification_id in work.emails:
