@@ -100,7 +100,7 @@ class Service:
                 reply, created = receiving.store_reply(
                     self.store, self.settings, received, lease, debit=False
                 )
-                if not created or reply["claim"] != lease.token:  # a duplicate, or refused
+                if not created or reply["status"] != "pending":  # a duplicate, or refused
                     return reply, created
                 if plan is not None:
                     with spending("handle"):
@@ -112,7 +112,7 @@ class Service:
         except InsufficientCredits:  # all rolled back: stored again, refused for want of credit
             work = None
             reply, created = receiving.store_reply(self.store, self.settings, received, lease)
-            if not created or reply["claim"] != lease.token:
+            if not created or reply["status"] != "pending":
                 return reply, created
         if work is None:
             self.work_queue.submit("reply", reply["id"], lease)

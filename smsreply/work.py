@@ -144,6 +144,10 @@ class Engine:
         row = self.store.claim_job(kind, job_id, fresh, self.provider.name)
         return None if row is None else Claim(kind, job_id, fresh.token, fresh.until, row)
 
+    def holds(self, claim: Claim) -> bool:
+        """Whether our claim still holds (the job was not taken over, or cancelled)."""
+        return self.store.claimed_job(claim.kind, claim.id, claim.token) is not None
+
     def claim_due(self, kind: str, limit: int) -> list[Job]:
         """Claim up to ``limit`` jobs nobody holds (new, retried, or left by a crash)."""
         if not self.store.due_work(kind, time.time(), 1):  # a read: nothing written when idle

@@ -89,7 +89,9 @@ def _hand_over(engine, claim, recipient: dict) -> bool:
     number = recipient["recipient"]
     try:
         with store.write():
-            if not store.campaign_sending(claim.id, claim.token):
+            # A read: a cancel committed after it is caught by the recipient's own guard
+            # (``hand_over_recipient`` needs it still pending).
+            if not engine.holds(claim):
                 return False
             if store.blacklisted(number):  # replied STOP since the campaign was accepted
                 store.skip_stopped_recipient(recipient, to_iso(now), claim.id)

@@ -91,17 +91,6 @@ class CampaignQueries(Connection):
             )
             return cursor.fetchone()[0] - count * interval
 
-    def campaign_sending(self, campaign_id: int, token: str) -> bool:
-        """Whether our claim (``token``) on the campaign still holds (not cancelled or lost).
-
-        A read: a cancel committed after it is caught by the recipient's own guard
-        (``hand_over_recipient`` needs it still ``pending``)."""
-        row = self.query_one(
-            "SELECT id FROM campaigns WHERE id = ? AND status = 'sending' AND claim = ?",
-            (campaign_id, token),
-        )
-        return row is not None
-
     def hand_over_recipient(self, recipient_id: int, conversation_id: int) -> bool:
         """Mark a pending recipient as sent to its conversation; False if it was not pending
         (then the caller's transaction must roll back)."""
@@ -142,12 +131,7 @@ class CampaignQueries(Connection):
                 (campaign_id,),
             )
             unsent = sum(row[0] for row in cancelled.fetchall())
-            stopped = self.db.execute(
-                "UPDATE campaigns SET status = 'cancelled', cancelled_at = ?, claim = NULL, "
-                "lease_until = NULL WHERE id = ? AND status IN ('queued', 'sending')",
-                (at, campaign_id),
-            )
-            if stopped.rowcount != 1:
+            if not self.end_unfinished("campaign", campaign_id, "cancelled", cancelled_at=at):
                 campaign = self.get_campaign(campaign_id)  # NotFound, else sent or cancelled
                 raise ValueError(f"campaign #{campaign_id} is already {campaign['status']}")
             # SMS queued but never tried yet (nobody holds them) are withdrawn too; one

@@ -245,6 +245,18 @@ class WorkQueries(Connection):
             )
             return cursor.rowcount == 1
 
+    def end_unfinished(self, kind: str, job_id: int, status: str, **columns: object) -> bool:
+        """End a job that is to do or doing (its claim let go) with ``status``, e.g. a
+        campaign cancelled; False when it was done already."""
+        spec = KINDS[kind]
+        sets = "".join(f", {column} = ?" for column in columns)
+        cursor = self.db.execute(
+            f"UPDATE {spec.table} SET status = ?, claim = NULL, lease_until = NULL{sets} "
+            "WHERE id = ? AND status IN (?, ?)",
+            (status, *columns.values(), job_id, spec.todo, spec.doing),
+        )
+        return cursor.rowcount == 1
+
     def mark_sms_no_credit(self, outgoing_id: int, error: str) -> None:
         """Not sent for want of credit (queued claimed by its caller, never tried)."""
         unsent = {"attempts": 0, "first_attempt_at": None, **self.unheld()}
