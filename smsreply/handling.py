@@ -100,7 +100,7 @@ def handle_now(
     """Handle a reply just accepted, claimed with ``token``, in the caller's transaction,
     when its route needs no I/O (``Action.immediate``); None when it does, or when routing
     failed: then the reply is left to the work engine (``act``), which records why. The
-    reply's own credit, left undebited by ``store_reply(debit=False)``, is debited here,
+    reply's own credit, left undebited by ``store_reply(debit_later=True)``, is debited here,
     before its answer's, as the workers' way does (``InsufficientCredits`` when it cannot:
     the caller rolls back and stores the reply the usual way)."""
     if not plan.any_immediate:  # no need to read the conversation to know

@@ -93,11 +93,12 @@ def store_reply(
     settings: Mapping[str, object],
     received: Received,
     lease: Lease | None = None,
-    debit: bool = True,
+    debit_later: bool = False,
 ) -> tuple[dict, bool]:
     """Store a reply ``describe``d, in one transaction (or the caller's): (its row, True if
-    new); ``lease`` as in ``accept_reply``. ``debit=False``: an accepted reply's credit is
-    left for the caller to debit (``debit_reply``) at the end of its transaction.
+    new); ``lease`` as in ``accept_reply``. ``debit_later``: an accepted reply's credit is
+    left for the caller to debit (``debit_reply``) at the end of its transaction, when the
+    balance (read without a lock) covers it; one that does not is refused at once.
 
     Without any lock: the reply's unique key (provider, provider id) stores it once however
     many callbacks race (``record_reply`` inserts it or finds it stored); the conversation's
@@ -131,7 +132,7 @@ def store_reply(
         if conversation is not None and "reason" not in row:
             _number_and_debit(
                 store, settings, conversation, reply_id, received.row["shortcode"], received_at,
-                lease, debit,
+                lease, debit_later,
             )  # fmt: skip
         return store.get("replies", reply_id), True
 
@@ -154,13 +155,13 @@ def _number_and_debit(
     shortcode: str | None,  # as the provider gave it
     at: str,
     lease: Lease | None,
-    debit: bool,
+    debit_later: bool,
 ) -> None:
     credits = settings["reply.credits_per_reply"]
     learnt = shortcode if not conversation["shortcode"] else None  # the provider's
-    number = store.count_reply(conversation["id"], learnt)
+    number, balance = store.count_reply(conversation["id"], learnt)
     store.queue_reply(reply_id, credits, number, lease)
-    if not debit:
+    if debit_later and balance >= credits:
         return
     try:  # the balance last: its one row is held until the commit
         debit_reply(store, {"id": reply_id, "credits": credits, "received_at": at,

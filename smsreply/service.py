@@ -98,7 +98,7 @@ class Service:
         try:
             with self.store.write():
                 reply, created = receiving.store_reply(
-                    self.store, self.settings, received, lease, debit=False
+                    self.store, self.settings, received, lease, debit_later=True
                 )
                 if not created or reply["status"] != "pending":  # a duplicate, or refused
                     return reply, created
@@ -109,7 +109,7 @@ class Service:
                         )
                 if work is None:  # the balance last: its one row is held to the commit
                     receiving.debit_reply(self.store, reply)  # (else: by handle_now)
-        except InsufficientCredits:  # all rolled back: stored again, refused for want of credit
+        except InsufficientCredits:  # spent meanwhile by another: stored again, refused
             work = None
             reply, created = receiving.store_reply(self.store, self.settings, received, lease)
             if not created or reply["status"] != "pending":

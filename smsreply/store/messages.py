@@ -70,16 +70,19 @@ class MessageQueries(Connection):
             {"provider_tag": provider_tag, "outgoing_id": outgoing_id},
         )
 
-    def count_reply(self, conversation_id: int, shortcode: str | None) -> int:
-        """One more accepted reply; its number. ``shortcode``: the one the provider chose,
-        learnt. The conversation's row stays held until the commit, so the replies of one
-        conversation are numbered one by one, on every host."""
+    def count_reply(self, conversation_id: int, shortcode: str | None) -> tuple[int, int]:
+        """One more accepted reply: (its number, the balance as read, without a lock).
+        ``shortcode``: the one the provider chose, learnt. The conversation's row stays
+        held until the commit, so the replies of one conversation are numbered one by one,
+        on every host."""
         cursor = self.db.execute(
             "UPDATE conversations SET reply_count = reply_count + 1, "
-            "shortcode = COALESCE(?, shortcode) WHERE id = ? RETURNING reply_count",
+            "shortcode = COALESCE(?, shortcode) WHERE id = ? "
+            "RETURNING reply_count, (SELECT balance FROM account WHERE id = 1)",
             (shortcode or None, conversation_id),
         )
-        return cursor.fetchall()[0][0]
+        number, balance = cursor.fetchall()[0]
+        return number, balance
 
     def uncount_reply(self, conversation_id: int) -> None:
         """Take back ``count_reply`` (its row still held: no number was given since)."""
