@@ -10,7 +10,7 @@ A claim's lease (``worker.lease_seconds``) bounds how long a crashed worker's wo
 before another takes it; it must not bound how long work may run. While a script, a
 handler, a ``url`` request, an SMS or an e-mail hand-off runs, its claim is renewed every
 third of a lease by one thread per process, which is started on first use. A renewal is a
-compare-and-set on the lease: if it fails the claim was lost (the process stalled past the
+compare-and-set on the claim's token: if it fails the claim was lost (the process stalled past the
 lease and another worker took the job), and the result of the run will not be recorded.
 
 Example::

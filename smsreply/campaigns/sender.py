@@ -25,6 +25,7 @@ import math
 import time
 
 from ..clock import to_iso
+from ..heartbeat import Lease
 from ..segments import Segments
 from ..sending import open_conversation
 
@@ -36,7 +37,7 @@ class _NotPending(Exception):
     """The recipient was handed over or cancelled meanwhile: roll its transaction back."""
 
 
-def step(engine, campaign_id: int, lease: float | None = None) -> bool:
+def step(engine, campaign_id: int, lease: Lease | None = None) -> bool:
     """Run one step of the campaign if it is ours to run; True when recipients are left."""
     claim = engine.claim("campaign", campaign_id, lease)
     if claim is None:
@@ -54,9 +55,8 @@ def step(engine, campaign_id: int, lease: float | None = None) -> bool:
                 delay = first + index / rate - time.time()
                 if delay > 0:
                     time.sleep(delay)
-                with claim.lock:  # the heartbeat does not move the lease meanwhile
-                    if claim.lost or not _hand_over(engine, claim, recipient):
-                        break
+                if claim.lost or not _hand_over(engine, claim, recipient):
+                    break
     left = bool(store.pending_recipients(campaign_id, 1))
     finished = None if left else to_iso(engine.clock())
     released = store.release_campaign(campaign_id, claim.token, finished)
