@@ -84,7 +84,7 @@ def post_replies(
 ) -> dict:
     """Post one reply per target (OVH callbacks, or the ``requests`` given: Kannel's MO),
     wait for the answers, return the phase's figures."""
-    requests = requests or callbacks(server, targets, label)
+    requests = callbacks(server, targets, label) if requests is None else requests
     start = sink.stats()["accepted"]
     server_before, sink_before = server.usage(), process_usage([sink.process.pid])
     own_before, busy_before, started = _cpu_self(), machine_busy_seconds(), time.monotonic()

@@ -8,6 +8,7 @@ import errno
 import socket
 import sys
 
+from smsreply.project import base_url_mismatch
 from smsreply.setting_values import bind_address
 from smsreply.settings import ConfigError, load_settings
 from smsreply.store import DatabaseUnavailable, Store
@@ -33,6 +34,9 @@ if not bind.startswith(("127.", "localhost:", "[::1]:", "unix:")):
         "must not face the internet without deploy/nginx.conf in front (docs/deployment.md)",
         file=sys.stderr,
     )
+_mismatch = base_url_mismatch(_settings)
+if _mismatch:  # printed URLs and simulated reports would miss this server
+    print(f"smsreply: warning: {_mismatch}", file=sys.stderr)
 workers = _settings["server.workers"]
 threads = _settings["server.threads"]
 worker_class = "gthread"

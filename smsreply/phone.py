@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 import phonenumbers
+from babel import Locale
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 
@@ -83,7 +84,11 @@ def parse_french_mobile(text: str) -> str:
         raise InvalidNumber(f"{text!r} is not a valid phone number", number=text)
     region = phonenumbers.region_code_for_number(number)
     if region != "FR":
-        where = region or "another country"
+        # Named by its calling code's main country: +44 7911 is the United Kingdom for a
+        # reader, though its number block is Guernsey's ("GG").
+        region = phonenumbers.region_code_for_country_code(number.country_code)
+        region = "" if region == phonenumbers.UNKNOWN_REGION else region
+        where = Locale("en").territories.get(region, region) if region else "another country"
         raise InvalidNumber(
             f"{text!r} is not French ({where}): replies only work from French mobiles",
             "number_foreign",

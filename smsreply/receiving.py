@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from .clock import Clock, to_iso
 from .heartbeat import Lease
+from .ledger_reasons import reason
 from .optout import is_stop
 from .phone import InvalidNumber, parse_french_mobile
 from .providers import InboundReply
@@ -178,7 +179,7 @@ def debit_reply(store: Store, reply: dict) -> None:
         store.change_credits(
             -reply["credits"],
             reply["received_at"],
-            "reply received",
+            reason("reply_received"),
             reply_id=reply["id"],
             conversation_id=reply["conversation_id"],
         )

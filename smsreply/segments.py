@@ -77,4 +77,17 @@ def ucs2_characters(text: str) -> list[str]:
 def find_url(text: str) -> str | None:
     """Return the first URL-like part of ``text`` (OVH blocks them from short codes)."""
     match = _URL.search(text)
-    return match.group(0) if match else None
+    return _without_trailing_punctuation(match.group(0)) if match else None
+
+
+def _without_trailing_punctuation(url: str) -> str:
+    """``https://x.fr`` from ``https://x.fr,`` — the sentence's comma or full stop is not
+    part of the URL; a closing bracket is kept when the URL opened it (``…/Foo_(bar)``)."""
+    while url and (url[-1] in ".,;:!?'\"»…" or _unopened(url, url[-1])):
+        url = url[:-1]
+    return url
+
+
+def _unopened(url: str, last: str) -> bool:
+    opening = {")": "(", "]": "[", "}": "{"}.get(last)
+    return opening is not None and url.count(opening) < url.count(last)

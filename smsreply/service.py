@@ -53,9 +53,9 @@ class Service:
         self.settings = settings
         self.store = store
         self.clock = clock
-        self.provider = provider or build_provider(settings, store, clock)
+        self.provider = build_provider(settings, store, clock) if provider is None else provider
         self.resources = Resources(project_dir or Path.cwd(), settings)
-        self.work_queue = work_queue or WorkQueue()
+        self.work_queue = WorkQueue() if work_queue is None else work_queue
         self.engine = Engine(store, settings, self.provider, clock, self.plan, self.work_queue)
         self._plan: tuple[str, ReplyPlan] | None = None
 
@@ -207,7 +207,8 @@ class Service:
 
     # -- credits and reading -----------------------------------------------------------
 
-    def add_credits(self, amount: object, reason: str = "top-up") -> int:
+    def add_credits(self, amount: object, reason: str = "top_up") -> int:
+        """Add credits; ``reason`` as stored (``ledger_reasons.top_up(note, user)``)."""
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             raise ValidationError(
                 "'amount' must be a positive whole number", field="amount", key="amount_invalid"

@@ -5,6 +5,8 @@ A value comes from, in rising priority: the default declared here, the TOML conf
 when there is one), then an environment
 variable ``SMSREPLY_<SECTION>_<KEY>`` (``reply.window_hours`` → ``SMSREPLY_REPLY_WINDOW_HOURS``).
 An unknown key or a value of the wrong type stops start-up with a message naming the key.
+Relative paths in a file are relative to its project folder, and ``server.base_url``
+follows ``server.bind`` unless set (``smsreply/project.py``).
 
 Example::
 
@@ -37,7 +39,7 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("database.path", "var/smsreply.db", "SQLite file; relative to the working directory"),
+    Setting("database.path", "var/smsreply.db", "SQLite file; relative: to the project folder"),
     Setting(
         "database.url",
         "",
@@ -45,7 +47,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("database.busy_timeout", 30.0, "Seconds a writer waits for another writer's lock"),
     Setting("database.pool_size", 10, "PostgreSQL: most connections each process keeps open"),
-    Setting("server.base_url", "http://127.0.0.1:8080", "Public base URL, used in printed URLs"),
+    Setting(
+        "server.base_url",
+        "http://127.0.0.1:8080",
+        "Public base URL, used in printed URLs; unset: follows server.bind",
+    ),
     Setting("server.bind", "127.0.0.1:8080", "Address gunicorn listens on"),
     Setting("server.workers", 2, "Gunicorn worker processes"),
     Setting("server.threads", 8, "Threads per gunicorn worker"),
@@ -86,7 +92,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("worker.max_attempts", 5, "Tries of an SMS or e-mail hand-off before it fails"),
     Setting("worker.retry_base_seconds", 2.0, "First retry delay; doubles each try (with jitter)"),
     Setting("log.level", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR"),
-    Setting("cgi.directory", "cgi-bin", "Folder of the CGI scripts (relative: to the working dir)"),
+    Setting("cgi.directory", "cgi-bin", "Folder of the CGI scripts (relative: to the project)"),
     Setting("handlers.directory", "handlers", "Folder of the in-process Python handlers"),
     Setting("cgi.timeout", 10.0, "Seconds a cgi-bin script may run before its group is killed"),
     Setting("cgi.max_running", 8, "Scripts running at once, across all server processes"),
@@ -218,9 +224,12 @@ def load_settings(
 ) -> dict[str, object]:
     """Return every setting's value: defaults, then the file, the env, then ``overrides``."""
     env = os.environ if env is None else env
-    if config_path is None:
-        config_path = env.get("SMSREPLY_CONFIG") or project_config()
+    named = config_path if config_path is not None else env.get("SMSREPLY_CONFIG") or None
+    # A file found here (config/smsreply.toml) has this folder as its project folder:
+    # relative paths stay relative, so a caller's own project_dir still applies.
+    config_path = named if named is not None else project_config()
     values = {setting.name: setting.default for setting in SETTINGS}
+    explicit = set(overrides or {})
     if config_path is not None:
         path = Path(config_path)
         try:
@@ -233,14 +242,19 @@ def load_settings(
             if name not in BY_NAME:
                 raise ConfigError(f"{path}: unknown setting {name!r}")
             values[name] = _coerce(BY_NAME[name], value, str(path))
+            explicit.add(name)
     for setting in SETTINGS:
         if setting.env_var in env:
             values[setting.name] = _from_env(setting, env[setting.env_var])
+            explicit.add(setting.name)
     for name, value in (overrides or {}).items():
         if name not in BY_NAME:
             raise ConfigError(f"unknown setting {name!r}")
         values[name] = _coerce(BY_NAME[name], value, "argument")
     _check(values)
+    from .project import settle  # it uses ConfigError
+
+    settle(values, explicit, named)
     return values
 
 
@@ -252,7 +266,7 @@ def project_config(directory: Path | None = None) -> Path | None:
 
     ``make run`` names it in ``SMSREPLY_CONFIG``; a second terminal in the same directory
     reads the same file without it, so the CLI and the server agree (same database, same
-    base URL). Relative paths in it stay relative to that directory."""
+    base URL). Relative paths in it are relative to that directory."""
     path = (directory or Path.cwd()) / PROJECT_CONFIG
     return path if path.is_file() else None
 

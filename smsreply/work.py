@@ -115,7 +115,8 @@ class Engine:
         work_queue: WorkQueue | None = None,
     ) -> None:
         self.store = store
-        self.work_queue = work_queue or WorkQueue()  # where a campaign step puts its SMS
+        # Where a campaign step puts its SMS. ``is None``: an empty queue is falsy (__len__).
+        self.work_queue = WorkQueue() if work_queue is None else work_queue
         self.settings = settings
         self.provider = provider
         self.clock = clock

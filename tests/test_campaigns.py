@@ -9,6 +9,7 @@ import time
 import pytest
 
 from smsreply.campaigns import sender
+from smsreply.ledger_reasons import reason
 from smsreply.service import Service
 from smsreply.store import Store
 
@@ -80,7 +81,7 @@ def test_accepted_campaign_reserves_credits_then_each_recipient_gets_a_conversat
     data = response.get_json()
     assert (data["recipients"], data["credits"], data["balance"]) == (4, 4, 96)
     assert data["counts"]["queued"] == 4
-    assert service.store.ledger(1)[0]["reason"] == f"campaign #{data['id']} reserved"
+    assert service.store.ledger(1)[0]["reason"] == reason("campaign_reserved", campaign=data["id"])
     finish(service)
     outbox = sorted(service.store.list_outbox(50), key=lambda row: row["recipient"])
     assert [row["message"] for row in outbox] == [
@@ -244,7 +245,7 @@ def test_two_workers_hand_each_recipient_over_once(app, settings, service, clien
     numbers = [f"0612{n:06d}" for n in range(300)]
     body = {"name": "race", "message": "Bonjour", "recipients": numbers}
     assert client.post("/api/campaigns", json=body, headers=auth).status_code == 201
-    others = [Service(settings, Store(settings["database.path"])) for _ in range(2)]
+    others = [Service(settings, Store.from_settings(settings)) for _ in range(2)]
     threads = [threading.Thread(target=finish, args=(other,)) for other in others]
     for thread in threads:
         thread.start()

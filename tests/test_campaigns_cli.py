@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 from tests.test_cli import run  # noqa: F401 (fixture)
 
@@ -28,7 +29,11 @@ def test_campaign_send_preview_wait_show_export(run, tmp_path, monkeypatch):  # 
     assert (sent["name"], sent["state"], sent["counts"]["sent"]) == ("clients", "done", 2)
     shown = json.loads(run("campaign", "show", str(sent["id"]), "--json").output)
     assert shown["counts"]["sent"] == 2 and shown["timeline"]["buckets"]
-    assert "sent 2" in run("campaign", "show", str(sent["id"])).output
+    text = run("campaign", "show", str(sent["id"])).output
+    assert "sent 2" in text
+    bucket = shown["timeline"]["buckets"][0]  # the timeline --help promises, in UTC
+    assert f"timeline (UTC, per {shown['timeline']['bucket_minutes']} min): sent, replies" in text
+    assert re.search(rf"\n  {bucket['at'][:10]} {bucket['at'][11:16]} +2 +0(\n|$)", text), text
     assert "2/2" in run("campaign", "list").output
     exported = tmp_path / "out.csv"
     run("campaign", "export", str(sent["id"]), "-o", str(exported))

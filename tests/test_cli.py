@@ -38,6 +38,7 @@ def run(tmp_path, monkeypatch, database_url):
     app = create_app(load_settings(), project_dir=tmp_path)
     with LocalServer(app) as server:
         monkeypatch.setenv("SMSREPLY_SERVER_BASE_URL", server.url)
+        monkeypatch.setenv("SMSREPLY_SERVER_BIND", server.url.removeprefix("http://"))
         yield invoke
     app.extensions["smsreply"].store.close()
 
@@ -192,7 +193,14 @@ def test_options_for_every_action_and_from_json(run, tmp_path):
 
 def test_stop_then_blacklist_remove(run):
     sent = as_json(run("send", "0612345678", "Bonjour", "--json"))
-    run("simulate-reply", "--from", "0612345678", "--shortcode", sent["shortcode"], "STOP")
+    stop = run("simulate-reply", "--from", "0612345678", "--shortcode", sent["shortcode"], "STOP")
+    first_line = stop.output.splitlines()[0]
+    assert (
+        first_line.endswith(
+            "+33612345678: blacklisted (the sender replied STOP: the number is blacklisted)"
+        )
+        and "rejected" not in stop.output
+    )
     assert "+33612345678" in run("blacklist").output
     assert "replied STOP" in run("send", "0612345678", "Encore", ok=False).output
     run("blacklist", "remove", "06 12 34 56 78")

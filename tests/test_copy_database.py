@@ -57,7 +57,8 @@ def installation(tmp_path, clock) -> Store:
     client.post(f"/callbacks/ovh/{token}", data=form | {"message": "Qui ?"})  # unmatched
     campaign = {"name": "jeu", "message": "Bonjour", "recipients": ["0622222222", "0123456789"]}
     auth = {"Authorization": f"Bearer {key}"}
-    assert client.post("/api/campaigns", json=campaign, headers=auth).status_code == 201
+    headers = auth | {"Idempotency-Key": "copy-1"}  # a kept answer: idempotency_keys
+    assert client.post("/api/campaigns", json=campaign, headers=headers).status_code == 201
     service.drain()
     return service.store
 

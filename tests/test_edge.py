@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import json
 import re
 import socket
 import subprocess
@@ -23,6 +24,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bench.slow_clients import slow_clients_and_callbacks
+from smsreply.settings import SETTINGS
 from smsreply.store import Store
 from tests.nginx import Nginx, nginx_binary
 from tests.servers import ROOT, GunicornServer
@@ -123,7 +125,13 @@ class Browser:
     def __init__(self, proxy, source: str) -> None:
         self.proxy, self.source, self.cookies = proxy, source, {}
 
-    def request(self, method: str, path: str, body: str = "") -> tuple[int, str]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: str | bytes = "",
+        content_type: str = "application/x-www-form-urlencoded",
+    ) -> tuple[int, str]:
         connection = http.client.HTTPSConnection(
             "127.0.0.1",
             self.proxy.https_port,
@@ -133,7 +141,7 @@ class Browser:
         )
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         if body:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Content-Type"] = content_type
         connection.request(method, path, body, headers)
         response = connection.getresponse()
         for header in response.headers.get_all("Set-Cookie") or []:
@@ -173,5 +181,100 @@ def test_a_body_over_the_limit_is_refused_by_nginx(edge):
         "127.0.0.1", proxy.https_port, timeout=10, context=proxy.client_context()
     )
     connection.request("POST", server.callback_path, b"message=" + b"x" * 70000)
-    assert connection.getresponse().status == 413
+    response = connection.getresponse()
+    assert response.status == 413
+    assert response.getheader("Content-Type") == "application/json"  # not nginx's HTML page
+    assert json.loads(response.read()) == {
+        "error": {"code": "too_large", "message": "the request body is larger than 65536 bytes"}
+    }
     connection.close()
+
+
+# -- uploads (issue 19, item 5): campaign uploads up to campaign.max_upload_bytes ----------
+
+
+def https(proxy, path: str, body: bytes, content_type: str, length: int | None = None):
+    """POST over TLS through nginx; (status, Content-Type, body). ``length``: announce it
+    and send no body (nginx refuses an announced size at once)."""
+    connection = http.client.HTTPSConnection(
+        "127.0.0.1", proxy.https_port, timeout=30, context=proxy.client_context()
+    )
+    headers = {"Content-Type": content_type}
+    if length is not None:
+        connection.putrequest("POST", path)
+        for name, value in {**headers, "Content-Length": str(length)}.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+    else:
+        connection.request("POST", path, body, headers)
+    response = connection.getresponse()
+    answer = (response.status, response.getheader("Content-Type"), response.read())
+    connection.close()
+    return answer
+
+
+def campaign_csv(lines: int) -> bytes:
+    return ("prenom;numero\n" + "".join(f"P{n};06{50000000 + n}\n" for n in range(lines))).encode()
+
+
+def test_a_100_kb_campaign_csv_goes_through_nginx(edge):
+    server, proxy = edge
+    body = campaign_csv(6000)
+    assert len(body) > 100_000
+    query = urlencode({"name": "Gros fichier", "message": "Bonjour {prenom}", "dry_run": "1"})
+    path = f"/api/campaigns?{query}"
+    status, kind, answer = https(proxy, path, body, "text/csv")
+    assert status == 401 and kind == "application/json", answer[:300]  # smsreply's answer
+    connection = http.client.HTTPSConnection(
+        "127.0.0.1", proxy.https_port, timeout=30, context=proxy.client_context()
+    )
+    headers = {"Content-Type": "text/csv", "Authorization": f"Bearer {server.api_key}"}
+    connection.request("POST", path, body, headers)
+    response = connection.getresponse()
+    assert response.status == 200
+    assert json.loads(response.read())["recipients"] == 6000
+    connection.close()
+
+
+def test_the_manager_takes_a_100_kb_upload_through_nginx(edge):
+    server, proxy = edge
+    browser = Browser(proxy, "127.0.0.7")
+    assert browser.login(server.admin_password) == 302
+    _, page = browser.request("GET", "/manager/campaigns")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    boundary = "----smsreply-edge"
+    fields = {"csrf_token": token, "name": "Gros", "message": "Bonjour {prenom}"}
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="recipients"; '
+        'filename="gros.csv"\r\nContent-Type: text/csv\r\n\r\n'.encode()
+        + campaign_csv(6000)
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    body = b"".join(parts)
+    status, page = browser.request(
+        "POST", "/manager/campaigns", body, f"multipart/form-data; boundary={boundary}"
+    )
+    assert status == 200, page[:300]
+    assert re.search(r"6[\s\u202f\xa0,.]?000 destinataire", page), page[:2000]
+
+
+def test_limits_per_location_answer_in_json(edge):
+    """The shipped limits are smsreply's defaults, and nginx answers them in JSON."""
+    defaults = {setting.name: setting.default for setting in SETTINGS}
+    assert defaults["campaign.max_upload_bytes"] == 20_000_000
+    assert defaults["server.max_body_bytes"] == 65536
+    server, proxy = edge
+    over_campaign = https(proxy, "/api/campaigns", b"", "text/csv", length=20_000_001)
+    over_manager = https(proxy, "/manager/campaigns", b"", "multipart/form-data", length=20_000_001)
+    over_api = https(proxy, "/api/messages", b"", "application/json", length=70_000)
+    over_dlr = https(proxy, server.callback_path + "/dlr", b"", "text/plain", length=70_000)
+    for status, kind, answer in (over_campaign, over_manager):
+        assert (status, kind) == (413, "application/json"), answer[:300]
+        assert b"larger than 20000000 bytes" in answer
+    for status, kind, answer in (over_api, over_dlr):
+        assert (status, kind) == (413, "application/json"), answer[:300]
+        assert b"larger than 65536 bytes" in answer

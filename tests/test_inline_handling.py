@@ -379,7 +379,7 @@ def test_a_kill_9_right_after_the_200_still_answers_once(tmp_path, database_url)
         # committed with the 200: the reply handled, its answer queued (claimed) and debited
         assert (reply["status"], reply["result"]) == ("handled", "answered")
         assert answer["status"] in ("sending", "queued") and answer["kind"] == "answer"
-        assert ledger[:2] == ["answer", "reply received"]
+        assert ledger[:2] == ["answer", "reply_received"]
         sink.fault("ok")
         server.start()
         result = tally(sink, 0, [target], {target.tag})

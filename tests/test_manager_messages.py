@@ -4,6 +4,7 @@ test console's filled fields and the icon (through the Flask test client)."""
 
 import html
 import re
+import struct
 
 import pytest
 
@@ -103,6 +104,17 @@ def test_every_page_links_its_icon_and_the_icon_is_served(manager):
     assert '<link rel="icon" href="/manager/static/favicon.svg"' in page
     icon = manager.get("/manager/static/favicon.svg")
     assert icon.status_code == 200 and icon.content_type.startswith("image/svg+xml")
+
+
+def test_favicon_ico_is_served_where_browsers_ask(manager):
+    """Browsers ask for /favicon.ico on every page load, whatever the page links."""
+    icon = manager.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.content_type == "image/x-icon"
+    reserved, kind, count = struct.unpack("<HHH", icon.data[:6])
+    assert (reserved, kind, count) == (0, 1, 1)  # an ICO holding one image
+    width, height = icon.data[6], icon.data[7]
+    offset = struct.unpack("<I", icon.data[18:22])[0]
+    assert (width, height) == (32, 32) and icon.data[offset:].startswith(b"\x89PNG")
 
 
 def test_domain_errors_follow_the_page_language(manager):

@@ -78,7 +78,7 @@ def test_compose_shows_the_reply_capable_sender_and_a_counter(manager):
             "to",
             "« 01 23 45 67 89 » est une ligne fixe",
         ),
-        ({"to": "+447911123456", "message": "Bonjour"}, "to", "n'est pas français (Guernesey)"),
+        ({"to": "+447911123456", "message": "Bonjour"}, "to", "n'est pas français (Royaume-Uni)"),
         ({"to": "0612345678", "message": "voir www.exemple.fr"}, "message", "contient une URL"),
         ({"to": "0612345678", "message": "é" * 1000}, "message", "le maximum est 6"),
         ({"to": "0612345678", "message": "x", "tag": "t" * 65}, "tag", "64 caractères au plus"),

@@ -31,8 +31,9 @@ def test_07_mobiles_are_accepted():
     [
         ("01 23 45 67 89", "landline"),
         ("0800 840 800", "toll-free"),
-        ("+44 7911 123456", "not French"),
-        ("+262 692 12 34 56", r"not French \(RE\)"),
+        ("+44 7911 123456", r"not French \(United Kingdom\)"),  # its block is Guernsey's
+        ("+1 202 555 0123", r"not French \(United States\)"),
+        ("+262 692 12 34 56", r"not French \(Réunion\)"),
         ("06 12", "not a valid"),
         ("hello", "not a phone number"),
         ("", "empty"),

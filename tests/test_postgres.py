@@ -10,6 +10,7 @@ import sys
 import threading
 
 import pytest
+import requests
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -20,7 +21,7 @@ from smsreply.settings import load_settings
 from smsreply.store import DatabaseUnavailable, InsufficientCredits, Store
 from smsreply.store import migrations as schema
 from smsreply.store.postgres import translate
-from tests.servers import ROOT
+from tests.servers import ROOT, GunicornServer
 
 pytestmark = pytest.mark.postgres  # make test runs these in its PostgreSQL run only
 
@@ -172,6 +173,10 @@ def unusable_urls(cluster, tmp_path) -> list[tuple[str, str]]:
         ("mysql://u:s3cret-pw@localhost/db", "must start with postgresql://"),
         ("postgresql://u:s3cret-pw@localhost:port/db", "unreadable URL"),
         (dead, "Connection refused"),
+        # issue 19 item 7: a leading space and the key=value form printed the password
+        (" " + dead, "Connection refused"),
+        ("host=127.0.0.1 port=1 user=u password=s3cret-pw dbname=x", "Connection refused"),
+        ("host=127.0.0.1 password='s3cret-pw dbname=x", "unreadable database.url"),
         (cluster.url("nosuchdb", "postgres", "s3cret-pw"), 'database "nosuchdb" does not exist'),
         (cluster.url("locked", "reader", "s3cret-pw"), "permission denied for schema public"),
     ]
@@ -196,6 +201,32 @@ def test_an_unusable_database_is_one_line_without_the_password(postgres_cluster,
         [line] = server.stderr.strip().splitlines()
         assert line.startswith("smsreply: database postgresql://") or "mysql" in line, line
         assert problem in line and "s3cret-pw" not in line, line
+
+
+def test_the_password_is_never_printed_whatever_the_form_of_the_url(postgres_cluster, tmp_path):
+    """A working database.url as a URL with a stray space or as key=value pairs: ``init``,
+    ``info`` and a gunicorn start show where the database is, never its password."""
+    port = postgres_cluster.port
+    forms = (
+        " " + postgres_cluster.url("{database}", "postgres", "s3cret-pw") + " ",
+        "host=127.0.0.1 port={port} user=postgres password=s3cret-pw dbname={database}",
+    )
+    for index, form in enumerate(forms):
+        database = f"forms{index}"
+        postgres_cluster.admin(f"DROP DATABASE IF EXISTS {database}")
+        postgres_cluster.admin(f"CREATE DATABASE {database}")
+        url = form.format(port=port, database=database)
+        shown = f"postgresql://postgres@127.0.0.1:{port}/{database}"
+        env = {"SMSREPLY_DATABASE_URL": url}
+        for command in ("init", "info"):
+            result = run_cli(command, env=env)
+            assert result.returncode == 0, result.stderr
+            assert shown in result.stdout, result.stdout
+            assert "s3cret-pw" not in result.stdout + result.stderr
+        server = GunicornServer(tmp_path, url, log_level="INFO")
+        with server:
+            assert requests.get(server.url + "/api/health", timeout=10).status_code == 200
+        assert "s3cret-pw" not in server.log.read_text()
 
 
 def test_an_unusable_sqlite_file_is_one_line(tmp_path):

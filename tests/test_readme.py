@@ -66,3 +66,4 @@ def test_the_pasted_walkthrough_is_answered(tmp_path, database_url):
     assert "result: answered" in cli
     assert "answer: 'Merci !'" in cli
     assert '"handler": "quiz.py"' in scripts  # the last options set, as saved
+    assert "X_SMSREPLY_TAG=rdv-42" in scripts and "== result: answered" in scripts  # try

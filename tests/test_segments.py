@@ -44,6 +44,19 @@ def test_urls_are_found(text):
     assert find_url(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        ("Voir https://exemple.fr, merci", "https://exemple.fr"),
+        ("RDV sur www.exemple.fr.", "www.exemple.fr"),
+        ("(voir exemple.fr/rdv)", "exemple.fr/rdv"),
+        ("https://fr.wikipedia.org/wiki/Foo_(bar)!", "https://fr.wikipedia.org/wiki/Foo_(bar)"),
+    ],
+)
+def test_the_url_named_leaves_the_sentence_punctuation_out(text, url):
+    assert find_url(text) == url
+
+
 @pytest.mark.parametrize("text", ["RDV le 12.05 à 10h.", "OK. Merci.", "Prix: 3.50€"])
 def test_plain_text_has_no_url(text):
     assert find_url(text) is None

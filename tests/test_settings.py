@@ -143,6 +143,46 @@ def test_good_bind_addresses(bind):
     assert load_settings(None, env={"SMSREPLY_SERVER_BIND": bind})["server.bind"] == bind
 
 
+def test_the_base_url_follows_the_bind_unless_set(tmp_path):
+    follows = load_settings(None, env={"SMSREPLY_SERVER_BIND": "0.0.0.0:8081"})
+    assert follows["server.base_url"] == "http://127.0.0.1:8081"
+    ipv6 = load_settings(None, env={"SMSREPLY_SERVER_BIND": "[::1]:8082"})
+    assert ipv6["server.base_url"] == "http://[::1]:8082"
+    config = tmp_path / "smsreply.toml"
+    config.write_text('[server]\nbind = "127.0.0.1:8083"\n')
+    assert load_settings(config, env={})["server.base_url"] == "http://127.0.0.1:8083"
+    config.write_text('[server]\nbind = "127.0.0.1:8083"\nbase_url = "https://sms.example"\n')
+    assert load_settings(config, env={})["server.base_url"] == "https://sms.example"
+
+
+def _cli(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "smsreply.cli", *args],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "SMSREPLY_DATABASE_PATH": str(tmp_path / "x.db")} | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_info_warns_when_the_base_url_set_misses_the_bind(tmp_path):
+    assert _cli(tmp_path, {}, "init").returncode == 0
+    moved = {"SMSREPLY_SERVER_BIND": "127.0.0.1:8081"}
+    quiet = _cli(tmp_path, moved, "info", "--json")
+    assert quiet.returncode == 0 and "warning" not in quiet.stderr
+    assert json.loads(quiet.stdout)["base_url"] == "http://127.0.0.1:8081"
+    stale = _cli(tmp_path, moved | {"SMSREPLY_SERVER_BASE_URL": "http://127.0.0.1:8080"}, "info")
+    assert stale.returncode == 0
+    assert "warning: server.base_url = http://127.0.0.1:8080 does not reach" in stale.stderr
+    assert "server.bind = 127.0.0.1:8081" in stale.stderr
+    proxied = moved | {
+        "SMSREPLY_SERVER_BASE_URL": "https://sms.example",
+        "SMSREPLY_SERVER_PROXY_HOPS": "1",
+    }
+    assert "warning" not in _cli(tmp_path, proxied, "info").stderr
+
+
 def test_a_busy_port_names_the_setting(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -152,6 +192,7 @@ def test_a_busy_port_names_the_setting(tmp_path):
             "PATH": "/usr/bin:/bin",
             "SMSREPLY_DATABASE_PATH": str(tmp_path / "x.db"),
             "SMSREPLY_SERVER_BIND": f"127.0.0.1:{port}",
+            "SMSREPLY_SERVER_BASE_URL": "http://127.0.0.1:8080",  # stale: a warning at start
         }
         result = subprocess.run(
             [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "app:app"],
@@ -164,3 +205,4 @@ def test_a_busy_port_names_the_setting(tmp_path):
     assert result.returncode != 0
     assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
     assert "SMSREPLY_SERVER_BIND" in result.stderr and "server.bind" in result.stderr
+    assert "warning: server.base_url = http://127.0.0.1:8080 does not reach" in result.stderr

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from .. import ledger_reasons
 from ..clock import to_iso
 from ..errors import PaymentRequired, ValidationError
 from ..phone import InvalidNumber, parse_french_mobile
@@ -53,6 +54,16 @@ class Draft:
     tag: str | None = None
     send_at: str | None = None  # ISO 8601 with an offset; None: now
     columns: list[str] = field(default_factory=list)
+    # A manager's confirm token or an API Idempotency-Key: at most one campaign per key
+    request_key: str | None = None
+
+
+class CampaignExists(Exception):
+    """The draft's ``request_key`` made a campaign already (a second click, a retry)."""
+
+    def __init__(self, campaign_id: int) -> None:
+        super().__init__(f"campaign #{campaign_id} was made by this request already")
+        self.campaign_id = campaign_id
 
 
 def check_draft(draft: Draft, now: datetime) -> tuple[str, datetime]:
@@ -132,22 +143,26 @@ def accept(service, draft: Draft, lines: Iterable[Line], dry_run: bool = False) 
                 field="recipients",
             )
         with store.write():  # short: the lines are checked already
-            campaign_id = store.record_campaign(
-                {
-                    "name": draft.name.strip(),
-                    "message": draft.message,
-                    "tag": tag,
-                    "status": "queued",
-                    "send_at": to_iso(start),
-                    "created_at": created_at,
-                    **totals,
-                    # the work engine's clock is the system's (leases, due times)
-                    "next_attempt_at": time.time() + (start - now).total_seconds(),
-                }
-            )
+            row = {
+                "name": draft.name.strip(),
+                "message": draft.message,
+                "tag": tag,
+                "status": "queued",
+                "send_at": to_iso(start),
+                "created_at": created_at,
+                **totals,
+                # the work engine's clock is the system's (leases, due times)
+                "next_attempt_at": time.time() + (start - now).total_seconds(),
+            }
+            if draft.request_key is None:
+                campaign_id = store.record_campaign(row)
+            else:  # inserted with the campaign, in its transaction: one key, one campaign
+                campaign_id = store.record_campaign_once({**row, "request_key": draft.request_key})
+                if campaign_id is None:
+                    raise CampaignExists(store.campaign_for_request(draft.request_key))
             store.add_campaign_lines(campaign_id, staging)
-            _reserve(store, campaign_id, totals, created_at)
-            answer.update(id=campaign_id, balance=store.balance())
+            balance = _reserve(store, campaign_id, totals, created_at)  # the balance last
+            answer.update(id=campaign_id, balance=balance)
     service.work_queue.submit("campaign", campaign_id)
     return answer
 
@@ -210,9 +225,12 @@ def _check_line(store, staging: Staging, template: str, line: Line, max_parts: i
     return None, "", row
 
 
-def _reserve(store, campaign_id: int, totals: dict, at: str) -> None:
+def _reserve(store, campaign_id: int, totals: dict, at: str) -> int:
+    """Debit the campaign's credits; the balance left."""
     try:
-        store.change_credits(-totals["credits"], at, f"campaign #{campaign_id} reserved")
+        return store.change_credits(
+            -totals["credits"], at, ledger_reasons.reason("campaign_reserved", campaign=campaign_id)
+        )
     except InsufficientCredits as error:
         raise PaymentRequired(
             f"not enough credits: the campaign needs {error.needed}, the balance is "

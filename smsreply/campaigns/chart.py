@@ -12,6 +12,7 @@ Example::
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, tzinfo
 from html import escape
 
 WIDTH, HEIGHT = 720, 240
@@ -27,8 +28,9 @@ def _ticks(peak: int) -> list[int]:
     return list(range(0, peak + step, step))
 
 
-def timeline_svg(timeline: dict, labels: dict[str, str]) -> str:
-    """``labels``: title, sent, replies, empty (and ``bucket`` with ``{minutes}``)."""
+def timeline_svg(timeline: dict, labels: dict[str, str], zone: tzinfo = UTC) -> str:
+    """``labels``: title, sent, replies, empty (and ``bucket`` with ``{minutes}``); times
+    are written in ``zone``, named by ``labels["zone"]`` (default: UTC)."""
     buckets = timeline["buckets"]
     title = escape(labels["title"])
     if not buckets:
@@ -56,13 +58,14 @@ def timeline_svg(timeline: dict, labels: dict[str, str]) -> str:
     every = max(1, len(buckets) // 6)
     for index, bucket in enumerate(buckets):
         x = LEFT + index * slot
-        at = bucket["at"][:16].replace("T", " ")
+        at = datetime.fromisoformat(bucket["at"]).astimezone(zone).strftime("%Y-%m-%d %H:%M")
         for offset, key in ((0, "sent"), (bar, "replies")):
             value = bucket[key]
             parts.append(
                 f'<rect class="bar-{key}" x="{x + offset + 1:.1f}" y="{y(value):.1f}" '
                 f'width="{bar:.1f}" height="{y(0) - y(value):.1f}">'
-                f"<title>{escape(at)} UTC: {value} {escape(labels[key])}</title></rect>"
+                f"<title>{escape(at)} {escape(labels.get('zone', 'UTC'))}: {value} "
+                f"{escape(labels[key])}</title></rect>"
             )
         if index % every == 0:
             parts.append(

@@ -7,7 +7,7 @@ Example::
 
 from __future__ import annotations
 
-from . import account, campaign, database, messages, setup, worker  # noqa: F401 (each registers its commands)
+from . import account, campaign, database, messages, setup, trying, worker  # noqa: F401 (each registers its commands)
 from .common import cli
 
 

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from ..ledger_reasons import top_up
 from .common import cli, emit, friendly, json_option, make_service
 
 
@@ -94,17 +95,17 @@ def credits(ctx: click.Context, as_json: bool) -> None:
 
 @credits.command("add")
 @click.argument("amount", type=click.IntRange(1, 10**9))
-@click.option("--reason", default="top-up", show_default=True)
+@click.option("--reason", help="Why, in your words (the ledger shows it).")
 @click.pass_context
 @friendly
-def credits_add(ctx: click.Context, amount: int, reason: str) -> None:
+def credits_add(ctx: click.Context, amount: int, reason: str | None) -> None:
     """Add AMOUNT credits.
 
     \b
     Example:
         smsreply credits add 500
     """
-    balance = make_service(ctx).add_credits(amount, reason)
+    balance = make_service(ctx).add_credits(amount, top_up(reason))
     click.echo(f"{balance} credit(s)")
 
 

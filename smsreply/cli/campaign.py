@@ -116,6 +116,13 @@ def _show_text(data: dict) -> str:
     if data["first_words"]:
         words = ", ".join(f"{row['word']} {row['count']}" for row in data["first_words"])
         lines.append(f"replies by first word: {words}")
+    timeline = data.get("timeline") or {"buckets": []}
+    if timeline["buckets"]:
+        lines.append(f"timeline (UTC, per {timeline['bucket_minutes']} min): sent, replies")
+        lines += [
+            f"  {bucket['at'][:16].replace('T', ' ')}  {bucket['sent']:>6}  {bucket['replies']:>6}"
+            for bucket in timeline["buckets"]
+        ]
     return "\n".join(lines)
 
 

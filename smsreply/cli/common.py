@@ -8,14 +8,17 @@ sends) before returning, so they are useful with or without a running server.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 
 import click
 
 from ..errors import SmsReplyError
+from ..project import write_project_config
 from ..service import Service
-from ..settings import ConfigError, load_settings
+from ..settings import PROJECT_CONFIG, ConfigError, load_settings, project_config
 from ..store import DatabaseUnavailable, InsufficientCredits, NotFound, Store
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -40,15 +43,42 @@ def friendly(function: Callable) -> Callable:
     return wrapper
 
 
-def make_service(ctx: click.Context) -> Service:
+def make_service(ctx: click.Context, create: bool = False) -> Service:
+    """The service on the configured database; only ``create`` (``smsreply init``) may
+    start a new installation, so a command run from the wrong folder stops instead."""
     obj = ctx.ensure_object(dict)
     if "service" not in obj:
-        settings = load_settings(obj.get("config"))
+        settings = command_settings(ctx, create)
         store = Store.from_settings(settings)
         ctx.find_root().call_on_close(store.close)  # a PostgreSQL pool ends with the command
         store.migrate()
         obj["service"] = Service(settings, store)
     return obj["service"]
+
+
+def command_settings(ctx: click.Context, create: bool = False) -> dict[str, object]:
+    """The settings, when a configuration is found (``--config``, ``SMSREPLY_CONFIG``,
+    ``config/smsreply.toml`` here, or ``SMSREPLY_DATABASE_*``); else a ConfigError."""
+    config = ctx.ensure_object(dict).get("config")
+    env = os.environ
+    named = bool(env.get("SMSREPLY_DATABASE_PATH") or env.get("SMSREPLY_DATABASE_URL"))
+    if config is None and not named and project_config() is None:
+        if not create:
+            raise ConfigError(
+                f"no configuration found: no {PROJECT_CONFIG} in {Path.cwd()}, and neither "
+                "--config nor SMSREPLY_CONFIG is given. Run smsreply in the project folder, "
+                "or give --config PATH/TO/config/smsreply.toml (`smsreply init` starts a new "
+                "installation here)"
+            )
+        write_project_config(Path.cwd())
+    settings = load_settings(config)
+    path = Path(settings["database.path"])
+    if not create and not settings["database.url"] and not path.exists():
+        raise ConfigError(
+            f"no database at {path}: this configuration has no installation yet "
+            "(`smsreply init` creates it), or its database.path is not the one meant"
+        )
+    return settings
 
 
 def emit(data: object, as_json: bool, text: Callable[[object], str]) -> None:

@@ -7,7 +7,7 @@ import click
 from ..settings import load_settings
 from ..store import Store
 from ..store.transfer import TargetNotEmpty, copy_database
-from .common import cli, emit, friendly, json_option
+from .common import cli, command_settings, emit, friendly, json_option
 
 
 @cli.command("copy-database")
@@ -36,7 +36,7 @@ def copy_database_command(ctx: click.Context, url: str, path: str | None, as_jso
     Example:
         smsreply copy-database --to postgresql://smsreply:secret@db1:5432/smsreply
     """
-    settings = load_settings(ctx.obj.get("config"))
+    settings = command_settings(ctx) if path is None else load_settings(ctx.obj.get("config"))
     source = Store(path or settings["database.path"], settings["database.busy_timeout"])
     target = Store(url=url, pool_size=2)
     try:

@@ -94,7 +94,9 @@ def simulate_reply(
 
 
 def _reply_text(reply: dict) -> str:
-    line = f"reply {reply['id']} from {reply['sender']}: {reply['status']}"
+    # A STOP is refused as an answerable reply, but what happened is the blacklisting.
+    status = "blacklisted" if reply["reason"] == "stop" else reply["status"]
+    line = f"reply {reply['id']} from {reply['sender']}: {status}"
     if reply["reason"]:
         line += f" ({reply['reason_text']})"
     if reply["result"]:

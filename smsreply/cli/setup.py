@@ -8,6 +8,8 @@ import click
 
 from .. import users
 from ..credentials import ensure_callback_token, has_api_key, new_api_key
+from ..ledger_reasons import reason
+from ..project import base_url_mismatch
 from ..service import Service
 from ..store import NotFound
 from ..store.files import loose_permissions
@@ -33,7 +35,7 @@ def init(ctx: click.Context, if_needed: bool, admin: str) -> None:
         smsreply init --admin alice
     """
     users.check_username(admin)
-    service = make_service(ctx)
+    service = make_service(ctx, create=True)
     store = service.store
     if has_api_key(store):
         if if_needed:
@@ -49,7 +51,7 @@ def init(ctx: click.Context, if_needed: bool, admin: str) -> None:
     key = new_api_key(store)
     initial = service.settings["credits.initial"]
     if initial > 0 and store.balance() == 0:
-        service.add_credits(initial, "initial credits")
+        service.add_credits(initial, reason("initial_credits"))
     click.echo(f"Database:     {store.location}")
     click.echo(f"Callback URL: {service.callback_urls(token)['reply_callback_url']}")
     click.echo(f"Credits:      {store.balance()}")
@@ -182,6 +184,9 @@ def info(ctx: click.Context, as_json: bool) -> None:
         "provider": service.provider.name,
         "balance": service.store.balance(),
     }
+    mismatch = base_url_mismatch(service.settings)
+    if mismatch:
+        click.echo(f"warning: {mismatch}", err=True)
     if service.store.path is not None:  # an SQLite file (PostgreSQL guards its own files)
         for problem in loose_permissions(service.store.path):
             click.echo(f"warning: {problem}", err=True)

@@ -26,10 +26,10 @@ def worker(ctx: click.Context, threads: int | None) -> None:
     """
     from ..background import Background
 
+    if threads is not None and threads < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--threads")
     service = make_service(ctx)
     if threads is not None:
-        if threads < 1:
-            raise click.BadParameter("must be at least 1", param_hint="--threads")
         service.settings["worker.threads"] = threads
     background = Background(service)
     if not background.wanted:

@@ -77,11 +77,23 @@ class SimulatorProvider(Provider):
         base = str(self.settings["server.base_url"]).rstrip("/")
         url = f"{base}/callbacks/ovh/{ensure_callback_token(self.store)}/dlr"
         # Not a daemon: a CLI that sent the SMS waits for its report before exiting.
-        threading.Timer(delay, _post_report, (url, fields)).start()
+        threading.Timer(delay, _post_report, (url, fields, base)).start()
 
 
-def _post_report(url: str, fields: dict[str, str]) -> None:
+def _post_report(url: str, fields: dict[str, str], base: str) -> None:
     try:
-        requests.post(url, data=fields, timeout=10)
-    except requests.RequestException as error:  # no server running: no report, as offline
-        log.info("simulated delivery report not posted: %s", type(error).__name__)
+        response = requests.post(url, data=fields, timeout=10)
+    except requests.RequestException as error:
+        problem = type(error).__name__
+    else:
+        if response.ok:
+            return
+        problem = f"HTTP {response.status_code}"
+    # A warning: server.base_url may name another port than this server's (or another
+    # smsreply). The URL's token is a secret: it is named without it.
+    log.warning(
+        "simulated delivery report not posted to %s/callbacks/ovh/…/dlr (%s): is a "
+        "server running at server.base_url?",
+        base,
+        problem,
+    )

@@ -20,13 +20,21 @@ from __future__ import annotations
 from .account import AccountQueries
 from .campaigns import CampaignQueries
 from .connection import DatabaseUnavailable, InsufficientCredits, NotFound
+from .idempotency import IdempotencyQueries
 from .messages import MessageQueries
 from .sessions import SessionQueries
 from .sqlite import ERRORS as SQLITE_ERRORS
 from .work import WorkQueries
 
 
-class Store(AccountQueries, CampaignQueries, MessageQueries, SessionQueries, WorkQueries):
+class Store(
+    AccountQueries,
+    CampaignQueries,
+    IdempotencyQueries,
+    MessageQueries,
+    SessionQueries,
+    WorkQueries,
+):
     """The whole store: ``Store(path)`` or ``Store(url=…)``, then its verb-named methods."""
 
 

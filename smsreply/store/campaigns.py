@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator
 
+from ..ledger_reasons import reason
 from .connection import Connection, NotFound
 from .staging import RECIPIENT_COLUMNS, REJECTION_COLUMNS, Staging
 
@@ -38,6 +39,24 @@ class CampaignQueries(Connection):
 
     def record_campaign(self, row: dict) -> int:
         return self.insert("campaigns", row)
+
+    def record_campaign_once(self, row: dict) -> int | None:
+        """Insert the campaign unless one holds its ``request_key`` (a confirm token, an
+        Idempotency-Key): its id, or None. Two at once: the second waits, then inserts
+        nothing (the unique index)."""
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        inserted = self.query_one(
+            f"INSERT INTO campaigns ({columns}) VALUES ({marks}) "
+            "ON CONFLICT (request_key) DO NOTHING RETURNING id",
+            tuple(row.values()),
+        )
+        return None if inserted is None else inserted["id"]
+
+    def campaign_for_request(self, request_key: str) -> int | None:
+        """The id of the campaign a confirm token or Idempotency-Key made, if any."""
+        row = self.query_one("SELECT id FROM campaigns WHERE request_key = ?", (request_key,))
+        return None if row is None else row["id"]
 
     def add_campaign_lines(self, campaign_id: int, staging: Staging) -> None:
         """Copy a campaign's checked lines in (inside the caller's short transaction)."""
@@ -113,7 +132,7 @@ class CampaignQueries(Connection):
                 (recipient["credits"], campaign_id),
             )
             self.change_credits(
-                recipient["credits"], at, f"refund: campaign #{campaign_id} recipient replied STOP"
+                recipient["credits"], at, reason("campaign_stop", campaign=campaign_id)
             )
 
     def cancel_campaign(self, campaign_id: int, at: str) -> int:
@@ -148,7 +167,7 @@ class CampaignQueries(Connection):
                 "UPDATE campaigns SET refunded = refunded + ? WHERE id = ?", (refund, campaign_id)
             )
             if refund:
-                self.change_credits(refund, at, f"refund: campaign #{campaign_id} cancelled")
+                self.change_credits(refund, at, reason("campaign_cancelled", campaign=campaign_id))
             return refund
 
     # -- reading ------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ class Connection:
         url: str = "",
         pool_size: int = 10,
     ):
+        url = url.strip()  # a stray space would turn a URL into libpq's key=value form
         if url:
             check_url(url)
             from .postgres import PostgresBackend  # psycopg only loads for PostgreSQL users

@@ -24,7 +24,7 @@ import psycopg
 import psycopg_pool
 from psycopg import errors as pg_errors
 
-from .errors import DatabaseUnavailable, describe_url
+from .errors import DatabaseUnavailable, describe_url, hide_password
 
 ERRORS: tuple[type[Exception], ...] = (
     psycopg.OperationalError,  # connection refused or lost, server shutting down
@@ -221,7 +221,8 @@ class PostgresBackend:
             with psycopg.connect(self.url, connect_timeout=max(int(self.timeout), 1)) as conn:
                 conn.execute("SELECT 1")
         except psycopg.Error as error:
-            raise DatabaseUnavailable(self.location, first_line(error)) from None
+            problem = hide_password(self.url, first_line(error))
+            raise DatabaseUnavailable(self.location, problem) from None
 
     def close(self) -> None:
         if self._pool is not None:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..ledger_reasons import reason
 from .connection import Connection
 
 
@@ -185,7 +186,7 @@ class WorkQueries(Connection):
                 self.change_credits(
                     row["credits"],
                     at,
-                    "refund: SMS not sent",
+                    reason("refund_unsent"),
                     conversation_id=row["conversation_id"],
                     reply_id=row["reply_id"],
                     outgoing_id=job_id,

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, request, send_from_directory
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -52,6 +52,7 @@ def create_app(
     app.register_blueprint(campaigns_api.bp)
     app.register_blueprint(openapi.bp)
     register_manager(app)
+    register_favicon(app)
     register_security_headers(app)
     # Last: the steps above may have read the store (the manager's secret key); each process
     # and thread opens its own connection when it needs one, so none is left to a fork.
@@ -97,6 +98,16 @@ def register_service(
         raise
     app.extensions["smsreply"] = service
     return service
+
+
+def register_favicon(app: Flask) -> None:
+    """``/favicon.ico``, which browsers ask for on every page whatever the page links (a
+    32-px PNG in an ICO, drawn from ``static/favicon.svg``)."""
+    folder = Path(__file__).resolve().parent.parent / "static"
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return send_from_directory(folder, "favicon.ico", mimetype="image/x-icon", max_age=86400)
 
 
 def register_security_headers(app: Flask) -> None:

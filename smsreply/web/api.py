@@ -13,8 +13,10 @@ from werkzeug.exceptions import Unauthorized
 from .. import reports
 from ..credentials import check_api_key
 from ..errors import ValidationError
+from ..ledger_reasons import top_up
 from ..results import RESULTS
 from ..service import Service
+from .idempotency import idempotent
 from .payload import fields, json_object, query_int
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -51,6 +53,7 @@ def health():
 
 
 @bp.post("/messages")
+@idempotent
 def send_message():
     data = fields(
         json_object(),
@@ -134,7 +137,7 @@ def get_credits():
 @bp.post("/credits")
 def add_credits():
     data = fields(json_object(), {"amount": (int,), "reason": (str,)}, required={"amount"})
-    balance = service().add_credits(data["amount"], data.get("reason") or "top-up")
+    balance = service().add_credits(data["amount"], top_up(data.get("reason")))
     return {"balance": balance}, 201
 
 

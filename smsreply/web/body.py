@@ -6,7 +6,10 @@ would be stored truncated and acknowledged, and the provider's retry with the fu
 would then be a "duplicate". ``CompleteBody`` (WSGI middleware) reads each body up to
 ``server.max_body_bytes`` before the application sees it; ``init_app`` then answers a
 short or unreadable one with a 400 on every route (JSON, or the manager's HTML page).
-Larger bodies are left to Flask's 413.
+A larger body (a campaign upload, up to ``campaign.max_upload_bytes``; elsewhere Flask's
+413) or a chunked one is read as a stream, through ``WholeBody``: the read that finds
+it ended before its ``Content-Length``, or broken, raises the 400 there — before the
+campaign is stored, whatever the body type (CSV streamed, multipart, JSON).
 
 Example::
 
@@ -18,7 +21,7 @@ from __future__ import annotations
 import io
 
 from flask import Flask, request
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, ClientDisconnected
 
 PROBLEM = "smsreply.body_problem"
 
@@ -44,7 +47,47 @@ class CompleteBody:
                         "its Content-Length announced; nothing was stored"
                     )
             environ["wsgi.input"] = io.BytesIO(body)
+        elif length.isascii() and length.isdigit() and int(length) > self.max_bytes:
+            environ["wsgi.input"] = WholeBody(environ["wsgi.input"], int(length))
+        elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            environ["wsgi.input"] = WholeBody(environ["wsgi.input"], None)
         return self.wsgi_app(environ, start_response)
+
+
+class WholeBody(io.RawIOBase):
+    """A request body read as a stream that raises a 400 (``ClientDisconnected``) at the
+    read that finds it shorter than ``expected`` bytes (its Content-Length), or unreadable
+    (a broken chunked encoding: gunicorn raises plain exceptions)."""
+
+    def __init__(self, stream, expected: int | None) -> None:
+        super().__init__()
+        self.stream = stream
+        self.expected = expected
+        self.received = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        size = len(buffer)
+        if self.expected is not None:
+            size = min(size, self.expected - self.received)
+        if size <= 0:
+            return 0
+        try:
+            data = self.stream.read(size)
+        except Exception as error:
+            raise ClientDisconnected(
+                f"the request body cannot be read ({type(error).__name__}); nothing was stored"
+            ) from None
+        if not data and self.expected is not None:
+            raise ClientDisconnected(
+                f"the request body ended after {self.received} of the {self.expected} bytes "
+                "its Content-Length announced; nothing was stored"
+            )
+        buffer[: len(data)] = data
+        self.received += len(data)
+        return len(data)
 
 
 def _read(stream, size: int) -> bytes:

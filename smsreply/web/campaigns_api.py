@@ -1,5 +1,6 @@
 """The campaigns' JSON API under ``/api/campaigns``: create (JSON, CSV upload or a CSV body,
-``?dry_run=1`` to preview), list, watch, cancel, export.
+``?dry_run=1`` to preview; ``Idempotency-Key``: ``idempotency.py``), list, watch, cancel,
+export.
 
 A campaign's recipients may be large (``campaign.max_upload_bytes``, not the API's
 ``server.max_body_bytes``): a CSV is read as a stream, line by line, never whole.
@@ -7,14 +8,17 @@ A campaign's recipients may be large (``campaign.max_upload_bytes``, not the API
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, Response, current_app, request, stream_with_context
 from werkzeug.exceptions import UnsupportedMediaType
 
 from ..campaigns import reading, report
-from ..campaigns.accepting import Draft
-from ..errors import ValidationError
+from ..campaigns.accepting import CampaignExists, Draft
+from ..errors import Conflict, ValidationError
 from ..service import Service
 from .api import authenticate
+from .idempotency import HEADER, idempotent, request_key
 from .payload import fields, json_object, query_int
 
 bp = Blueprint("campaigns_api", __name__, url_prefix="/api/campaigns")
@@ -81,12 +85,26 @@ def read_request():
     )
 
 
+@bp.before_request
+def allow_campaign_uploads() -> None:
+    if request.endpoint == "campaigns_api.create_campaign":  # before the body is read
+        request.max_content_length = service().settings["campaign.max_upload_bytes"]
+
+
 @bp.post("")
+@idempotent
 def create_campaign():
-    request.max_content_length = service().settings["campaign.max_upload_bytes"]
     dry_run = _flag("dry_run")
     draft, lines = read_request()
-    answer = service().create_campaign(draft, lines, dry_run)
+    key = request.headers.get(HEADER)
+    if key is not None:
+        draft = replace(draft, request_key=request_key(key))
+    try:
+        answer = service().create_campaign(draft, lines, dry_run)
+    except CampaignExists as error:  # its kept answer expired (24 h): the campaign stays one
+        raise Conflict(
+            f"campaign #{error.campaign_id} was made with this {HEADER} already"
+        ) from None
     return answer, 200 if dry_run else 201
 
 

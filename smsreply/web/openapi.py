@@ -290,9 +290,10 @@ PATHS = {
     "/api/messages": {
         "post": {
             "summary": "Send a message from a reply-capable short code",
+            "parameters": [openapi_campaigns.IDEMPOTENCY_KEY],
             "requestBody": json_body(ref("SendMessage")),
             "responses": ok("The conversation, open for replies", ref("Conversation"), "201")
-            | errors("400", "401", "402", "413", "415", "422"),
+            | errors("400", "401", "402", "409", "413", "415", "422"),
         }
     },
     "/api/replies": {

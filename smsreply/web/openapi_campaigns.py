@@ -26,6 +26,15 @@ _ID = {
     "schema": _INT,
     "description": "Its id",
 }
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+    "description": "The client's key for this request (a UUID): sent again within 24 h with "
+    "the same body, the first answer again (Idempotent-Replayed: true) and no second effect; "
+    "with another body, 422; while the first runs, it waits for its answer (409 after 10 s)",
+}
 _DRAFT_FIELDS = {
     "name": _STR,
     "message": {"type": "string", "description": "The text; {column} fields are filled per line"},
@@ -139,13 +148,14 @@ PATHS = {
                 for key, schema in _DRAFT_FIELDS.items()
             ]
             + [
+                IDEMPOTENCY_KEY,
                 {
                     "name": "dry_run",
                     "in": "query",
                     "required": False,
                     "schema": {"type": "string", "enum": ["0", "1"]},
                     "description": "1: check and count only, store nothing",
-                }
+                },
             ],
             "requestBody": {
                 "required": True,
@@ -164,7 +174,7 @@ PATHS = {
             },
             "responses": _ok("Accepted: sent progressively", _ref("Campaign"), "201")
             | _ok("The preview (dry_run=1)", _ref("CampaignPreview"))
-            | _errors("400", "401", "402", "413", "415", "422"),
+            | _errors("400", "401", "402", "409", "413", "415", "422"),
         },
         "get": {
             "summary": "List campaigns, newest first, with their counts",

@@ -3,7 +3,8 @@
 It checks what a gateway checks: the expected headers (401 otherwise) and the required
 fields (400 ``Error "Mandatory argument…"`` otherwise), read from the query (GET), a form
 or a JSON body. Jasmin answers ``Success "<uuid>"``; Vonage answers 200 with a JSON
-report, its errors included. Every request is kept in ``received``.
+report, its errors included. Every request is kept in ``received``, with the time it
+arrived (``at``, ``time.time()``) for tests of the sending rate.
 ``VONAGE_SETTINGS`` are smsreply's ``http.*`` settings for Vonage's SMS API.
 
 Example::
@@ -75,7 +76,12 @@ class FakeGateway(ServedInThread):
         else:
             fields = request.form.to_dict()
         self.received.append(
-            {"method": request.method, "mimetype": request.mimetype, "fields": fields}
+            {
+                "at": time.time(),
+                "method": request.method,
+                "mimetype": request.mimetype,
+                "fields": fields,
+            }
             | {"headers": dict(request.headers)}
         )
         if any(request.headers.get(name) != value for name, value in self.headers.items()):

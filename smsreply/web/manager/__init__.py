@@ -46,12 +46,15 @@ from . import (
     credits,
     error_pages,
     language,
+    numbers,
     options,
     outcome_text,
 )
 from .common import service
 from .dates import when
 from .labels import label
+from .ledger_text import ledger_reason
+from .rejections import rejection_detail
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent.parent
 SESSION_SECRET = "session_secret"
@@ -143,6 +146,10 @@ def register_manager(app: Flask) -> None:
     app.jinja_env.filters["pretty"] = pretty
     app.jinja_env.filters["split_outcome"] = split_outcome
     app.jinja_env.filters["describe_outcome"] = outcome_text.describe
+    app.jinja_env.filters["ledger_reason"] = ledger_reason
+    app.jinja_env.filters["rejection_detail"] = rejection_detail
+    app.jinja_env.filters["percent"] = numbers.percent
+    app.jinja_env.filters["number"] = numbers.number
     app.register_blueprint(bp)
     app.add_url_rule("/", "manager_home", lambda: redirect(url_for("manager.conversations.index")))
 

@@ -3,6 +3,8 @@
 The form's recipients (pasted lines or an uploaded CSV) are kept as a private file under
 ``<database folder>/uploads`` and previewed (a dry run: counts, credits, every rejected
 line); the confirm step accepts that same file, so what is sent is what was previewed.
+The file's token is the confirm step's key: it makes at most one campaign (the key stored
+with it, in its transaction), and a repeated click lands on that campaign's page.
 A campaign's page shows its live counts, replies by first word, a server-drawn SVG chart
 and links to cancel it and export it as CSV.
 """
@@ -26,12 +28,13 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import LazyString, get_timezone, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from ...campaigns import chart, reading, report
-from ...campaigns.accepting import Draft
+from ...campaigns.accepting import CampaignExists, Draft
 from ...errors import SmsReplyError
 from .common import form_text, service
 
@@ -54,7 +57,7 @@ STATES = {
 }
 COUNTS = (
     ("queued", _l("Queued")),
-    ("sent", _l("Sent")),
+    ("sent", LazyString(pgettext, "count", "Sent")),  # a number of SMS, not a date
     ("failed", _l("Failed")),
     ("delivered", _l("Delivered")),
     ("replied", _l("Replied")),
@@ -99,9 +102,18 @@ def run(form: dict, token: str, dry_run: bool) -> dict:
     with recipients_file(token).open("rb") as stream:
         columns, lines = reading.read_csv(stream)
         draft = Draft(
-            form["name"], form["message"], form["tag"] or None, form["send_at"] or None, columns
+            form["name"],
+            form["message"],
+            form["tag"] or None,
+            form["send_at"] or None,
+            columns,
+            request_key=None if dry_run else confirm_key(token),
         )
         return service().create_campaign(draft, lines, dry_run)
+
+
+def confirm_key(token: str) -> str:
+    return f"manager:{token}"
 
 
 @bp.route("/campaigns", methods=["GET", "POST"])
@@ -113,8 +125,13 @@ def index() -> ResponseReturnValue:
         form = {name: form_text(name, strip=name != "message") for name in FIELDS}
         token = request.form.get("token") or save_recipients(form["numbers"])
         confirm = request.form.get("confirm") == "1"
+        made = service().store.campaign_for_request(confirm_key(token)) if confirm else None
+        if made is not None:  # a second click on the confirm button
+            return redirect(url_for("manager.campaigns.show", campaign_id=made))
         try:
             result = run(form, token, dry_run=not confirm)
+        except CampaignExists as error:  # clicked twice at once: the other click made it
+            return redirect(url_for("manager.campaigns.show", campaign_id=error.campaign_id))
         except SmsReplyError as error:
             errors[error.field if error.field in FIELDS else "form"] = error.message
             status = error.status
@@ -147,12 +164,13 @@ def show(campaign_id: int) -> ResponseReturnValue:
     detail = service().campaign(campaign_id)
     labels = {
         "title": _("Sends and replies over time"),
-        "sent": _("Sent"),
+        "sent": pgettext("count", "Sent"),
         "replies": _("Replies"),
         "empty": _("Nothing sent yet."),
         "bucket": _("one bar = %(minutes)s min", minutes="{minutes}"),
+        "zone": str(get_timezone()),  # manager.timezone, as every time of the manager
     }
-    svg = Markup(chart.timeline_svg(detail["timeline"], labels))  # noqa: S704 (escaped inside)
+    svg = Markup(chart.timeline_svg(detail["timeline"], labels, get_timezone()))  # noqa: S704
     return render_template(
         "manager/campaign.html", campaign=detail, chart=svg, states=STATES, counts=COUNTS
     )

@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import ngettext
 
 from ...errors import ValidationError
+from ...ledger_reasons import top_up
 from .common import PER_PAGE, form_text, page_number, service, whole_number
 from .explain import explain
 
@@ -28,7 +29,7 @@ def index() -> ResponseReturnValue:
             # Not a number: pass the text on, so the service's own message is shown.
             amount = whole_number(form["amount"])
             amount = form["amount"] if amount is None else amount
-            reason = form["reason"][:200] or f"top-up by {g.user['username']}"
+            reason = top_up(form["reason"][:200], user=g.user["username"])
             balance = service().add_credits(amount, reason)
         except ValidationError as error:
             errors[error.field or "amount"] = explain(error)
