@@ -7,7 +7,7 @@ CATALOGUES := $(wildcard smsreply/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 export SMSREPLY_CONFIG ?= config/smsreply.toml
 
-.PHONY: run test test-sqlite test-postgresql lint format install init bench faults clean system-deps messages
+.PHONY: run test test-sqlite test-postgresql lint format install init bench faults fuzz clean system-deps messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -74,6 +74,14 @@ bench: $(STAMP)
 faults: install
 	$(BIN)/python -m bench.faults $(FAULTS_ARGS)
 	SMSREPLY_FAULT_EXAMPLES=10000 $(BIN)/python -m pytest -q tests/test_faults.py -k hostile
+
+# Schemathesis longer than `make test` does (tests/test_schemathesis.py runs 25 examples per
+# operation): FUZZ_EXAMPLES per operation, on SQLite then PostgreSQL.
+FUZZ_EXAMPLES ?= 500
+fuzz: install
+	SMSREPLY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_schemathesis.py
+	SMSREPLY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) SMSREPLY_TEST_DATABASE=postgresql \
+		$(BIN)/python -m pytest -q tests/test_schemathesis.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

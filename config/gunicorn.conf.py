@@ -5,8 +5,10 @@ come from ``server.*`` (config file or ``SMSREPLY_SERVER_*`` variables).
 """
 
 import errno
+import os
 import socket
 import sys
+from pathlib import Path
 
 from smsreply.project import base_url_mismatch
 from smsreply.setting_values import bind_address
@@ -18,6 +20,14 @@ try:
 except ConfigError as error:  # one clear line, before any worker starts
     print(f"smsreply: configuration error: {error}", file=sys.stderr)
     sys.exit(1)
+
+# Metrics of every worker add up (prometheus_client's multiprocess mode): their folder is
+# emptied before any worker starts, and named before anything imports prometheus_client.
+_metrics = Path(_settings["metrics.directory"])
+_metrics.mkdir(mode=0o700, parents=True, exist_ok=True)
+for _stale in _metrics.glob("*.db"):
+    _stale.unlink()
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics.resolve())
 
 try:  # the database reachable, usable and migrated before any worker starts
     _store = Store.from_settings(_settings)
@@ -45,6 +55,11 @@ graceful_timeout = 10
 accesslog = "-"
 # The callback token is part of the URL path: log the route, never the token.
 access_log_format = '%(h)s "%(m)s %({x-smsreply-route}o)s" %(s)s %(B)s %(L)ss'
+if _settings["log.format"] == "json":  # one JSON object a line, sharing the request id
+    from smsreply import logs
+
+    access_log_format = logs.ACCESS_JSON
+    logconfig_dict = logs.gunicorn_config(_settings["log.level"])
 # Headers with "_" would share a CGI variable with their "-" twin (X_Foo and X-Foo both
 # become HTTP_X_FOO): drop them so a script cannot be fooled (gunicorn's default, pinned).
 header_map = "drop"
@@ -91,3 +106,10 @@ def worker_exit(server, worker):
     from smsreply.cputime import write
 
     write(_settings["server.cpu_ledger"])  # after the background work has stopped
+
+
+def child_exit(server, worker):
+    """A worker gone: its live gauges stop counting (its counters' totals stay)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

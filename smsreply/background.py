@@ -24,8 +24,10 @@ import logging
 import threading
 import time
 
+from . import metrics
 from .poller import Poller
 from .service import Service
+from .store import storage_errors
 from .work import KINDS
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ class Background:
         self._turn = 0
         self._backlog = False  # the last sweep claimed all it could: more is due
         self.poller = Poller(service, settings["ovh.poll_seconds"])
+        self.storage_errors = storage_errors()
 
     @property
     def wanted(self) -> bool:
@@ -94,8 +97,10 @@ class Background:
             try:
                 for notification_id in engine.run(job):
                     self.queue.submit("email", notification_id)
-            except Exception:  # logged; the sweeper retries what is still unfinished
+            except Exception as error:  # logged; the sweeper retries what is still unfinished
                 log.exception("background work failed: %s #%s", job.kind, job.id)
+                if isinstance(error, self.storage_errors):
+                    metrics.database_error("worker")
             finally:
                 with self._busy_lock:
                     self._busy -= 1
@@ -106,8 +111,10 @@ class Background:
         while not self._stop.is_set():
             try:
                 backlog = self.sweep()
-            except Exception:  # the database is busy or down: the next sweep tries again
+            except Exception as error:  # the database is busy or down: the next sweep tries
                 log.exception("sweeping for due work failed")
+                if isinstance(error, self.storage_errors):
+                    metrics.database_error("worker")
                 backlog = False
             if backlog:  # more is due: sweep again as soon as a thread is free
                 self._slot_freed.wait(self.sweep_seconds)

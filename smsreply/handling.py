@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from . import metrics
 from .actions import Action, Outcome, ReplyContext
 from .actions.base import UNCHANGED
 from .clock import Clock, to_iso
@@ -196,6 +197,7 @@ def record(
             debit_reply(store, reply)
         for outgoing_id, kind, credits in queued:
             _debit(store, work, outgoing_id, kind, credits, conversation, reply, at, lease)
+    metrics.reply_handled(acted.action_type, result.result)
     return work
 
 

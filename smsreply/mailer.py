@@ -9,12 +9,13 @@ with backoff, or failed when the server refuses it for good (``is_final``) or af
 
 from __future__ import annotations
 
+import json
 import smtplib
 import ssl
 from collections.abc import Mapping
 from email.message import EmailMessage
 
-from .notifications import build_email
+from .notifications import build_email, low_credit_email
 from .store import Store
 
 
@@ -36,7 +37,10 @@ def send_email(settings: Mapping[str, object], message: EmailMessage) -> None:
 
 
 def compose(store: Store, note: Mapping) -> EmailMessage:
-    """The e-mail of one notification: the reply, its conversation and the answer given."""
+    """The e-mail of one notification: the reply, its conversation and the answer given; or,
+    about the account, the low-credit alert."""
+    if note["reply_id"] is None:
+        return low_credit_email(note, json.loads(note["about"]))
     reply = store.get("replies", note["reply_id"])
     conversation = store.get("conversations", reply["conversation_id"])
     answer = store.get("outgoing", reply["answer_id"])["message"] if reply["answer_id"] else None

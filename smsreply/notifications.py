@@ -7,6 +7,10 @@ been handled, one notification per entry is queued in the same transaction: an e
 delivered by the workers over SMTP, retried with backoff and recorded; an SMS goes into the
 outgoing queue like any SMS, from the given sender to an international number, and is
 debited. Neither delays or blocks the handling of the reply.
+
+The low-credit alert (``credits.alert_below``) is an e-mail notification about the account
+rather than a reply: queued by the store's ledger verb in the transaction of the debit that
+took the balance below the threshold (``store/account.py``), sent the same way.
 """
 
 from __future__ import annotations
@@ -54,5 +58,25 @@ def build_email(
     ]
     if reply.get("result"):  # a failed script is said so, with why
         lines.append(f"Résultat / result : {reply['result']} — {reply['result_reason']}")
+    message.set_content("\n".join(lines))
+    return message
+
+
+def low_credit_email(note: Mapping, about: Mapping) -> EmailMessage:
+    """The alert sent once each time the balance falls below ``credits.alert_below``."""
+    message = EmailMessage()
+    message["From"] = note["sender"]
+    message["To"] = note["target"]
+    balance, below = about["balance"], about["below"]
+    message["Subject"] = f"Crédit SMS bas / low SMS credit: {balance} (seuil / threshold {below})"
+    lines = [
+        f"Le solde est passé sous {below} crédits : il reste {balance} crédit(s).",
+        f"The balance fell below {below} credits: {balance} credit(s) left.",
+        f"Le / at : {note['created_at']}",
+        "",
+        "Rechargez le compte (POST /api/credits, `smsreply credits add`) : sans crédit, les",
+        "réponses ne sont plus prises en compte et les envois sont refusés.",
+        "Top up the account: without credit, replies are not acted on and sends are refused.",
+    ]
     message.set_content("\n".join(lines))
     return message

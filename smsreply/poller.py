@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from . import metrics
 from .providers import ProviderError
 from .service import Service
 
@@ -38,8 +39,13 @@ class Poller:
         self._stop.set()
 
     def poll_once(self) -> int:
-        provider = self.service.provider
-        return provider.poll(lambda inbound: self.service.receive_reply(inbound, provider.name))
+        return self.service.provider.poll(self._receive)
+
+    def _receive(self, inbound) -> tuple[dict, bool]:
+        name = self.service.provider.name
+        reply, created = self.service.receive_reply(inbound, name)
+        metrics.reply_received(name, reply, created)
+        return reply, created
 
     def _loop(self) -> None:
         while not self._stop.is_set():

@@ -1,11 +1,12 @@
 """Where an installation lives: its project folder, and the address it is reached at.
 
 A configuration file's relative paths (``database.path``, ``cgi.directory``,
-``handlers.directory``, ``server.cpu_ledger``, and the ``var/`` folders that follow the
-database) are relative to the *project folder*: the folder holding ``config/`` when the
-file is ``…/config/smsreply.toml`` (the layout ``make run`` uses), else the file's own
-folder. So ``smsreply --config ~/sms/config/smsreply.toml info`` run from anywhere finds
-``~/sms/var/smsreply.db``, never a new database in the current folder.
+``handlers.directory``, ``server.cpu_ledger``, ``metrics.directory``, and the ``var/``
+folders that follow the database) are relative to the *project folder*: the folder
+holding ``config/`` when the file is ``…/config/smsreply.toml`` (the layout ``make run``
+uses), else the file's own folder. So ``smsreply --config ~/sms/config/smsreply.toml
+info`` run from anywhere finds ``~/sms/var/smsreply.db``, never a new database in the
+current folder.
 
 ``server.base_url`` follows ``server.bind`` unless it is set: bind ``127.0.0.1:8081`` and
 printed URLs, ``simulate-reply`` and the simulator's delivery reports use port 8081 too.
@@ -26,7 +27,13 @@ from urllib.parse import urlsplit
 
 from .setting_values import bind_address
 
-PATH_SETTINGS = ("database.path", "cgi.directory", "handlers.directory", "server.cpu_ledger")
+PATH_SETTINGS = (
+    "database.path",
+    "cgi.directory",
+    "handlers.directory",
+    "server.cpu_ledger",
+    "metrics.directory",
+)
 _WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1"}
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 

@@ -44,7 +44,23 @@ def invalid(key: str, message: str, **params: object) -> PydanticCustomError:
     return PydanticCustomError(key, message, params)
 
 
+def said(max_length: int, pattern: str = r"\S") -> dict:
+    """What a field's validator checks, said in its JSON Schema (for the API's document):
+    a non-blank text (or ``pattern``), no NUL, at most ``max_length`` characters (0: no
+    limit)."""
+    length = {"maxLength": max_length} if max_length else {}
+    return {"pattern": pattern, "not": {"pattern": "\\x00"}} | length
+
+
+def no_nul(value: str, name: str) -> str:
+    """A NUL is no file name, no answer an SMS can carry, no text PostgreSQL stores."""
+    if "\x00" in value:
+        raise invalid("nul", f"{name!r} contains a NUL character")
+    return value
+
+
 def required_text(value: str, name: str, max_length: int) -> str:
+    no_nul(value, name)
     if not value.strip():
         raise invalid("required", f"{name!r} is required: a non-empty string")
     if len(value) > max_length:
@@ -73,7 +89,7 @@ class Answering(Strict):
 
 class TextAction(Answering):
     action: Literal["text"]
-    text: str = Field(description="The predefined answer; no URL")
+    text: str = Field(description="The predefined answer; no URL", json_schema_extra=said(10000))
 
     @field_validator("text")
     @classmethod
@@ -89,7 +105,7 @@ class TextAction(Answering):
 
 class CgiAction(Answering):
     action: Literal["cgi"]
-    script: str = Field(description="An executable file of cgi-bin/")
+    script: str = Field(description="An executable file of cgi-bin/", json_schema_extra=said(255))
 
     @field_validator("script")
     @classmethod
@@ -99,7 +115,7 @@ class CgiAction(Answering):
 
 class HandlerAction(Answering):
     action: Literal["handler"]
-    handler: str = Field(description="A .py file of handlers/")
+    handler: str = Field(description="A .py file of handlers/", json_schema_extra=said(255))
 
     @field_validator("handler")
     @classmethod
@@ -109,7 +125,10 @@ class HandlerAction(Answering):
 
 class UrlAction(Answering):
     action: Literal["url"]
-    url: str = Field(description="Where the reply is posted (http or https)")
+    url: str = Field(
+        description="Where the reply is posted (http or https)",
+        json_schema_extra=said(2000, URL.pattern),
+    )
     use_response: bool = Field(False, description="Answer with the response body")
     follow_redirects: bool = Field(
         False, description="Follow 3xx answers (else a redirect is an error naming its target)"
@@ -179,12 +198,13 @@ Rule = Annotated[
 
 class EmailNotification(Strict):
     media: Literal["email"]
-    sender: str = Field(description="An e-mail address")
-    target: str = Field(description="An e-mail address")
+    sender: str = Field(description="An e-mail address", json_schema_extra=said(0, EMAIL.pattern))
+    target: str = Field(description="An e-mail address", json_schema_extra=said(0, EMAIL.pattern))
 
     @field_validator("sender", "target")
     @classmethod
     def _address(cls, value: str, info) -> str:
+        no_nul(value, info.field_name)
         if not EMAIL.match(value):
             raise invalid(
                 "not_email", f"{info.field_name} {value!r} is not an e-mail address", address=value
@@ -194,7 +214,10 @@ class EmailNotification(Strict):
 
 class SmsNotification(Strict):
     media: Literal["sms"]
-    sender: str = Field(description="1 to 11 letters or digits, or a number")
+    sender: str = Field(
+        description="1 to 11 letters or digits, or a number",
+        json_schema_extra=said(0, SMS_SENDER.pattern),
+    )
     target: str = Field(description="An international number, sent as E.164")
 
     @field_validator("sender")

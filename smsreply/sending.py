@@ -13,6 +13,7 @@ provider.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
@@ -25,6 +26,10 @@ from .segments import Segments, count_segments, find_url
 from .store import InsufficientCredits, Store
 
 MAX_TAG = 64
+# A tag is any text without control characters (C0, DEL, C1) or line separators: they
+# would break log lines and CSV exports. The API's document says it as JSON Schema
+# ``{"not": {"pattern": CONTROL}}``, searched as JSON Schema searches a pattern.
+CONTROL = r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"
 
 
 def check_text(message: object, max_parts: int, field: str = "message") -> Segments:
@@ -53,9 +58,9 @@ def check_text(message: object, max_parts: int, field: str = "message") -> Segme
 def check_tag(tag: object) -> str | None:
     if tag is None or tag == "":
         return None
-    if not isinstance(tag, str) or len(tag) > MAX_TAG or not tag.isprintable():
+    if not isinstance(tag, str) or len(tag) > MAX_TAG or re.search(CONTROL, tag):
         raise ValidationError(
-            f"'tag' must be printable text of at most {MAX_TAG} characters",
+            f"'tag' must be text without control characters, at most {MAX_TAG} characters",
             field="tag",
             key="tag_invalid",
             params={"max": MAX_TAG},

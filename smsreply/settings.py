@@ -82,6 +82,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("simulator.dlr_delay", 1.0, "Seconds before the simulator reports delivery (0: never)"),
     Setting("simulator.failure_rate", 0.0, "Share of simulated SMS reported failed, 0.0 to 1.0"),
     Setting("credits.initial", 100, "Credits granted by `smsreply init` on a new database"),
+    Setting(
+        "credits.alert_below",
+        0,
+        "E-mail credits.alert_email once each time the balance falls below this (0: never)",
+    ),
+    Setting("credits.alert_email", "", "Who gets the low-credit e-mail, e.g. compta@example.org"),
+    Setting("credits.alert_from", "smsreply@localhost", "From address of the low-credit e-mail"),
     Setting("worker.threads", 4, "Background threads per process handling replies and sends"),
     Setting(
         "worker.lease_seconds",
@@ -92,6 +99,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("worker.max_attempts", 5, "Tries of an SMS or e-mail hand-off before it fails"),
     Setting("worker.retry_base_seconds", 2.0, "First retry delay; doubles each try (with jitter)"),
     Setting("log.level", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR"),
+    Setting("log.format", "text", "text, or json: one JSON object a line, with its request id"),
+    Setting(
+        "metrics.token",
+        "",
+        "Bearer token Prometheus sends to GET /metrics (prefer the environment); empty: off",
+    ),
+    Setting(
+        "metrics.directory",
+        "var/metrics",
+        "Folder where gunicorn's processes share their metrics; emptied at each start",
+    ),
     Setting("cgi.directory", "cgi-bin", "Folder of the CGI scripts (relative: to the project)"),
     Setting("handlers.directory", "handlers", "Folder of the in-process Python handlers"),
     Setting("cgi.timeout", 10.0, "Seconds a cgi-bin script may run before its group is killed"),
@@ -307,6 +325,12 @@ def _check(values: Mapping[str, object]) -> None:
         raise ConfigError(
             f"smtp.security must be none, starttls or tls, got {values['smtp.security']!r}"
         )
+    if values["credits.alert_below"] < 0:
+        raise ConfigError("credits.alert_below must be 0 (off) or more")
+    if values["credits.alert_below"] and "@" not in values["credits.alert_email"]:
+        raise ConfigError("credits.alert_below needs credits.alert_email: who gets the e-mail")
+    if values["log.format"] not in {"text", "json"}:
+        raise ConfigError(f"log.format must be text or json, got {values['log.format']!r}")
     if values["log.level"] not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(
             f"log.level must be DEBUG, INFO, WARNING or ERROR, got {values['log.level']!r}"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 
+from . import metrics
 from .store import Store
 
 PAIR_FREE = 5  # failures of one address on one user before delays start
@@ -41,10 +42,14 @@ def delay_after(failures: int, free: int) -> float:
 def login_wait(store: Store, keys: tuple[str, str], now: float) -> float:
     """Seconds before these keys may try again; 0.0 when they may try now."""
     rows = store.login_blocks(keys)
-    return max([row["blocked_until"] - now for row in rows] + [0.0])
+    wait = max([row["blocked_until"] - now for row in rows] + [0.0])
+    if wait:
+        metrics.login_throttled()
+    return wait
 
 
 def login_failed(store: Store, keys: tuple[str, str], now: float) -> None:
+    metrics.login_failed()
     with store.write():
         for key, free in zip(keys, (PAIR_FREE, ADDRESS_FREE), strict=True):
             failures = store.count_login_failure(key, now, now - FORGET_AFTER)

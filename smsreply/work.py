@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
-from . import handling, mailer, sending
+from . import handling, mailer, metrics, sending
 from .campaigns import sender as campaign_sender
 from .clock import Clock, to_iso
 from .cputime import spending
@@ -202,7 +202,10 @@ class Engine:
             return self._retry_or_fail(claim, error.message, error.retryable)
         except Exception as error:  # a provider bug or network error must not lose the SMS
             return self._retry_or_fail(claim, f"{type(error).__name__}: {error}", True)
-        return sending.record_sent(self.store, self.provider, self.clock, claim, sent)
+        if not sending.record_sent(self.store, self.provider, self.clock, claim, sent):
+            return False  # the claim was lost meanwhile: its new holder records it
+        metrics.sms_sent(self.provider.name)
+        return True
 
     def send_email(self, notification_id: int, lease: Lease | None = None) -> bool:
         claim = self.claim("email", notification_id, lease)
@@ -224,7 +227,10 @@ class Engine:
 
     def _retry_or_fail(self, claim: Claim, reason: str, retryable: bool) -> bool:
         attempts = claim.row["attempts"]
-        if retryable and attempts < self.settings["worker.max_attempts"]:
+        retried = retryable and attempts < self.settings["worker.max_attempts"]
+        if claim.kind == "sms":
+            metrics.sms_send_error(self.provider.name, retried)
+        if retried:
             later = time.time() + backoff(self.settings, attempts)
             self.store.retry_later(claim.kind, claim.id, claim.token, reason, later)
         else:

@@ -24,6 +24,7 @@ class GunicornServer(Gunicorn):
             "worker_sweep_seconds": 0.5,
             "log_level": "WARNING",
             "simulator_dlr_delay": 0.0,  # on only where server.base_url is this server
+            "metrics_directory": tmp_path / "metrics",
         }
         super().__init__(tmp_path, defaults | settings)
         self.tmp_path = tmp_path

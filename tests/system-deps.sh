@@ -4,7 +4,8 @@
 # Node.js + npm (the counter's JavaScript; axe-core, pinned in tests/axe/package-lock.json,
 # which the browser test injects into every page), nginx (the reverse proxy of
 # deploy/nginx.conf, in front of gunicorn), openssl (test certificates for nginx and the http
-# provider's TLS).
+# provider's TLS), Prometheus with promtool (deploy/prometheus: the rules' unit tests, a real
+# Prometheus scraping two hosts).
 # PostgreSQL (initdb/pg_ctl: the tests start a private server; `make test` runs on both).
 # Idempotent: installs only what is missing. Without root or apt it says so and the
 # tests that need a missing program skip with that reason.
@@ -21,6 +22,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/n
     || want+=(postgresql)
 command -v node >/dev/null || want+=(nodejs)
 command -v npm >/dev/null || want+=(npm)
+command -v promtool >/dev/null || want+=(prometheus)
 axe() {
     local folder
     folder="$(dirname "$0")/axe"
@@ -46,6 +48,10 @@ pkill -x smsbox 2>/dev/null || true
 # Likewise the packaged nginx (its pid file only: the tests' own nginx keep running).
 if [[ " ${want[*]} " == *" nginx-light "* ]]; then
     systemctl disable --now nginx 2>/dev/null || service nginx stop 2>/dev/null || true
+fi
+# Likewise the packaged Prometheus: the tests start their own, on a free port.
+if [[ " ${want[*]} " == *" prometheus "* ]]; then
+    systemctl disable --now prometheus 2>/dev/null || service prometheus stop 2>/dev/null || true
 fi
 # PostgreSQL's packaged cluster, if we just installed it: the tests start their own.
 case " ${want[*]} " in *" postgresql "*)

@@ -108,6 +108,7 @@ def test_reply_options_roundtrip_and_validation(client, auth):
         ({"action": "telepathy"}, "unknown action"),
         ({"action": "text", "text": "x", "colour": 1}, "unknown option"),
         ({"action": "text", "text": "see www.x.fr"}, "URL"),
+        ({"action": "handler", "handler": "quiz.py\x00"}, "NUL"),  # was a 500
     ]:
         response = client.put("/api/reply-options", json=body, headers=auth)
         assert response.status_code == 422

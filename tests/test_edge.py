@@ -278,3 +278,30 @@ def test_limits_per_location_answer_in_json(edge):
     for status, kind, answer in (over_api, over_dlr):
         assert (status, kind) == (413, "application/json"), answer[:300]
         assert b"larger than 65536 bytes" in answer
+
+
+def get_from(proxy, source: str, path: str) -> int:
+    connection = http.client.HTTPSConnection(
+        "127.0.0.1",
+        proxy.https_port,
+        timeout=10,
+        context=proxy.client_context(),
+        source_address=(source, 0),
+    )
+    connection.request("GET", path)
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def test_readiness_is_probed_through_nginx_unlogged_and_metrics_stay_inside(edge):
+    _server, proxy = edge
+    assert get_from(proxy, "127.0.0.7", "/api/ready") == 200
+    assert get_from(proxy, "127.0.0.7", "/metrics") == 403  # not the monitoring network
+    assert get_from(proxy, "127.0.0.1", "/metrics") == 404  # smsreply's: metrics.token unset
+    assert get_from(proxy, "127.0.0.7", "/api/health") == 200  # logged: a line to wait for
+    deadline = time.monotonic() + 10
+    while "/api/health" not in proxy.access_log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    log = proxy.access_log.read_text()
+    assert "/api/health" in log and "/api/ready" not in log and "/metrics" not in log

@@ -129,6 +129,14 @@ def test_malformed_delivery_report_names_the_field(fields, named):
         protocol.parse_delivery_report(fields)
 
 
+@pytest.mark.parametrize("field", ["id", "description", "descriptionDlr", "date"])
+def test_a_nul_in_a_delivery_report_is_refused_naming_the_field(field):
+    # Found by Schemathesis: PostgreSQL cannot store it, so the callback was a 500 there.
+    fields = {"id": "abc", "description": "1", "descriptionDlr": "ok", "date": "2026"}
+    with pytest.raises(InvalidCallback, match=f"field '{field}' contains a NUL"):
+        protocol.parse_delivery_report(fields | {field: fields[field] + "\x00"})
+
+
 def test_incoming_object_from_polling_has_no_short_code():
     data = {
         "creationDatetime": "2024-03-01T10:15:00+01:00",

@@ -7,7 +7,9 @@ from jsonschema import Draft202012Validator
 
 from smsreply.errors import ValidationError
 from smsreply.reply_options import parse
-from smsreply.web.openapi import DOCUMENT
+from smsreply.web.document import build_document
+
+DOCUMENT = build_document()
 
 GOOD = [
     {"action": "none"},
@@ -41,6 +43,8 @@ BAD = [
     {"action": "none", "notifications": [{"media": "fax", "sender": "a", "target": "b"}]},
     {"action": "none", "notifications": [{"media": "sms", "sender": "ME"}]},
     {"action": "none", "rules": [{"keyword": "x", "action": "none"}] * 51},
+    {"action": "handler", "handler": "quiz.py\x00"},  # was a 500 (Schemathesis found it)
+    {"action": "text", "text": "Merci\x00"},
 ]
 
 

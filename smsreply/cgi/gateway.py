@@ -23,10 +23,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from .. import metrics
 from ..cputime import spending
 from .environ import CgiRequest, build_environ
 from .output import ANSWER_TYPES, CgiOutcome, decide
-from .runner import run_script
+from .runner import RawRun, run_script
 from .scripts import ScriptNotAllowed, ScriptTable
 from .slots import ConcurrencyCap
 
@@ -94,6 +95,7 @@ class CgiGateway:
         )
         if script.problem is not None:  # edited since it was saved: it cannot start
             spawn = CgiOutcome("error", error="spawn", reason=script.problem)
+            metrics.script_ran("spawn", 0.0)
             return CgiRun(name, spawn, None, None, 0.0, "", "", environ)
         with spending("spawn"):  # our side of the script, for the bench's CPU split
             started = time.monotonic()
@@ -105,6 +107,7 @@ class CgiGateway:
                     error="busy",
                     reason=f"all {self.cap.slots} script slots stayed busy for {queued:.1f} s",
                 )
+                metrics.script_ran("busy", queued)
                 return CgiRun(name, busy, None, None, 0.0, "", "", environ, queued)
             try:
                 raw = run_script(
@@ -118,6 +121,7 @@ class CgiGateway:
                 )
             finally:
                 self.cap.release(slot)
+        metrics.script_ran(exit_class(raw), raw.duration)
         return CgiRun(
             script=name,
             outcome=decide(raw, self.max_answer_chars, self.answer_types),
@@ -129,3 +133,14 @@ class CgiGateway:
             environ=environ,
             queued=queued,
         )
+
+
+def exit_class(raw: RawRun) -> str:
+    """How a script ended, in one bounded word (the metrics' label)."""
+    if raw.spawn_error is not None:
+        return "spawn"
+    if raw.timed_out:
+        return "timeout"
+    if raw.signal is not None:
+        return "signal"
+    return "ok" if raw.exit_code == 0 else "error"

@@ -20,6 +20,7 @@ from __future__ import annotations
 from .account import AccountQueries
 from .campaigns import CampaignQueries
 from .connection import DatabaseUnavailable, InsufficientCredits, NotFound
+from .gauges import GaugeQueries
 from .idempotency import IdempotencyQueries
 from .messages import MessageQueries
 from .sessions import SessionQueries
@@ -30,6 +31,7 @@ from .work import WorkQueries
 class Store(
     AccountQueries,
     CampaignQueries,
+    GaugeQueries,
     IdempotencyQueries,
     MessageQueries,
     SessionQueries,

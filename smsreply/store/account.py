@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 from .connection import Connection, InsufficientCredits, NotFound
 
 
 class AccountQueries(Connection):
+    # The low-credit e-mail, (threshold, from, to), set by ``from_settings`` from
+    # credits.alert_*; None: no alert.
+    low_credit_alert: tuple[int, str, str] | None = None
+
     # -- credits ---------------------------------------------------------------------------
 
     def balance(self) -> int:
@@ -25,7 +31,23 @@ class AccountQueries(Connection):
             balance = self.backend.change_credits(delta, line)
             if balance is None:
                 raise InsufficientCredits(-delta, self.balance())
+            self._alert_if_crossed(delta, balance, at)  # a crossing: one e-mail queued
             return balance
+
+    def _alert_if_crossed(self, delta: int, balance: int, at: str) -> None:
+        """Queue the low-credit e-mail when this change took the balance below the threshold:
+        in the change's own transaction, so one change only makes each crossing, on every
+        thread and host (the balance goes up again before another crossing)."""
+        if self.low_credit_alert is None or delta >= 0:
+            return
+        below, sender, target = self.low_credit_alert
+        if balance < below <= balance - delta:
+            about = {"alert": "low_credit", "balance": balance, "below": below}
+            self.insert(
+                "notifications",
+                {"reply_id": None, "media": "email", "sender": sender, "target": target}
+                | {"status": "queued", "created_at": at, "about": json.dumps(about)},
+            )
 
     def ledger(self, limit: int, offset: int = 0) -> list[dict]:
         return self.query("SELECT * FROM ledger ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset))

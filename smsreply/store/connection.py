@@ -49,12 +49,19 @@ class Connection:
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, object]):
-        return cls(
+        store = cls(
             settings["database.path"],
             settings["database.busy_timeout"],
             url=settings["database.url"],
             pool_size=settings["database.pool_size"],
         )
+        if settings.get("credits.alert_below"):  # see ``AccountQueries.change_credits``
+            store.low_credit_alert = (
+                settings["credits.alert_below"],
+                settings["credits.alert_from"],
+                settings["credits.alert_email"],
+            )
+        return store
 
     # -- backend, connections and transactions --------------------------------------
 

@@ -13,7 +13,6 @@ Example::
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -21,11 +20,12 @@ from flask import Flask, request, send_from_directory
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from .. import logs
 from ..clock import Clock, utcnow
 from ..service import Service
 from ..settings import load_settings
 from ..store import Store
-from . import api, body, callbacks, campaigns_api, errors, openapi
+from . import api, body, callbacks, campaigns_api, document, errors, metrics
 from .headers import add_headers
 from .manager import register_manager
 
@@ -48,9 +48,11 @@ def create_app(
     callbacks.init_app(app)  # before the body check and the proxy fix: they wrap it
     body.init_app(app)
     register_proxy_trust(app, settings)
+    register_request_ids(app, settings)  # outermost: every line of a request shares its id
     app.register_blueprint(api.bp)
     app.register_blueprint(campaigns_api.bp)
-    app.register_blueprint(openapi.bp)
+    document.init_app(app)
+    metrics.init_app(app)
     register_manager(app)
     register_favicon(app)
     register_security_headers(app)
@@ -81,9 +83,13 @@ def register_proxy_trust(app: Flask, settings: Mapping[str, object]) -> None:
 
 
 def register_logging(settings: Mapping[str, object]) -> None:
-    logging.basicConfig(
-        level=settings["log.level"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(settings["log.level"], settings["log.format"])
+
+
+def register_request_ids(app: Flask, settings: Mapping[str, object]) -> None:
+    """With JSON logs, each request's id in its log lines and its ``X-Request-Id``."""
+    if settings["log.format"] == "json":
+        app.wsgi_app = logs.RequestIds(app.wsgi_app)
 
 
 def register_service(

@@ -1,7 +1,8 @@
 """The JSON API under ``/api``: send messages, read conversations, set reply options, credits.
 
-Every route but ``/api/health`` needs ``Authorization: Bearer <key>`` (the key printed by
-``smsreply init``). Views are thin: parse, call the service, shape the answer.
+Every route but ``/api/health`` (liveness) and ``/api/ready`` (readiness) needs
+``Authorization: Bearer <key>`` (the key printed by ``smsreply init``). Views are thin:
+parse, call the service, shape the answer.
 """
 
 from __future__ import annotations
@@ -10,16 +11,47 @@ from flask import Blueprint, current_app, request
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
-from .. import reports
+from .. import readiness, reports
 from ..credentials import check_api_key
-from ..errors import ValidationError
 from ..ledger_reasons import top_up
-from ..results import RESULTS
 from ..service import Service
-from .idempotency import idempotent
-from .payload import fields, json_object, query_int
+from .answers import (
+    Balance,
+    Blacklist,
+    Conversation,
+    ConversationDetail,
+    ConversationPage,
+    Credits,
+    Health,
+    NotReady,
+    Outbox,
+    ReplyPage,
+)
+from .contract import Contract
+from .idempotency import IDEMPOTENCY_HEADER, idempotent
+from .models import (
+    FRENCH_MOBILE,
+    AddCredits,
+    BlacklistQuery,
+    ConversationsQuery,
+    CreditsQuery,
+    OutboxQuery,
+    RepliesQuery,
+    SendMessage,
+    check_french_mobile,
+)
+from .payload import json_object
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+api = Contract(bp, "/api")
+# POST /api/messages answers the conversation; its id opens it (a tool follows the link).
+CONVERSATION_LINK = {
+    "GetConversation": {
+        "operationId": "get_conversation",
+        "parameters": {"conversation_id": "$response.body#/id"},
+        "description": "The conversation just opened, with its SMS and replies",
+    }
+}
 
 
 def service() -> Service:
@@ -28,7 +60,7 @@ def service() -> Service:
 
 @bp.before_request
 def authenticate():
-    if request.endpoint == "api.health":
+    if request.endpoint in ("api.health", "api.ready"):
         return None
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")
@@ -47,113 +79,161 @@ def authenticate():
     return None
 
 
-@bp.get("/health")
+@api.get("/health", "Liveness check", answers={200: ("Up", Health)}, public=True)
 def health():
+    """Liveness: the process answers (nothing else is checked)."""
     return {"ok": True}
 
 
-@bp.post("/messages")
-@idempotent
-def send_message():
-    data = fields(
-        json_object(),
-        {"to": (str,), "message": (str,), "tag": (str, type(None)), "smart_encoding": (bool,)},
-        required={"to", "message"},
-    )
+@api.get(
+    "/ready",
+    "Readiness check: 503 while the database is unreachable or its schema behind",
+    answers={200: ("Ready", Health), 503: ("Not ready, and why", NotReady)},
+    public=True,
+)
+def ready():
+    """Readiness: 503 while the database is unreachable or its schema behind."""
+    problem = readiness.problem(service().store)
+    if problem is not None:
+        return {"ok": False, "problem": problem}, 503, {"Cache-Control": "no-store"}
+    return {"ok": True}, 200, {"Cache-Control": "no-store"}
+
+
+@api.post(
+    "/messages",
+    "Send a message from a reply-capable short code",
+    body=SendMessage,
+    answers={201: ("The conversation, open for replies", Conversation)},
+    errors=(400, 402, 409, 413, 415, 422),
+    links={201: CONVERSATION_LINK},
+    headers=(IDEMPOTENCY_HEADER,),
+    wrappers=(idempotent,),
+)
+def send_message(body: SendMessage):
     conversation = service().send_message(
-        data["to"],
-        data["message"],
-        data.get("tag"),
-        smart_encoding=data.get("smart_encoding", False),
+        body.to, body.message, body.tag, smart_encoding=body.smart_encoding
     )
     return reports.conversation_summary(conversation, service().now_iso()), 201
 
 
-@bp.get("/conversations")
-def list_conversations():
-    status = request.args.get("status") or None
-    if status not in (None, "open", "closed"):
-        raise ValidationError("query parameter 'status' must be open or closed", field="status")
-    page = query_int("page", 1, 1, 10**6)
-    per_page = query_int("per_page", 50, 1, 200)
+@api.get(
+    "/conversations",
+    "List conversations, newest first",
+    query=ConversationsQuery,
+    answers={200: ("A page", ConversationPage)},
+    errors=(422,),
+)
+def list_conversations(query: ConversationsQuery):
     conversations, total = service().find_conversations(
-        request.args.get("number"),
-        request.args.get("tag"),
-        status,
-        per_page,
-        (page - 1) * per_page,
+        query.number, query.tag, query.status, query.per_page, (query.page - 1) * query.per_page
     )
+    page, per_page = query.page, query.per_page
     return {"conversations": conversations, "page": page, "per_page": per_page, "total": total}
 
 
-@bp.get("/replies")
-def list_replies():
-    """Replies, newest first; ``result=failed`` finds the runs that went wrong."""
-    status = request.args.get("status") or None
-    if status not in (None, "pending", "handled", "rejected"):
-        raise ValidationError(
-            "query parameter 'status' must be pending, handled or rejected", field="status"
-        )
-    result = request.args.get("result") or None
-    if result not in (None, *RESULTS):
-        raise ValidationError(
-            "query parameter 'result' must be answered, no_answer or failed", field="result"
-        )
-    page = query_int("page", 1, 1, 10**6)
-    per_page = query_int("per_page", 50, 1, 200)
-    rows = service().store.latest_replies(per_page, (page - 1) * per_page, status, result)
+@api.get(
+    "/replies",
+    "List replies, newest first (result=failed: the runs that went wrong)",
+    query=RepliesQuery,
+    answers={200: ("A page", ReplyPage)},
+    errors=(422,),
+)
+def list_replies(query: RepliesQuery):
+    offset = (query.page - 1) * query.per_page
+    rows = service().store.latest_replies(query.per_page, offset, query.status, query.result)
     replies = [
         reports.reply_view(row) | {"conversation_id": row["conversation_id"]} for row in rows
     ]
-    return {"replies": replies, "page": page, "per_page": per_page}
+    return {"replies": replies, "page": query.page, "per_page": query.per_page}
 
 
-@bp.get("/conversations/<int:conversation_id>")
+@api.get(
+    "/conversations/<int:conversation_id>",
+    "One conversation with its SMS, replies, outcomes and answers",
+    answers={200: ("The conversation", ConversationDetail)},
+    errors=(404,),
+)
 def get_conversation(conversation_id: int):
     return reports.conversation_detail(service().store, conversation_id, service().now_iso())
 
 
-@bp.get("/reply-options")
+@api.get(
+    "/reply-options",
+    "What happens to each reply",
+    answers={200: ("The options", "ReplyOptions")},
+)
 def get_reply_options():
     return service().reply_options()
 
 
-@bp.put("/reply-options")
+@api.put(
+    "/reply-options",
+    "Replace the reply options (validated; the error names the field)",
+    body="ReplyOptions",  # reply_schema's models: the service checks them
+    answers={200: ("The options as saved", "ReplyOptions")},
+    errors=(400, 413, 415, 422),
+)
 def put_reply_options():
     return service().set_reply_options(json_object())
 
 
-@bp.get("/credits")
-def get_credits():
-    limit = query_int("limit", 50, 1, 500)
+@api.get(
+    "/credits",
+    "The balance and the latest ledger lines, newest first",
+    query=CreditsQuery,
+    answers={200: ("Balance and ledger", Credits)},
+    errors=(422,),
+)
+def get_credits(query: CreditsQuery):
     store = service().store
     return {
         "balance": store.balance(),
-        "ledger": store.ledger(limit),
+        "ledger": store.ledger(query.limit),
         "provider_balance": store.get_option("provider_credits"),
     }
 
 
-@bp.post("/credits")
-def add_credits():
-    data = fields(json_object(), {"amount": (int,), "reason": (str,)}, required={"amount"})
-    balance = service().add_credits(data["amount"], top_up(data.get("reason")))
-    return {"balance": balance}, 201
+@api.post(
+    "/credits",
+    "Add credits",
+    body=AddCredits,
+    answers={201: ("The new balance", Balance)},
+    errors=(400, 413, 415, 422),
+)
+def add_credits(body: AddCredits):
+    return {"balance": service().add_credits(body.amount, top_up(body.reason))}, 201
 
 
-@bp.get("/outbox")
-def outbox():
-    limit = query_int("limit", 50, 1, 500)
-    return {"outbox": [reports.outbox_view(row) for row in service().store.list_outbox(limit)]}
+@api.get(
+    "/outbox",
+    "What the simulated provider was handed, newest first",
+    query=OutboxQuery,
+    answers={200: ("The outbox", Outbox)},
+    errors=(422,),
+)
+def outbox(query: OutboxQuery):
+    rows = service().store.list_outbox(query.limit)
+    return {"outbox": [reports.outbox_view(row) for row in rows]}
 
 
-@bp.get("/blacklist")
-def list_blacklist():
-    limit = query_int("limit", 100, 1, 1000)
-    return {"blacklist": service().store.list_blacklist(limit)}
+@api.get(
+    "/blacklist",
+    "Numbers that replied STOP, newest first",
+    query=BlacklistQuery,
+    answers={200: ("The blacklist", Blacklist)},
+    errors=(422,),
+)
+def list_blacklist(query: BlacklistQuery):
+    return {"blacklist": service().store.list_blacklist(query.limit)}
 
 
-@bp.delete("/blacklist/<path:number>")
+@api.delete(
+    "/blacklist/<path:number>",
+    "Let a number that replied STOP receive messages again",
+    answers={204: ("Removed", None)},
+    errors=(404, 422),
+    path_schemas={"number": {"type": "string", "pattern": FRENCH_MOBILE}},
+)
 def remove_from_blacklist(number: str):
-    service().remove_from_blacklist(number)
+    service().remove_from_blacklist(check_french_mobile(number, "number"))
     return "", 204

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -37,6 +38,7 @@ from werkzeug.exceptions import (
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request
 
+from .. import metrics
 from ..cputime import charged
 from ..credentials import check_callback_token
 from ..providers import InvalidCallback
@@ -117,6 +119,7 @@ class Callbacks:
         path = environ.get("PATH_INFO", "")
         if not path.startswith(PREFIX):
             return self.app(environ, start_response)
+        started = time.perf_counter()
         route = "-"
         try:
             if environ.get(PROBLEM):  # a body cut short (``body.CompleteBody``)
@@ -142,6 +145,8 @@ class Callbacks:
             (ROUTE_HEADER, route),
         ]
         start_response(f"{answer.status} {HTTP_STATUS_CODES[answer.status]}", headers)
+        kind = "dlr" if route == DLR_ROUTE else "reply" if route == REPLY_ROUTE else "-"
+        metrics.callback_answered(kind, answer.status, time.perf_counter() - started)
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [answer.body]
 
     def error(self, error: Exception) -> Answer:
@@ -210,6 +215,7 @@ def reply(service: Service, request: Request, provider: str, token: str) -> Answ
     reply, created = service.receive_reply(
         inbound, provider=parser.name, remote_addr=request.remote_addr or "", headers=headers
     )
+    metrics.reply_received(parser.name, reply, created)
     if parser.acknowledgement:  # gateways such as Jasmin retry unless they read their token
         return Answer(200, parser.acknowledgement.encode(), "text/plain; charset=utf-8", [])
     return json_answer(
@@ -230,4 +236,5 @@ def delivery_report(service: Service, request: Request, provider: str, token: st
     except InvalidCallback as error:
         raise BadRequest(str(error)) from None
     matched = service.record_delivery(report)
+    metrics.delivery_report(parser.name, report.status, matched)
     return json_answer({"ok": True, "matched": matched, "status": report.status})

@@ -18,24 +18,56 @@ from ..campaigns.accepting import CampaignExists, Draft
 from ..errors import Conflict, ValidationError
 from ..service import Service
 from .api import authenticate
-from .idempotency import HEADER, idempotent, request_key
-from .payload import fields, json_object, query_int
+from .campaign_models import (
+    Campaign,
+    CampaignDraft,
+    CampaignPage,
+    CampaignPreview,
+    CampaignQuery,
+    CampaignsQuery,
+)
+from .contract import Contract, validate
+from .idempotency import HEADER, IDEMPOTENCY_HEADER, idempotent, request_key
+from .models import NON_BLANK
+from .payload import json_object
 
 bp = Blueprint("campaigns_api", __name__, url_prefix="/api/campaigns")
 bp.before_request(authenticate)
+api = Contract(bp, "/api/campaigns")
+CAMPAIGN_ID = {"campaign_id": "$response.body#/id"}
+# What a tool can do with the campaign just created (a dry run's id is null: no link).
+CAMPAIGN_LINKS = {
+    "GetCampaign": {"operationId": "get_campaign", "parameters": CAMPAIGN_ID},
+    "ExportCampaign": {"operationId": "export_campaign", "parameters": CAMPAIGN_ID},
+    "CancelCampaign": {"operationId": "cancel_campaign", "parameters": CAMPAIGN_ID},
+}
+REQUEST_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/CampaignDraft"}},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["name", "message", "recipients"],
+                "properties": {
+                    "name": {"type": "string", "minLength": 1, "pattern": NON_BLANK},
+                    "message": {"type": "string", "minLength": 1, "pattern": NON_BLANK},
+                    "tag": {"type": "string"},
+                    "send_at": {"type": "string"},
+                    "recipients": {"type": "string", "format": "binary"},
+                },
+            }
+        },
+        # The CSV's bytes: any text is a CSV whose lines are checked one by one.
+        "text/csv": {"schema": {"description": "A header line, then one recipient a line"}},
+    },
+}
 
 FORM_FIELDS = {"name", "message", "tag", "send_at"}
 
 
 def service() -> Service:
     return current_app.extensions["smsreply"]
-
-
-def _flag(name: str) -> bool:
-    raw = request.args.get(name, "")
-    if raw not in ("", "0", "1", "true", "false"):
-        raise ValidationError(f"query parameter {name!r} must be 1 or 0", field=name)
-    return raw in ("1", "true")
 
 
 def _draft(values, columns: list[str]) -> Draft:
@@ -51,19 +83,9 @@ def _draft(values, columns: list[str]) -> Draft:
 def read_request():
     """The draft and the lines, from JSON, a multipart upload or a CSV body."""
     if request.mimetype == "application/json":
-        data = fields(
-            json_object(),
-            {
-                "name": (str,),
-                "message": (str,),
-                "tag": (str, type(None)),
-                "send_at": (str, type(None)),
-                "recipients": (list,),
-            },
-            required={"name", "message", "recipients"},
-        )
-        columns, lines = reading.read_json(data["recipients"])
-        return _draft(data, columns), lines
+        draft = validate(CampaignDraft, json_object())
+        columns, lines = reading.read_json(draft.recipients)
+        return _draft(draft.model_dump(), columns), lines
     if request.mimetype == "multipart/form-data":
         unknown = sorted(set(request.form) - FORM_FIELDS)
         if unknown:
@@ -91,10 +113,23 @@ def allow_campaign_uploads() -> None:
         request.max_content_length = service().settings["campaign.max_upload_bytes"]
 
 
-@bp.post("")
-@idempotent
-def create_campaign():
-    dry_run = _flag("dry_run")
+@api.post(
+    "",
+    "Create a campaign (or preview it with dry_run=1): JSON, a multipart form with a "
+    "'recipients' CSV file, or a text/csv body with the fields in the query",
+    query=CampaignQuery,
+    answers={
+        200: ("The preview (dry_run=1)", CampaignPreview),
+        201: ("Accepted: sent progressively", Campaign),
+    },
+    errors=(400, 402, 409, 413, 415, 422),
+    links={201: CAMPAIGN_LINKS},
+    headers=(IDEMPOTENCY_HEADER,),
+    wrappers=(idempotent,),
+    extra={"requestBody": REQUEST_BODY, "models": [CampaignDraft]},
+)
+def create_campaign(query: CampaignQuery):
+    dry_run = query.dry_run in ("1", "true")
     draft, lines = read_request()
     key = request.headers.get(HEADER)
     if key is not None:
@@ -108,25 +143,44 @@ def create_campaign():
     return answer, 200 if dry_run else 201
 
 
-@bp.get("")
-def list_campaigns():
-    page = query_int("page", 1, 1, 10**6)
-    per_page = query_int("per_page", 50, 1, 200)
-    campaigns = service().campaigns(per_page, (page - 1) * per_page)
-    return {"campaigns": campaigns, "page": page, "per_page": per_page}
+@api.get(
+    "",
+    "List campaigns, newest first, with their counts",
+    query=CampaignsQuery,
+    answers={200: ("A page", CampaignPage)},
+    errors=(422,),
+)
+def list_campaigns(query: CampaignsQuery):
+    campaigns = service().campaigns(query.per_page, (query.page - 1) * query.per_page)
+    return {"campaigns": campaigns, "page": query.page, "per_page": query.per_page}
 
 
-@bp.get("/<int:campaign_id>")
+@api.get(
+    "/<int:campaign_id>",
+    "A campaign's live counts, reply rate, replies by first word, timeline",
+    answers={200: ("The campaign", Campaign)},
+    errors=(404,),
+)
 def get_campaign(campaign_id: int):
     return service().campaign(campaign_id)
 
 
-@bp.post("/<int:campaign_id>/cancel")
+@api.post(
+    "/<int:campaign_id>/cancel",
+    "Stop sending; the credits of what was not sent are refunded (no body: the path says it)",
+    answers={200: ("The campaign, cancelled", Campaign)},
+    errors=(404, 409),
+)
 def cancel_campaign(campaign_id: int):
     return service().cancel_campaign(campaign_id)
 
 
-@bp.get("/<int:campaign_id>/export.csv")
+@api.get(
+    "/<int:campaign_id>/export.csv",
+    "Every line with its status, delivery and first reply, as CSV",
+    answers={200: ("The CSV", "text/csv")},
+    errors=(404,),
+)
 def export_campaign(campaign_id: int):
     store = service().store
     store.get_campaign(campaign_id)  # a 404 before the first byte

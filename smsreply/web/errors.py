@@ -14,6 +14,7 @@ import logging
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from .. import metrics
 from ..errors import SmsReplyError
 from ..store import NotFound, storage_errors
 
@@ -50,6 +51,7 @@ def storage_message(error: Exception) -> str:
     """The 503's message (and log line) for a database that cannot be used right now."""
     problem = (str(error).strip() or type(error).__name__).splitlines()[0]
     log.error("database unavailable: %s", problem)
+    metrics.database_error("request")
     return f"the database cannot be written ({problem}); try again later"
 
 

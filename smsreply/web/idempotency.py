@@ -13,9 +13,10 @@ short is refused (400) before the key is reserved.
 
 Example::
 
-    @bp.post("/messages")
-    @idempotent
-    def send_message(): ...
+    @api.post("/messages", …, headers=(IDEMPOTENCY_HEADER,), wrappers=(idempotent,))
+    def send_message(body: SendMessage): ...
+
+It runs before the route's body is validated (``wrappers``: it reads the body as it arrives).
 """
 
 from __future__ import annotations
@@ -30,12 +31,20 @@ from flask import Response, after_this_request, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import Conflict, ValidationError
+from .contract import Header
 
 HEADER = "Idempotency-Key"
 KEPT_SECONDS = 24 * 3600
 WAIT_SECONDS = 10.0
 KEY = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII, no spaces
 SPOOL_BYTES = 1 << 20
+IDEMPOTENCY_HEADER = Header(
+    HEADER,
+    "The client's key for this request (a UUID): sent again within 24 h with the same body, "
+    "the first answer again (Idempotent-Replayed: true) and no second effect; with another "
+    "body, 422; while the first runs, it waits for its answer (409 after 10 s)",
+    schema={"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+)
 
 
 def idempotent(view):

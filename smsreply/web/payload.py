@@ -1,29 +1,20 @@
-"""Strict reading of request input: JSON bodies and query parameters.
+"""Strict reading of a request body as a JSON object (its fields are then checked by the
+route's model, ``contract.py``).
 
 Each failure is a 4xx with a message that names the problem: wrong content type (415),
 a body that cannot be read (broken chunked encoding, cut short) or bytes that are not UTF-8
-or not JSON (400), a missing, unknown or mistyped field (422).
+or not JSON (400), JSON that is not an object (422).
 """
 
 from __future__ import annotations
 
 import json
-import re
 
 from flask import request
 from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 from werkzeug.wrappers import Request
 
 from ..errors import ValidationError
-
-TYPE_NAMES = {
-    str: "a string",
-    int: "a whole number",
-    bool: "true or false",
-    dict: "an object",
-    list: "an array",
-    type(None): "null",
-}
 
 
 def read_body(cache: bool = True, source: Request | None = None) -> bytes:
@@ -69,34 +60,3 @@ def json_object() -> dict:
     if not isinstance(data, dict):
         raise ValidationError("the body must be a JSON object")
     return data
-
-
-def fields(data: dict, schema: dict[str, tuple[type, ...]], required: set[str]) -> dict:
-    """Check ``data`` against ``{name: allowed types}``; return it."""
-    unknown = sorted(set(data) - set(schema))
-    if unknown:
-        raise ValidationError(
-            f"unknown field(s): {', '.join(unknown)}; expected {', '.join(schema)}",
-            field=unknown[0],
-        )
-    for name in sorted(required):
-        if name not in data:
-            raise ValidationError(f"missing field {name!r}", field=name)
-    for name, value in data.items():
-        allowed = schema[name]
-        if type(value) not in allowed:
-            expected = " or ".join(TYPE_NAMES.get(kind, kind.__name__) for kind in allowed)
-            raise ValidationError(f"{name!r} must be {expected}", field=name)
-    return data
-
-
-def query_int(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    # Only ASCII digits: str.isdigit() also accepts "²", which int() then refuses.
-    if not re.fullmatch(r"[0-9]{1,12}", raw) or not low <= int(raw) <= high:
-        raise ValidationError(
-            f"query parameter {name!r} must be a whole number from {low} to {high}", field=name
-        )
-    return int(raw)

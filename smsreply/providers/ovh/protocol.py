@@ -89,15 +89,19 @@ def parse_job_report(data: Mapping[str, object]) -> Sent:
 
 
 def _required(fields: Mapping[str, object], name: str) -> str:
-    value = fields.get(name)
-    if value is None or str(value) == "":
+    value = _optional(fields, name)
+    if value is None:
         raise InvalidCallback(f"missing or empty field {name!r}")
-    return str(value)
+    return value
 
 
 def _optional(fields: Mapping[str, object], name: str) -> str | None:
     value = fields.get(name)
-    return str(value) if value not in (None, "") else None
+    if value in (None, ""):
+        return None
+    if "\x00" in str(value):  # no database stores it (PostgreSQL refuses it in text)
+        raise InvalidCallback(f"field {name!r} contains a NUL character", "nul", field=name)
+    return str(value)
 
 
 def parse_reply(fields: Mapping[str, str]) -> InboundReply:

@@ -9,6 +9,7 @@ address), with growing delays (HTTP 429 with ``Retry-After``); never the user el
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
@@ -31,6 +32,8 @@ from ... import sessions, throttle, users
 from .. import csrf
 from . import language
 from .common import form_text, safe_next, service
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("auth", __name__)
 
@@ -78,6 +81,7 @@ def login() -> ResponseReturnValue:
         )
         status = 429
         headers["Retry-After"] = str(seconds)
+        log.info("manager login refused: too many tries, %d s to wait", seconds)
     else:
         user = users.verify(store, username, request.form.get("password", ""))
         if user is not None:
@@ -90,6 +94,7 @@ def login() -> ResponseReturnValue:
             csrf.rotate()
             return redirect(safe_next(next_url))
         throttle.login_failed(store, keys, now())
+        log.info("manager login refused: wrong user name or password")  # never what was typed
         error, status = _("Wrong user name or password."), 403
     page = render_template("manager/login.html", next_url=next_url, username=username, error=error)
     return page, status, headers
