@@ -188,8 +188,8 @@ def accept(service, draft: Draft, lines: Iterable[Line], dry_run: bool = False) 
                 if campaign_id is None:
                     raise CampaignExists(store.campaign_for_request(draft.request_key))
             store.add_campaign_lines(campaign_id, staging)
-            _reserve(store, campaign_id, totals, created_at)
-            answer.update(id=campaign_id, balance=store.balance())
+            balance = _reserve(store, campaign_id, totals, created_at)  # the balance last
+            answer.update(id=campaign_id, balance=balance)
     service.work_queue.submit("campaign", campaign_id)
     return answer
 
@@ -252,9 +252,10 @@ def _check_line(store, staging: Staging, template: str, line: Line, max_parts: i
     return None, "", row
 
 
-def _reserve(store, campaign_id: int, totals: dict, at: str) -> None:
+def _reserve(store, campaign_id: int, totals: dict, at: str) -> int:
+    """Debit the campaign's credits; the balance left."""
     try:
-        store.change_credits(
+        return store.change_credits(
             -totals["credits"], at, ledger_reasons.reason("campaign_reserved", campaign=campaign_id)
         )
     except InsufficientCredits as error:

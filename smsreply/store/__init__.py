@@ -2,7 +2,8 @@
 
 ``Store(path)`` uses the SQLite file (sqlite-utils); ``Store(url="postgresql://…")`` a
 PostgreSQL server (psycopg 3); ``Store.from_settings(settings)`` picks by ``database.url``.
-Multi-step writes go in ``store.write()``, a transaction that runs alone on both. Lookups
+Multi-step writes go in ``store.write()``, one transaction (alone on SQLite; beside others on
+PostgreSQL, each write guarded by what it touches: ``docs/reliability.md``). Lookups
 that miss raise ``NotFound``; a database that cannot be used raises ``DatabaseUnavailable``;
 ``STORAGE_ERRORS`` are the drivers' errors meaning "the database cannot be written now".
 

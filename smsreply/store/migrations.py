@@ -363,3 +363,12 @@ def m010_campaign_status_done(db: Schema) -> None:
     # One name everywhere: a campaign whose recipients were all handed over is "done", as
     # the API, the CLI and the manager call it (it was stored as "sent", like an SMS).
     db.execute("UPDATE campaigns SET status = 'done' WHERE status = 'sent'")
+
+
+@migrations()
+def m011_claim_tokens(db: Schema) -> None:
+    # Who holds a job: a random token written when it is claimed (work.py's ``mint``).
+    # Finishing, renewing, retrying or failing the job names it, so a worker that lost
+    # its claim changes nothing (a lease's float value was the identity before).
+    for table in ("replies", "outgoing", "notifications", "campaigns"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN claim TEXT")
