@@ -1,0 +1,66 @@
+"""The bench's database proxy (``bench/delay_proxy.py``), in front of the private
+PostgreSQL server: it passes everything through unchanged, counts each statement and each
+round trip (a pipeline of statements is one), and holds each message at least the delay
+asked for. Counts, and a lower bound on time only (a busy machine is slower, never faster)."""
+
+from __future__ import annotations
+
+import time
+
+import psycopg
+import pytest
+
+from bench.delay_proxy import DelayProxy, FrontendCounter
+
+pytestmark = pytest.mark.postgres  # make test runs these in its PostgreSQL run only
+
+
+@pytest.fixture(scope="module")
+def proxy(postgres_cluster):
+    with DelayProxy(postgres_cluster.port) as proxy:
+        yield proxy
+
+
+def test_statements_and_round_trips_are_counted(proxy, postgres_cluster):
+    proxy.set_delay(0.0)
+    with psycopg.connect(proxy.url(postgres_cluster.url()), autocommit=True) as conn:
+        before = proxy.counts()
+        assert conn.execute("SELECT %s::int + 1", (41,)).fetchone() == (42,)
+        conn.execute("SELECT 'a;b'; ")
+        with conn.transaction():  # BEGIN, the statement, COMMIT: three of each
+            conn.execute("SELECT 1")
+        after = proxy.counts()
+        with conn.pipeline():  # three statements, sent at once
+            cursors = [conn.execute("SELECT %s::int", (number,)) for number in range(3)]
+        assert [cursor.fetchone() for cursor in cursors] == [(0,), (1,), (2,)]
+        piped = proxy.counts() - after
+    counted = after - before
+    assert (counted.statements, counted.round_trips) == (5, 5)
+    assert piped.statements == 3 and 1 <= piped.round_trips < 3
+    assert after.connections >= 1
+
+
+def test_each_way_is_held_at_least_the_delay(proxy, postgres_cluster):
+    with psycopg.connect(proxy.url(postgres_cluster.url()), autocommit=True) as conn:
+        proxy.set_delay(25.0)
+        conn.execute("SELECT 1")  # a chunk held before the change may still go at once
+        before, started = proxy.counts(), time.monotonic()
+        for _ in range(4):
+            conn.execute("SELECT 1")
+        elapsed = time.monotonic() - started
+        held = proxy.counts() - before
+        proxy.set_delay(0.0)
+    assert elapsed >= 4 * 2 * 0.025
+    assert held.delayed == 8 and held.held_ms >= 25.0
+
+
+def test_startup_and_ssl_requests_are_not_statements():
+    counter = FrontendCounter()
+    ssl_request = (8).to_bytes(4, "big") + (80877103).to_bytes(4, "big")
+    body = b"user\x00postgres\x00\x00"
+    startup = (8 + len(body)).to_bytes(4, "big") + (3 << 16).to_bytes(4, "big") + body
+    query = b"Q" + (4 + 9).to_bytes(4, "big") + b"SELECT 1\x00"
+    stream = ssl_request + startup + query + b"E" + (9).to_bytes(4, "big") + b"\x00" * 5
+    # Cut anywhere, the same count: messages are read whole.
+    assert sum(counter.feed(stream[at : at + 3]) for at in range(0, len(stream), 3)) == 2
+    assert counter.feed(b"S" + (4).to_bytes(4, "big")) == 0  # Sync
