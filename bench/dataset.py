@@ -2,7 +2,7 @@
 
 The app writes SQL only in ``smsreply/store/``; the bench may write it here, because going
 through the API would take longer than the run it prepares (a million conversations). Rows
-have the shape ``sending.open_conversation`` gives them: a conversation, its outgoing SMS
+have the shape ``sending.send_message`` gives them: a conversation, its outgoing SMS
 (already sent) and the ledger lines. Recipients come from a pool of 100,000 mobiles shared
 by the history and the bench's conversations, so lookups by recipient meet real history.
 ``path`` is an SQLite file or a ``postgresql://`` URL (the same SQL, through ``_Postgres``).
@@ -58,11 +58,8 @@ class _Postgres:
         self.connection = psycopg.connect(url, autocommit=True)
 
     def execute(self, sql: str, params: tuple = ()):
-        from smsreply.store.postgres import WRITE_LOCK
-
-        if sql == "BEGIN IMMEDIATE":  # the server's write transactions wait for ours
-            self.connection.execute("BEGIN")
-            return self.connection.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+        if sql == "BEGIN IMMEDIATE":
+            return self.connection.execute("BEGIN")
         if sql == "COMMIT":  # rows came with their ids: the sequences follow them
             for table in self.TABLES:
                 self.connection.execute(

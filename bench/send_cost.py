@@ -30,6 +30,7 @@ from pathlib import Path
 
 from smsreply import sending
 from smsreply.clock import to_iso, utcnow
+from smsreply.heartbeat import Lease
 from smsreply.providers.http import HttpProvider
 from smsreply.segments import count_segments
 from smsreply.service import Service
@@ -50,10 +51,9 @@ def hand_off(provider: HttpProvider, sends: int, first_id: int) -> float:
     return (time.thread_time() - started) / sends * 1e6
 
 
-def queue_answers(service: Service, count: int) -> list[tuple[int, float]]:
+def queue_answers(service: Service, count: int) -> list[tuple[int, Lease]]:
     """``count`` answers queued already claimed by this process (as ``handling`` does)."""
-    now = time.time()
-    lease = now + service.settings["worker.lease_seconds"]
+    lease = service.engine.new_lease()
     segments, at = count_segments("Merci !"), to_iso(utcnow())
     queued = []
     with service.store.write():
@@ -68,7 +68,7 @@ def queue_answers(service: Service, count: int) -> list[tuple[int, float]]:
                 segments,
                 "sr1",
                 at,
-                claim=(now, lease),
+                lease=lease,
             )
             queued.append((outgoing_id, lease))
     return queued
@@ -87,7 +87,7 @@ def send_job_threads(service: Service, sends: int, threads: int = 4) -> float:
     """Process CPU µs per SMS, ``threads`` threads each sending their share at once."""
     shares = [queue_answers(service, sends // threads) for _ in range(threads)]
 
-    def send_share(share: list[tuple[int, float]]) -> None:
+    def send_share(share: list[tuple[int, Lease]]) -> None:
         for outgoing_id, lease in share:
             assert service.engine.send_sms(outgoing_id, lease)
 
@@ -118,7 +118,7 @@ def send_steps(service: Service, sends: int) -> dict[str, float]:
         with _charged(spent, "transmit"):
             sent = sending.transmit(engine.provider, claim.row)
         with _charged(spent, "record"):
-            sending.record_sent(engine.store, engine.provider, engine.clock, claim.row, sent)
+            sending.record_sent(engine.store, engine.provider, engine.clock, claim, sent)
     return {step: seconds / sends * 1e6 for step, seconds in spent.items()}
 
 

@@ -24,13 +24,10 @@ def _digest(key: str) -> str:
 
 def ensure_secret(store: Store, name: str, size: int) -> str:
     """The secret ``name``, made (``size`` random bytes) the first time and kept."""
-    with store.write():
-        try:
-            return store.get_secret(name)
-        except NotFound:
-            value = secrets.token_urlsafe(size)
-            store.set_secret(name, value)
-            return value
+    try:
+        return store.get_secret(name)
+    except NotFound:
+        return store.keep_secret(name, secrets.token_urlsafe(size))
 
 
 def ensure_callback_token(store: Store) -> str:

@@ -15,7 +15,6 @@ the same ``route`` and ``record``, one transaction and one claim fewer.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -23,6 +22,7 @@ from .actions import Action, Outcome, ReplyContext
 from .actions.base import UNCHANGED
 from .clock import Clock, to_iso
 from .errors import ValidationError
+from .heartbeat import Lease, mint
 from .notifications import sms_text
 from .results import judge_outcome
 from .routing import ReplyPlan
@@ -35,13 +35,13 @@ from .store import InsufficientCredits, Store
 class FollowUps:
     """Work a handled reply leaves for the workers: SMS to send, e-mails to deliver.
 
-    ``leases`` holds the SMS already claimed for sending (their lease), so that the
+    ``leases`` holds the SMS already claimed for sending (their claim), so that the
     worker that queued them sends them without claiming them again.
     """
 
     sms: list[int] = field(default_factory=list)
     emails: list[int] = field(default_factory=list)
-    leases: dict[int, float] = field(default_factory=dict)
+    leases: dict[int, Lease] = field(default_factory=dict)
 
 
 @dataclass
@@ -94,9 +94,9 @@ def handle_now(
     clock: Clock,
     plan: ReplyPlan,
     reply: dict,
-    lease: float,
+    token: str,
 ) -> FollowUps | None:
-    """Handle a reply just accepted, claimed until ``lease``, in the caller's transaction,
+    """Handle a reply just accepted, claimed with ``token``, in the caller's transaction,
     when its route needs no I/O (``Action.immediate``); None when it does, or when routing
     failed: then the reply is left to the work engine (``act``), which records why."""
     if not plan.any_immediate:  # no need to read the conversation to know
@@ -109,7 +109,7 @@ def handle_now(
         acted = _run(chosen, reply, conversation)
     except Exception:  # recorded by ``act``, as any failure: never by the callback
         return None
-    return record(store, settings, clock, reply, acted, lease)
+    return record(store, settings, clock, reply, acted, token)
 
 
 def _run(chosen: Route, reply: dict, conversation: dict) -> Acted:
@@ -147,30 +147,30 @@ def record(
     clock: Clock,
     reply: dict,
     acted: Acted,
-    lease: float,
+    token: str,
 ) -> FollowUps:
     """Record the outcome, queue and debit the answer, queue the notifications: all in one
-    transaction, and only while our claim (until ``lease``) holds."""
+    transaction, and only while our claim (``token``) holds."""
     at = to_iso(clock())
     work = FollowUps()
     outcome, conversation = acted.outcome, acted.conversation
-    # Pure work first: the transaction holds the database's only write lock.
+    # Pure work first: the transaction holds the rows it writes until it commits.
     detail = dict(outcome.detail, kind=outcome.kind)
     result = judge_outcome(outcome, settings["sms.max_parts"])
     if outcome.answer is not None and result.answer is None:
         detail.update(kind="error", answer_error=result.reason)
     recorded = json.dumps(detail, ensure_ascii=False)
-    now = time.time()  # the SMS we queue, we send: claimed from now until now + lease
-    claim = (now, now + settings["worker.lease_seconds"])
+    lease = mint(settings["worker.lease_seconds"])  # the SMS we queue, we send next
+    queued: list[tuple[int, str, int]] = []  # (SMS id, kind, credits): debited last
     with store.write():
         if not store.finish_reply(
-            reply["id"], lease, acted.action_type, recorded, result.result, result.reason[:500]
+            reply["id"], token, acted.action_type, recorded, result.result, result.reason[:500]
         ):
             return work  # someone else took it over after our lease ran out
         if result.answer is not None:
-            answer_id = _queue_debited(
-                store, work, "answer", reply["sender"], reply["shortcode"], result.answer,
-                conversation, reply, at, claim,
+            answer_id = _queue(
+                store, queued, "answer", reply["sender"], reply["shortcode"], result.answer,
+                conversation, reply, at, lease,
             )  # fmt: skip
             store.link_answer(reply["id"], answer_id)
         if outcome.state is not UNCHANGED:
@@ -179,19 +179,21 @@ def record(
             store.set_conversation_route(conversation["id"], outcome.detail["rule"])
         for note in acted.notifications:
             if note["media"] == "sms":
-                outgoing_id = _queue_debited(
-                    store, work, "notification", note["target"], note["sender"],
-                    sms_text(reply, conversation), conversation, reply, at, claim,
+                outgoing_id = _queue(
+                    store, queued, "notification", note["target"], note["sender"],
+                    sms_text(reply, conversation), conversation, reply, at, lease,
                 )  # fmt: skip
                 store.record_sms_notification(reply["id"], note, at, outgoing_id)
             else:
                 work.emails.append(store.queue_email_notification(reply["id"], note, at))
+        for outgoing_id, kind, credits in queued:  # the balance last: held until the commit
+            _debit(store, work, outgoing_id, kind, credits, conversation, reply, at, lease)
     return work
 
 
-def _queue_debited(
+def _queue(
     store: Store,
-    work: FollowUps,
+    queued: list[tuple[int, str, int]],
     kind: str,
     recipient: str,
     sender: str | None,
@@ -199,13 +201,10 @@ def _queue_debited(
     conversation: dict,
     reply: dict,
     at: str,
-    claim: tuple[float, float],
+    lease: Lease,
 ) -> int:
-    """Queue one SMS and debit it; one the balance cannot cover stays, marked no_credit.
-
-    The SMS is queued already claimed for sending (``claim``: from, until), as the
-    engine would claim it: the worker sends it next, without one more transaction.
-    """
+    """Queue one SMS, already claimed for sending by this process (``lease``), as the
+    engine would claim it: the worker sends it next, without one more transaction."""
     segments = count_segments(text)
     outgoing_id = queue_sms(
         store,
@@ -218,11 +217,27 @@ def _queue_debited(
         at,
         conversation_id=conversation["id"],
         reply_id=reply["id"],
-        claim=claim,
+        lease=lease,
     )
+    queued.append((outgoing_id, kind, segments.credits))
+    return outgoing_id
+
+
+def _debit(
+    store: Store,
+    work: FollowUps,
+    outgoing_id: int,
+    kind: str,
+    credits: int,
+    conversation: dict,
+    reply: dict,
+    at: str,
+    lease: Lease,
+) -> None:
+    """Debit one queued SMS; one the balance cannot cover stays, marked no_credit."""
     try:
         store.change_credits(
-            -segments.credits,
+            -credits,
             at,
             kind,
             reply_id=reply["id"],
@@ -233,5 +248,4 @@ def _queue_debited(
         store.mark_sms_no_credit(outgoing_id, str(error))
     else:
         work.sms.append(outgoing_id)
-        work.leases[outgoing_id] = claim[1]
-    return outgoing_id
+        work.leases[outgoing_id] = lease

@@ -1,4 +1,10 @@
-"""Heartbeat: keep renewing the leases of work that is running, so no one takes it over.
+"""Claims and their heartbeat: mint a claim on a job, and keep renewing its lease while the
+job runs, so no one takes it over.
+
+A claim has an identity, its ``token`` (random, minted by ``mint``), written on the job's
+row when it is claimed: every later step of the job (renew, finish, retry, fail) names it,
+so a worker that lost its claim changes nothing. Its lease (``lease_until``) only says when
+the claim may be taken over.
 
 A claim's lease (``worker.lease_seconds``) bounds how long a crashed worker's work waits
 before another takes it; it must not bound how long work may run. While a script, a
@@ -11,29 +17,46 @@ Example::
 
     with heartbeat.keep(claim):  # claim.lease_until moves forward while the action runs
         outcome = action.run(context)
-    store.finish_reply(claim.id, claim.lease_until, ...)
+    store.finish_reply(claim.id, claim.token, ...)
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .store import Store
 
 log = logging.getLogger(__name__)
 
 
+class Lease(NamedTuple):
+    """A claim minted before its job is stored or claimed: its identity and time span."""
+
+    token: str
+    since: float  # when it was minted (an SMS's first attempt)
+    until: float  # when another worker may take the job over
+
+
+def mint(lease_seconds: float) -> Lease:
+    """A new claim identity, held for ``lease_seconds`` from now."""
+    now = time.time()
+    return Lease(secrets.token_hex(8), now, now + lease_seconds)
+
+
 @dataclass(eq=False)
 class Claim:
-    """A job this process holds: its kind, id, current lease and row as claimed."""
+    """A job this process holds: its kind, id, claim token, current lease and row."""
 
     kind: str
     id: int
+    token: str
     lease_until: float
     row: dict
     lost: bool = False
@@ -96,9 +119,7 @@ class Heartbeat:
             claim.next_beat = now + self.lease_seconds / 3
             lease_until = now + self.lease_seconds
             try:
-                renewed = self.store.renew_claim(
-                    claim.kind, claim.id, claim.lease_until, lease_until
-                )
+                renewed = self.store.renew_claim(claim.kind, claim.id, claim.token, lease_until)
             except Exception:  # the database is busy or down: try again at the next beat
                 log.exception("renewing the lease of %s #%s failed", claim.kind, claim.id)
                 return

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from .clock import Clock, to_iso
+from .heartbeat import Lease
 from .optout import is_stop
 from .phone import InvalidNumber, parse_french_mobile
 from .providers import InboundReply
@@ -47,15 +48,15 @@ def accept_reply(
     provider: str,
     remote_addr: str = "",
     headers: tuple[tuple[str, str], ...] = (),
-    lease_until: float | None = None,
+    lease: Lease | None = None,
 ) -> tuple[dict, bool]:
     """Store one reply; return (its row, True if new). Never raises on a bad reply.
 
-    With ``lease_until``, a reply that can be acted on is stored already claimed by the
-    caller until then (see ``work.Engine.claim``): one transaction fewer per reply.
+    With ``lease`` (``Engine.new_lease``), a reply that can be acted on is stored already
+    claimed by the caller (see ``work.Engine.claim``): one transaction fewer per reply.
     """
     received = describe(clock, inbound, provider, remote_addr, headers)
-    return store_reply(store, settings, received, lease_until)
+    return store_reply(store, settings, received, lease)
 
 
 def describe(
@@ -65,8 +66,7 @@ def describe(
     remote_addr: str = "",
     headers: tuple[tuple[str, str], ...] = (),
 ) -> Received:
-    """The reply's row as received: pure work, done before the transaction (it holds the
-    database's only write lock)."""
+    """The reply's row as received: pure work, done before the transaction."""
     row = {
         "provider": provider,
         "provider_id": inbound.provider_id,
@@ -92,14 +92,19 @@ def store_reply(
     store: Store,
     settings: Mapping[str, object],
     received: Received,
-    lease_until: float | None = None,
+    lease: Lease | None = None,
 ) -> tuple[dict, bool]:
     """Store a reply ``describe``d, in one transaction (or the caller's): (its row, True if
-    new); ``lease_until`` as in ``accept_reply``."""
+    new); ``lease`` as in ``accept_reply``.
+
+    Without any lock: the reply's unique key (provider, provider id) stores it once however
+    many callbacks race (``record_reply`` inserts it or finds it stored); the conversation's
+    reply count is one ``UPDATE … RETURNING`` (its row, held to the commit, numbers the
+    replies of one conversation one by one); the credit is debited last."""
     row = dict(received.row)
     received_at = row["received_at"]
     with store.write():
-        existing = store.find_reply(row["provider"], row["provider_id"])
+        existing = store.find_reply(row["provider"], row["provider_id"])  # a repeat: no write
         if existing is not None:
             return existing, False
         conversation = None
@@ -117,12 +122,14 @@ def store_reply(
                 row["conversation_id"] = conversation["id"]
                 row["shortcode"] = received.row["shortcode"] or conversation["shortcode"]
         reply_id = store.record_reply(row)
+        if reply_id is None:  # another callback stored it a moment ago
+            return store.find_reply(row["provider"], row["provider_id"]), False
         if row.get("reason") == "stop":
             store.add_to_blacklist(row["sender"], received_at, reply_id, row["message"])
         if conversation is not None and "reason" not in row:
-            _debit_and_number(
+            _number_and_debit(
                 store, settings, conversation, reply_id, received.row["shortcode"], received_at,
-                lease_until,
+                lease,
             )  # fmt: skip
         return store.get("replies", reply_id), True
 
@@ -137,29 +144,25 @@ def _match(store: Store, tag: str | None, shortcode: str | None, sender: str) ->
     return None
 
 
-def _debit_and_number(
+def _number_and_debit(
     store: Store,
     settings: Mapping[str, object],
     conversation: dict,
     reply_id: int,
     shortcode: str | None,  # as the provider gave it
     at: str,
-    lease_until: float | None,
+    lease: Lease | None,
 ) -> None:
     credits = settings["reply.credits_per_reply"]
-    try:
-        if credits:
-            store.change_credits(
-                -credits,
-                at,
-                "reply received",
-                reply_id=reply_id,
-                conversation_id=conversation["id"],
-            )
-    except InsufficientCredits:
-        store.reject_reply(reply_id, "insufficient_credits")
-        return
-    number = conversation["reply_count"] + 1
     learnt = shortcode if not conversation["shortcode"] else None  # the provider's
-    store.count_reply(conversation["id"], number, learnt)
-    store.queue_reply(reply_id, credits, number, lease_until)
+    number = store.count_reply(conversation["id"], learnt)
+    store.queue_reply(reply_id, credits, number, lease)
+    if not credits:
+        return
+    try:  # the balance last: its one row is held until the commit
+        store.change_credits(
+            -credits, at, "reply received", reply_id=reply_id, conversation_id=conversation["id"]
+        )
+    except InsufficientCredits:
+        store.uncount_reply(conversation["id"])
+        store.reject_reply(reply_id, "insufficient_credits")

@@ -1,7 +1,9 @@
 """Sending: open a conversation from a short code, and hand queued SMS to the provider.
 
-``open_conversation`` validates, debits and queues in one transaction, so a message is
-either fully accepted (conversation, outgoing SMS, ledger line) or not at all.
+``open_conversation`` is the one verb that opens a conversation (a short code, the
+conversation, its first SMS), for a message sent through the API and for each campaign
+recipient alike. ``send_message`` validates, opens and debits in one transaction, so a
+message is either fully accepted (conversation, outgoing SMS, ledger line) or not at all.
 ``transmit`` hands one claimed SMS to the provider, and ``record_sent`` records what the
 provider said; the work engine (``work.py``) claims it, retries it or fails it and refunds
 its credits. Our SMS id goes with it, so a resend after a crash is recognised by the
@@ -16,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from .clock import Clock, to_iso
 from .errors import PaymentRequired, ValidationError
+from .heartbeat import Claim, Lease
 from .phone import InvalidNumber, parse_french_mobile
 from .providers import OutgoingSms, Provider, Sent
 from .segments import Segments, count_segments, find_url
@@ -74,7 +77,7 @@ def allocate_shortcode(used: set[str], low: int, high: int) -> str:
     return random.choice(free)
 
 
-def open_conversation(
+def send_message(
     store: Store,
     settings: Mapping[str, object],
     provider: Provider,
@@ -102,44 +105,14 @@ def open_conversation(
             params={"number": recipient, "since": opted_out["added_at"]},
         )
     now = clock()
-    created_at = to_iso(now)
-    expires_at = to_iso(now + timedelta(hours=settings["reply.window_hours"]))
     with store.write():
-        shortcode = None
-        if provider.allocates_shortcode:
-            used = store.open_shortcodes(recipient, created_at)
-            shortcode = allocate_shortcode(
-                used, settings["sms.shortcode_min"], settings["sms.shortcode_max"]
-            )
-        conversation = {
-            "tag": tag,
-            "provider_tag": "",
-            "recipient": recipient,
-            "shortcode": shortcode,
-            "message": message,
-            "encoding": segments.encoding,
-            "segments": segments.parts,
-            "credits": segments.credits,
-            "created_at": created_at,
-            "expires_at": expires_at,
-        }
-        conversation_id = store.record_conversation(conversation)
-        provider_tag = f"sr{conversation_id}"
-        outgoing_id = queue_sms(
-            store,
-            "message",
-            recipient,
-            shortcode,
-            message,
-            segments,
-            provider_tag,
-            created_at,
-            conversation_id=conversation_id,
+        conversation_id, outgoing_id = open_conversation(
+            store, settings, provider, recipient, message, segments, tag, now
         )
-        try:
+        try:  # the balance last: its one row is held until the commit
             store.change_credits(
                 -segments.credits,
-                created_at,
+                to_iso(now),
                 "message",
                 conversation_id=conversation_id,
                 outgoing_id=outgoing_id,
@@ -150,8 +123,64 @@ def open_conversation(
                 f"{error.balance}",
                 params={"needed": error.needed, "balance": error.balance},
             ) from None
-        store.link_conversation(conversation_id, provider_tag, outgoing_id)
     return store.get("conversations", conversation_id)
+
+
+def open_conversation(
+    store: Store,
+    settings: Mapping[str, object],
+    provider: Provider,
+    recipient: str,
+    message: str,
+    segments: Segments,
+    tag: str | None,
+    now: datetime,
+    lease: Lease | None = None,
+) -> tuple[int, int]:
+    """Open a conversation with ``recipient`` (a checked number) and queue its first SMS,
+    in the caller's transaction; (the conversation's id, the SMS's id).
+
+    Its short code is one not open with this recipient: the choice holds a lock on this
+    recipient only, until the commit, so two messages to the same number at once never
+    share a code. ``lease``: the SMS is queued claimed by this process (``work.py``)."""
+    created_at = to_iso(now)
+    shortcode = None
+    if provider.allocates_shortcode:
+        store.lock_key(f"recipient:{recipient}")
+        shortcode = allocate_shortcode(
+            store.open_shortcodes(recipient, created_at),
+            settings["sms.shortcode_min"],
+            settings["sms.shortcode_max"],
+        )
+    conversation_id = store.record_conversation(
+        {
+            "tag": tag,
+            "provider_tag": "",
+            "recipient": recipient,
+            "shortcode": shortcode,
+            "message": message,
+            "encoding": segments.encoding,
+            "segments": segments.parts,
+            "credits": segments.credits,
+            "created_at": created_at,
+            "expires_at": to_iso(now + timedelta(hours=settings["reply.window_hours"])),
+        }
+    )
+    provider_tag = f"sr{conversation_id}"
+    outgoing_id = queue_sms(
+        store,
+        "message",
+        recipient,
+        shortcode,
+        message,
+        segments,
+        provider_tag,
+        created_at,
+        lease=lease,
+        conversation_id=conversation_id,
+    )
+    store.link_conversation(conversation_id, provider_tag, outgoing_id)
+    return conversation_id, outgoing_id
 
 
 def queue_sms(
@@ -163,10 +192,11 @@ def queue_sms(
     segments: Segments,
     tag: str,
     created_at: str,
-    claim: tuple[float, float] | None = None,
+    lease: Lease | None = None,
     **references: int,
 ) -> int:
-    """Queue one SMS; ``references``: its conversation, reply; ``claim``: see handling."""
+    """Queue one SMS; ``references``: its conversation, reply; ``lease``: queued claimed by
+    this process (``Engine.new_lease``), which sends it next."""
     row = {
         "kind": kind,
         "recipient": recipient,
@@ -179,7 +209,7 @@ def queue_sms(
         "created_at": created_at,
         **references,
     }
-    return store.queue_sms(row, claim)
+    return store.queue_sms(row, lease)
 
 
 def transmit(provider: Provider, row: dict) -> Sent:
@@ -202,13 +232,18 @@ def transmit(provider: Provider, row: dict) -> Sent:
     return provider.send(sms)
 
 
-def record_sent(store: Store, provider: Provider, clock: Clock, row: dict, sent: Sent) -> None:
-    at = to_iso(clock())
+def record_sent(store: Store, provider: Provider, clock: Clock, claim: Claim, sent: Sent) -> bool:
+    """Record what the provider said, if our claim still holds; False when it does not
+    (the SMS was taken over after our lease ran out: its new claimant records it)."""
+    row, at = claim.row, to_iso(clock())
     with store.write():
-        store.finish_sms(
-            row["id"], provider.name, sent.provider_id, at, row["shortcode"] or sent.shortcode
-        )
+        shortcode = row["shortcode"] or sent.shortcode
+        if not store.finish_sms(
+            row["id"], claim.token, provider.name, sent.provider_id, at, shortcode
+        ):
+            return False
         if sent.shortcode and row["kind"] == "message" and not row["shortcode"]:
             store.learn_shortcode(row["conversation_id"], sent.shortcode)
         if sent.credits_left is not None:  # the provider's own balance, shown beside ours
             store.record_provider_balance(provider.name, sent.credits_left, at)
+    return True

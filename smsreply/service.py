@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from .campaigns.reading import Line
 from .clock import Clock, to_iso, utcnow
 from .cputime import spending
 from .errors import Conflict, ValidationError
+from .heartbeat import Lease
 from .phone import InvalidNumber, parse_french_mobile
 from .providers import DeliveryReport, InboundReply, Provider, build_provider, callback_parser
 from .routing import ReplyPlan, check_bounded
@@ -68,7 +68,7 @@ class Service:
         when that makes the message cheaper (``smart_encoding.smart_encode``)."""
         if smart_encoding and isinstance(message, str):
             message = smart_encode(message)
-        conversation = sending.open_conversation(
+        conversation = sending.send_message(
             self.store, self.settings, self.provider, self.clock, to, message, tag
         )
         self.work_queue.submit("sms", conversation["outgoing_id"])
@@ -92,17 +92,17 @@ class Service:
         received = receiving.describe(self.clock, inbound, provider, remote_addr, headers)
         if not self.work_queue.accepting:
             return receiving.store_reply(self.store, self.settings, received)
-        lease = time.time() + self.settings["worker.lease_seconds"]
+        lease = self.engine.new_lease()  # the claim it is stored with, for our workers
         plan = self._plan_if_valid()
         work = None
         with self.store.write():
             reply, created = receiving.store_reply(self.store, self.settings, received, lease)
-            if not created or reply["lease_until"] != lease:  # a duplicate, or not accepted
+            if not created or reply["claim"] != lease.token:  # a duplicate, or not accepted
                 return reply, created
             if plan is not None:
                 with spending("handle"):
                     work = handling.handle_now(
-                        self.store, self.settings, self.clock, plan, reply, lease
+                        self.store, self.settings, self.clock, plan, reply, lease.token
                     )
                 if work is not None:
                     reply = self.store.get("replies", reply["id"])
@@ -136,10 +136,10 @@ class Service:
             to_iso(self.clock()),
         )
 
-    def handle_reply(self, reply_id: int, lease: float | None = None) -> handling.FollowUps:
+    def handle_reply(self, reply_id: int, lease: Lease | None = None) -> handling.FollowUps:
         return self.engine.handle_reply(reply_id, lease)
 
-    def deliver(self, outgoing_id: int, lease: float | None = None) -> bool:
+    def deliver(self, outgoing_id: int, lease: Lease | None = None) -> bool:
         return self.engine.send_sms(outgoing_id, lease)
 
     def drain(self, rounds: int = 10) -> None:

@@ -8,9 +8,12 @@ Every job goes the same way (states as stored: ``store/work.py``)::
                        │ └──fail (and refund an SMS)──▶ failed
                        └── lease runs out (the worker died) ──▶ to do again
 
-``claim`` takes a job under a lease (``worker.lease_seconds``), or keeps the lease this
-process took when it stored the job (a reply stored claimed by the callback, an answer
-queued claimed by its handler). While the job runs — a script, a handler, a ``url``
+The engine is the one home of claims: it mints them (``new_lease``: a random token and a
+lease of ``worker.lease_seconds``), renews them (``heartbeat.py``) and ends them (finish,
+retry, fail); the store writes a claim's columns only through ``store/work.py``. ``claim``
+takes a job with a new claim, or keeps the one this process minted when it stored the job
+(a reply stored claimed by the callback, an answer queued claimed by its handler, a
+campaign's SMS queued claimed by its step). While the job runs — a script, a handler, a ``url``
 request, a hand-off to the provider or the SMTP server — the heartbeat renews the lease
 (``heartbeat.py``), so a slow job is never taken over by another worker; only a dead
 worker's lease runs out. A failure that may pass is retried after
@@ -40,7 +43,7 @@ from . import handling, mailer, sending
 from .campaigns import sender as campaign_sender
 from .clock import Clock, to_iso
 from .cputime import spending
-from .heartbeat import Claim, Heartbeat
+from .heartbeat import Claim, Heartbeat, Lease, mint
 from .providers import Provider, ProviderError
 from .routing import ReplyPlan
 from .store import Store
@@ -53,7 +56,7 @@ KINDS = ("reply", "sms", "email", "campaign")
 class Job(NamedTuple):
     kind: str  # "reply", "sms", "email" or "campaign"
     id: int
-    lease: float | None = None  # set: claimed by this process until then
+    lease: Lease | None = None  # set: claimed by this process (its token, until when)
 
 
 def backoff(settings: Mapping[str, object], attempts: int) -> float:
@@ -79,7 +82,7 @@ class WorkQueue:
         """True while workers take from it: then the service stores work already claimed."""
         return self._takers > 0
 
-    def submit(self, kind: str, job_id: int, lease: float | None = None) -> None:
+    def submit(self, kind: str, job_id: int, lease: Lease | None = None) -> None:
         if self._takers:  # else the job waits in the database for a sweep or a drain
             self._jobs.put(Job(kind, job_id, lease))
 
@@ -122,27 +125,32 @@ class Engine:
 
     # -- claims ----------------------------------------------------------------------
 
-    def claim(self, kind: str, job_id: int, lease: float | None = None) -> Claim | None:
+    def new_lease(self) -> Lease:
+        """A claim for a job this process stores and does itself (``store.held``)."""
+        return mint(self.lease_seconds)
+
+    def claim(self, kind: str, job_id: int, lease: Lease | None = None) -> Claim | None:
         """Take the job, or keep our ``lease`` on it; None when it is not ours to do."""
-        now = time.time()
-        lease_until = now + self.lease_seconds
-        if lease is not None and lease - now >= self.lease_seconds / 2:
-            row = self.store.claimed_job(kind, job_id, lease)  # fresh: no write needed
-            return None if row is None else Claim(kind, job_id, lease, row)
-        if lease is not None and self.store.renew_claim(kind, job_id, lease, lease_until):
-            row = self.store.claimed_job(kind, job_id, lease_until)
-            return None if row is None else Claim(kind, job_id, lease_until, row)
-        row = self.store.claim_job(kind, job_id, now, lease_until, self.provider.name)
-        return None if row is None else Claim(kind, job_id, lease_until, row)
+        if lease is not None:
+            now = time.time()
+            if lease.until - now >= self.lease_seconds / 2:  # fresh: no write needed
+                row = self.store.claimed_job(kind, job_id, lease.token)
+                return None if row is None else Claim(kind, job_id, lease.token, lease.until, row)
+            until = now + self.lease_seconds
+            if self.store.renew_claim(kind, job_id, lease.token, until):
+                row = self.store.claimed_job(kind, job_id, lease.token)
+                return None if row is None else Claim(kind, job_id, lease.token, until, row)
+        fresh = self.new_lease()
+        row = self.store.claim_job(kind, job_id, fresh, self.provider.name)
+        return None if row is None else Claim(kind, job_id, fresh.token, fresh.until, row)
 
     def claim_due(self, kind: str, limit: int) -> list[Job]:
         """Claim up to ``limit`` jobs nobody holds (new, retried, or left by a crash)."""
-        now = time.time()
-        if not self.store.due_work(kind, now, 1):  # a read: no write lock when idle
+        if not self.store.due_work(kind, time.time(), 1):  # a read: nothing written when idle
             return []
-        lease_until = now + self.lease_seconds
-        rows = self.store.claim_due(kind, now, lease_until, limit, self.provider.name)
-        return [Job(kind, row["id"], lease_until) for row in rows]
+        lease = self.new_lease()
+        rows = self.store.claim_due(kind, lease, limit, self.provider.name)
+        return [Job(kind, row["id"], lease) for row in rows]
 
     def run(self, job: Job) -> list[int]:
         """Do one job; return the e-mails it left, for other threads (they never delay
@@ -162,25 +170,23 @@ class Engine:
 
     # -- the three kinds of work -------------------------------------------------------
 
-    def handle_reply(self, reply_id: int, lease: float | None = None) -> handling.FollowUps:
+    def handle_reply(self, reply_id: int, lease: Lease | None = None) -> handling.FollowUps:
         with spending("handle"):
             return self._handle_reply(reply_id, lease)
 
-    def _handle_reply(self, reply_id: int, lease: float | None) -> handling.FollowUps:
+    def _handle_reply(self, reply_id: int, lease: Lease | None) -> handling.FollowUps:
         claim = self.claim("reply", reply_id, lease)
         if claim is None:
             return handling.FollowUps()
         with self.heartbeat.keep(claim):
             acted = handling.act(self.store, self.plan, claim.row)
-        return handling.record(
-            self.store, self.settings, self.clock, claim.row, acted, claim.lease_until
-        )
+        return handling.record(self.store, self.settings, self.clock, claim.row, acted, claim.token)
 
-    def send_sms(self, outgoing_id: int, lease: float | None = None) -> bool:
+    def send_sms(self, outgoing_id: int, lease: Lease | None = None) -> bool:
         with spending("send"):
             return self._send_sms(outgoing_id, lease)
 
-    def _send_sms(self, outgoing_id: int, lease: float | None) -> bool:
+    def _send_sms(self, outgoing_id: int, lease: Lease | None) -> bool:
         claim = self.claim("sms", outgoing_id, lease)
         if claim is None:
             return False
@@ -191,10 +197,9 @@ class Engine:
             return self._retry_or_fail(claim, error.message, error.retryable)
         except Exception as error:  # a provider bug or network error must not lose the SMS
             return self._retry_or_fail(claim, f"{type(error).__name__}: {error}", True)
-        sending.record_sent(self.store, self.provider, self.clock, claim.row, sent)
-        return True
+        return sending.record_sent(self.store, self.provider, self.clock, claim, sent)
 
-    def send_email(self, notification_id: int, lease: float | None = None) -> bool:
+    def send_email(self, notification_id: int, lease: Lease | None = None) -> bool:
         claim = self.claim("email", notification_id, lease)
         if claim is None:
             return False
@@ -210,18 +215,15 @@ class Engine:
             final = mailer.is_final(error)
             return self._retry_or_fail(claim, f"{type(error).__name__}: {error}", not final)
         with self.store.write():
-            self.store.finish_email(notification_id, to_iso(self.clock()))
-        return True
+            return self.store.finish_email(notification_id, claim.token, to_iso(self.clock()))
 
     def _retry_or_fail(self, claim: Claim, reason: str, retryable: bool) -> bool:
         attempts = claim.row["attempts"]
         if retryable and attempts < self.settings["worker.max_attempts"]:
             later = time.time() + backoff(self.settings, attempts)
-            self.store.retry_later(claim.kind, claim.id, claim.lease_until, reason, later)
+            self.store.retry_later(claim.kind, claim.id, claim.token, reason, later)
         else:
-            self.store.fail_job(
-                claim.kind, claim.id, claim.lease_until, reason, to_iso(self.clock())
-            )
+            self.store.fail_job(claim.kind, claim.id, claim.token, reason, to_iso(self.clock()))
         return False
 
     # -- all at once, in this thread -------------------------------------------------------

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from bench.faults import kill_during_burst, operator_fault, script_faults
 from bench.storage import storage_fault
+from smsreply.heartbeat import Lease
 from smsreply.providers import InboundReply
 from smsreply.receiving import accept_reply
 from smsreply.store import Store
@@ -285,10 +286,10 @@ def test_a_reply_queued_past_half_its_lease_is_handled_at_once(service):
     service.set_reply_options({"action": "text", "text": "Merci"})
     conversation = service.send_message("0612345678", "RDV demain ?")
     service.drain()
-    lease = time.time() + 1.0  # under half of worker.lease_seconds left
+    lease = Lease("late", time.time(), time.time() + 1.0)  # under half of the lease left
     inbound = InboundReply("late-1", "+33612345678", "OUI", conversation["shortcode"])
     reply, _ = accept_reply(
-        service.store, service.settings, service.clock, inbound, "ovh", lease_until=lease
+        service.store, service.settings, service.clock, inbound, "ovh", lease=lease
     )
     work = service.handle_reply(reply["id"], lease)
     assert len(work.sms) == 1 and service.deliver(work.sms[0], work.leases[work.sms[0]])

@@ -41,7 +41,7 @@ TABLES = (
     "simulator_outbox",
 )
 # Set from the real time (claims), not from the service's clock: they differ run to run.
-REAL_TIME = {"lease_until", "first_attempt_at", "next_attempt_at"}
+REAL_TIME = {"lease_until", "first_attempt_at", "next_attempt_at", "claim"}
 
 NOTIFY = [
     {"media": "email", "sender": "sms@cabinet.example", "target": "docteur@cabinet.example"},

@@ -11,6 +11,7 @@ import threading
 import time
 
 from smsreply import handling
+from smsreply.heartbeat import Lease, mint
 from smsreply.web import create_app
 from smsreply.work import backoff
 from tests.actions import ROOT
@@ -48,11 +49,13 @@ def test_the_heartbeat_keeps_a_running_claim(service, client, callback_url, sett
     with service.engine.heartbeat.keep(claim):
         deadline = time.time() + 7.0  # over two leases
         while time.time() < deadline:  # another worker keeps trying to take it over
-            taken.append(service.store.claim_job("reply", reply_id, time.time(), 1e12))
+            taken.append(
+                service.store.claim_job("reply", reply_id, Lease("other", time.time(), 1e12))
+            )
             time.sleep(0.25)
     assert not any(taken) and not claim.lost
     assert claim.lease_until > first_lease + 3.0
-    assert service.store.claimed_job("reply", reply_id, claim.lease_until) is not None
+    assert service.store.claimed_job("reply", reply_id, claim.token) is not None
 
 
 def test_a_claim_taken_over_records_nothing(service, client, callback_url, settings):
@@ -62,11 +65,9 @@ def test_a_claim_taken_over_records_nothing(service, client, callback_url, setti
     claim = service.engine.claim("reply", reply_id)
     acted = handling.act(service.store, service.plan, claim.row)
     time.sleep(0.3)
-    other = service.store.claim_job("reply", reply_id, time.time(), time.time() + 60)
+    other = service.store.claim_job("reply", reply_id, mint(60))
     assert other is not None and other["attempts"] == 2
-    work = handling.record(
-        service.store, settings, service.clock, claim.row, acted, claim.lease_until
-    )
+    work = handling.record(service.store, settings, service.clock, claim.row, acted, claim.token)
     assert work.sms == [] and service.store.get("replies", reply_id)["status"] == "pending"
     assert service.store.get("replies", reply_id)["answer_id"] is None
 

@@ -5,8 +5,9 @@ it (``Engine.claim``, the heartbeat keeping the claim while it runs), takes the 
 pending recipients — about ``STEP_SECONDS`` of sending at ``sms.rate_per_second`` — and
 reserves as many send slots from the account-wide pace (``reserve_send_slots``), so the
 rate holds for all campaigns and processes together. At each slot one transaction opens
-the recipient's own conversation (its own short code and tag: replies match exactly as
-for a single message) and queues its SMS, and marks the recipient handed over; the SMS
+the recipient's own conversation (``sending.open_conversation``, as for a single message:
+its own short code and tag, so replies match exactly) and queues its SMS, and marks the
+recipient handed over; the SMS
 then goes the usual way (claimed, sent, retried or failed and refunded). The step then
 releases the campaign, due again at once, until no recipient is pending. The rate is a
 ceiling: a step waits while ``batch`` SMS or more are still unsent (a slow provider), so a
@@ -22,11 +23,10 @@ from __future__ import annotations
 
 import math
 import time
-from datetime import timedelta
 
 from ..clock import to_iso
 from ..segments import Segments
-from ..sending import allocate_shortcode, queue_sms
+from ..sending import open_conversation
 
 STEP_SECONDS = 2.0
 MAX_STEP = 1000
@@ -59,7 +59,7 @@ def step(engine, campaign_id: int, lease: float | None = None) -> bool:
                         break
     left = bool(store.pending_recipients(campaign_id, 1))
     finished = None if left else to_iso(engine.clock())
-    released = store.release_campaign(campaign_id, claim.lease_until, finished)
+    released = store.release_campaign(campaign_id, claim.token, finished)
     if released and left:
         engine.work_queue.submit("campaign", campaign_id)  # the next free thread goes on
     return released and left
@@ -82,59 +82,26 @@ def _backlog_drained(engine, batch: int, claim) -> bool:
 def _hand_over(engine, claim, recipient: dict) -> bool:
     """Open the recipient's conversation and queue its SMS; False when the campaign is no
     longer ours (cancelled, or the claim was lost)."""
-    store, settings, provider = engine.store, engine.settings, engine.provider
+    store = engine.store
     now = engine.clock()
-    created_at = to_iso(now)
-    sms_lease = None
-    if engine.work_queue.accepting:  # a worker of this process sends it: stored claimed
-        sms_lease = (time.time(), time.time() + settings["worker.lease_seconds"])
+    # a worker of this process sends it: stored claimed, with a claim the engine mints
+    lease = engine.new_lease() if engine.work_queue.accepting else None
     number = recipient["recipient"]
     try:
         with store.write():
-            if not store.campaign_sending(claim.id, claim.lease_until):
+            if not store.campaign_sending(claim.id, claim.token):
                 return False
             if store.blacklisted(number):  # replied STOP since the campaign was accepted
-                store.skip_stopped_recipient(recipient, created_at, claim.id)
+                store.skip_stopped_recipient(recipient, to_iso(now), claim.id)
                 return True
-            shortcode = None
-            if provider.allocates_shortcode:
-                shortcode = allocate_shortcode(
-                    store.open_shortcodes(number, created_at),
-                    settings["sms.shortcode_min"],
-                    settings["sms.shortcode_max"],
-                )
-            conversation_id = store.record_conversation(
-                {
-                    "tag": claim.row["tag"],
-                    "provider_tag": "",
-                    "recipient": number,
-                    "shortcode": shortcode,
-                    "message": recipient["message"],
-                    "encoding": recipient["encoding"],
-                    "segments": recipient["segments"],
-                    "credits": recipient["credits"],
-                    "created_at": created_at,
-                    "expires_at": to_iso(now + timedelta(hours=settings["reply.window_hours"])),
-                }
-            )
-            provider_tag = f"sr{conversation_id}"
             segments = Segments(recipient["encoding"], 0, recipient["segments"])
-            outgoing_id = queue_sms(
-                store,
-                "message",
-                number,
-                shortcode,
-                recipient["message"],
-                segments,
-                provider_tag,
-                created_at,
-                claim=sms_lease,
-                conversation_id=conversation_id,
-            )
-            store.link_conversation(conversation_id, provider_tag, outgoing_id)
+            conversation_id, outgoing_id = open_conversation(
+                store, engine.settings, engine.provider, number, recipient["message"],
+                segments, claim.row["tag"], now, lease,
+            )  # fmt: skip
             if not store.hand_over_recipient(recipient["id"], conversation_id):
                 raise _NotPending
     except _NotPending:
         return True
-    engine.work_queue.submit("sms", outgoing_id, sms_lease[1] if sms_lease else None)
+    engine.work_queue.submit("sms", outgoing_id, lease)
     return True

@@ -12,18 +12,19 @@ class AccountQueries(Connection):
         return self._one("SELECT balance FROM account WHERE id = 1", what="account")["balance"]
 
     def change_credits(self, delta: int, at: str, reason: str, **refs: int | None) -> int:
-        """Add (or, negative, debit) credits with a ledger line; never below zero."""
+        """The ledger verb: every credit change goes through it. Add (or, negative, debit)
+        ``delta`` credits with a ledger line saying when, why and for what (``refs``:
+        conversation_id, reply_id, outgoing_id); never below zero (``InsufficientCredits``).
+        Return the new balance.
+
+        A conditional update of the one balance row (``balance + delta >= 0``): no read
+        first, nothing else locked. That row is held until the transaction commits, so
+        callers change credits last in their transaction."""
+        line = {"at": at, "reason": reason} | {k: v for k, v in refs.items() if v is not None}
         with self.write():
-            cursor = self.db.execute(
-                "UPDATE account SET balance = balance + ? WHERE id = 1 AND balance + ? >= 0",
-                (delta, delta),
-            )
-            balance = self.balance()
-            if cursor.rowcount != 1:
-                raise InsufficientCredits(-delta, balance)
-            self.insert(
-                "ledger", {"at": at, "delta": delta, "balance": balance, "reason": reason, **refs}
-            )
+            balance = self.backend.change_credits(delta, line)
+            if balance is None:
+                raise InsufficientCredits(-delta, self.balance())
             return balance
 
     def ledger(self, limit: int, offset: int = 0) -> list[dict]:
@@ -56,22 +57,25 @@ class AccountQueries(Connection):
     # -- manager users -------------------------------------------------------------------
 
     def add_user(self, username: str, password_hash: str, at: str) -> int:
-        with self.write():
-            if self.find_user(username) is not None:
-                raise ValueError(f"user {username!r} already exists")
-            return self.insert(
-                "users", {"username": username, "password_hash": password_hash, "created_at": at}
-            )
+        cursor = self.db.execute(  # the unique user name decides, on every host
+            "INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (username) DO NOTHING RETURNING id",
+            (username, password_hash, at),
+        )
+        added = cursor.fetchall()
+        if not added:
+            raise ValueError(f"user {username!r} already exists")
+        return added[0][0]
 
     def find_user(self, username: str) -> dict | None:
         return self.query_one("SELECT * FROM users WHERE username = ?", (username,))
 
     def set_user_password(self, username: str, password_hash: str) -> None:
-        with self.write():
-            user = self.find_user(username)
-            if user is None:
-                raise NotFound(f"user {username!r} not found")
-            self.update("users", user["id"], {"password_hash": password_hash})
+        cursor = self.db.execute(
+            "UPDATE users SET password_hash = ? WHERE username = ?", (password_hash, username)
+        )
+        if cursor.rowcount != 1:
+            raise NotFound(f"user {username!r} not found")
 
     def list_users(self) -> list[dict]:
         return self.query("SELECT id, username, created_at FROM users ORDER BY id")

@@ -91,11 +91,14 @@ class CampaignQueries(Connection):
             )
             return cursor.fetchone()[0] - count * interval
 
-    def campaign_sending(self, campaign_id: int, lease: float) -> bool:
-        """Whether our claim on the campaign still holds (it was not cancelled or lost)."""
+    def campaign_sending(self, campaign_id: int, token: str) -> bool:
+        """Whether our claim (``token``) on the campaign still holds (not cancelled or lost).
+
+        A read: a cancel committed after it is caught by the recipient's own guard
+        (``hand_over_recipient`` needs it still ``pending``)."""
         row = self.query_one(
-            "SELECT id FROM campaigns WHERE id = ? AND status = 'sending' AND lease_until = ?",
-            (campaign_id, lease),
+            "SELECT id FROM campaigns WHERE id = ? AND status = 'sending' AND claim = ?",
+            (campaign_id, token),
         )
         return row is not None
 
@@ -124,56 +127,44 @@ class CampaignQueries(Connection):
                 recipient["credits"], at, f"refund: campaign #{campaign_id} recipient replied STOP"
             )
 
-    def release_campaign(self, campaign_id: int, lease: float, finished_at: str | None) -> bool:
-        """End a step: to do again at once, or ``sent`` when no recipient is left."""
-        status = "sent" if finished_at else "queued"
-        with self.write():
-            cursor = self.db.execute(
-                "UPDATE campaigns SET status = ?, finished_at = ?, lease_until = NULL "
-                "WHERE id = ? AND lease_until = ? AND status = 'sending'",
-                (status, finished_at, campaign_id, lease),
-            )
-            return cursor.rowcount == 1
-
     def cancel_campaign(self, campaign_id: int, at: str) -> int:
         """Cancel what is not sent yet and refund it; return the credits refunded. Raises
-        ``NotFound``, or ``ValueError`` when the campaign is already sent or cancelled."""
+        ``NotFound``, or ``ValueError`` when the campaign is already sent or cancelled.
+
+        Each step names the state it leaves, so a recipient handed over, or an SMS claimed
+        for sending, at the same moment is either cancelled here or sent there, never both.
+        Rows are taken in the order every writer takes them: recipients, the campaign, SMS,
+        the balance last."""
         with self.write():
-            campaign = self.get_campaign(campaign_id)
-            if campaign["status"] in ("sent", "cancelled"):
-                raise ValueError(f"campaign #{campaign_id} is already {campaign['status']}")
-            unsent = self._one(
-                "SELECT CAST(COALESCE(SUM(credits), 0) AS BIGINT) AS credits "
-                "FROM campaign_recipients WHERE campaign_id = ? AND status = 'pending'",
-                (campaign_id,),
-            )["credits"]
-            self.db.execute(
+            cancelled = self.db.execute(
                 "UPDATE campaign_recipients SET status = 'cancelled' "
-                "WHERE campaign_id = ? AND status = 'pending'",
+                "WHERE campaign_id = ? AND status = 'pending' RETURNING credits",
                 (campaign_id,),
             )
-            # SMS queued but never tried yet are withdrawn too; one being tried is let go.
-            queued = self.query(
-                "SELECT o.id, o.credits FROM outgoing o JOIN campaign_recipients r "
-                "ON r.conversation_id = o.conversation_id WHERE r.campaign_id = ? "
-                "AND o.status = 'queued' AND o.attempts = 0",
+            unsent = sum(row[0] for row in cancelled.fetchall())
+            stopped = self.db.execute(
+                "UPDATE campaigns SET status = 'cancelled', cancelled_at = ?, claim = NULL, "
+                "lease_until = NULL WHERE id = ? AND status IN ('queued', 'sending')",
+                (at, campaign_id),
+            )
+            if stopped.rowcount != 1:
+                campaign = self.get_campaign(campaign_id)  # NotFound, else sent or cancelled
+                raise ValueError(f"campaign #{campaign_id} is already {campaign['status']}")
+            # SMS queued but never tried yet (nobody holds them) are withdrawn too; one
+            # claimed for sending is let go (it is sent, or failed and refunded as any SMS).
+            withdrawn = self.db.execute(
+                "UPDATE outgoing SET status = 'cancelled', error = 'cancelled' "
+                "WHERE status = 'queued' AND attempts = 0 AND claim IS NULL "
+                "AND conversation_id IN (SELECT conversation_id FROM campaign_recipients "
+                "WHERE campaign_id = ? AND conversation_id IS NOT NULL) RETURNING credits",
                 (campaign_id,),
             )
-            for sms in queued:
-                self.update("outgoing", sms["id"], {"status": "cancelled", "error": "cancelled"})
-            refund = unsent + sum(sms["credits"] for sms in queued)
+            refund = unsent + sum(row[0] for row in withdrawn.fetchall())
+            self.db.execute(
+                "UPDATE campaigns SET refunded = refunded + ? WHERE id = ?", (refund, campaign_id)
+            )
             if refund:
                 self.change_credits(refund, at, f"refund: campaign #{campaign_id} cancelled")
-            self.update(
-                "campaigns",
-                campaign_id,
-                {
-                    "status": "cancelled",
-                    "cancelled_at": at,
-                    "lease_until": None,
-                    "refunded": refund,
-                },
-            )
             return refund
 
     # -- reading ------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 The backend is picked by ``database.url``: empty, the SQLite file at ``database.path``
 (``sqlite.py``); ``postgresql://…``, a PostgreSQL server (``postgres.py``). Both take the same
 SQL (``?`` placeholders) through ``self.db.execute``/``self.db.query``. Multi-step writes go in
-``write()``: one transaction that runs alone (SQLite's ``BEGIN IMMEDIATE``, a PostgreSQL
-advisory lock). Lookups that miss raise ``NotFound``.
+``write()``: one transaction (SQLite's ``BEGIN IMMEDIATE``, which runs alone; on PostgreSQL
+it runs beside others, each write guarded by what it touches: ``docs/reliability.md``).
+Lookups that miss raise ``NotFound``.
 """
 
 from __future__ import annotations
@@ -88,14 +89,16 @@ class Connection:
         self.backend.check()
 
     @contextlib.contextmanager
-    def write(self, serial: bool = True) -> Iterator[object]:
-        """One write transaction that runs alone, nested calls joining the outer one.
-
-        ``serial=False`` lets PostgreSQL run it beside others (SQLite always serialises):
-        only for work that is safe so, such as compare-and-set claims.
-        """
-        with self.backend.transaction(serial):
+    def write(self) -> Iterator[object]:
+        """One write transaction, nested calls joining the outer one. On SQLite it runs
+        alone; on PostgreSQL beside others: its statements guard what they touch."""
+        with self.backend.transaction():
             yield self.backend
+
+    def lock_key(self, name: str) -> None:
+        """Inside ``write()``: hold ``name`` until the commit, so that writers of the same
+        name (a recipient's short codes) queue; nothing on SQLite (one writer)."""
+        self.backend.lock_key(name)
 
     @contextlib.contextmanager
     def exclusive(self, name: str) -> Iterator[bool]:
@@ -111,7 +114,8 @@ class Connection:
         """
         self.check()
         try:
-            with self.write():  # the write lock keeps two starting workers from racing
+            with self.write():
+                self.lock_key("migrations")  # two starting workers must not both migrate
                 return migrations.apply(self.backend)
         except self.backend.FAILURES as error:
             problem = (str(error).strip() or type(error).__name__).splitlines()[0]
@@ -164,6 +168,15 @@ class Connection:
 
     def get_secret(self, name: str) -> str:
         return self._one("SELECT value FROM secrets WHERE name = ?", (name,), name)["value"]
+
+    def keep_secret(self, name: str, value: str) -> str:
+        """Store ``value`` as ``name`` unless one is stored already; the one stored (the
+        first of two processes starting at once wins, on every host)."""
+        self.db.execute(
+            "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+            (name, value),
+        )
+        return self.get_secret(name)
 
     def set_secret(self, name: str, value: str) -> None:
         self.db.execute(

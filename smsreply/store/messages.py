@@ -70,12 +70,23 @@ class MessageQueries(Connection):
             {"provider_tag": provider_tag, "outgoing_id": outgoing_id},
         )
 
-    def count_reply(self, conversation_id: int, number: int, shortcode: str | None) -> None:
-        """One more accepted reply; ``shortcode``: the one the provider chose, learnt."""
-        changes: dict = {"reply_count": number}
-        if shortcode:
-            changes["shortcode"] = shortcode
-        self.update("conversations", conversation_id, changes)
+    def count_reply(self, conversation_id: int, shortcode: str | None) -> int:
+        """One more accepted reply; its number. ``shortcode``: the one the provider chose,
+        learnt. The conversation's row stays held until the commit, so the replies of one
+        conversation are numbered one by one, on every host."""
+        cursor = self.db.execute(
+            "UPDATE conversations SET reply_count = reply_count + 1, "
+            "shortcode = COALESCE(?, shortcode) WHERE id = ? RETURNING reply_count",
+            (shortcode or None, conversation_id),
+        )
+        return cursor.fetchall()[0][0]
+
+    def uncount_reply(self, conversation_id: int) -> None:
+        """Take back ``count_reply`` (its row still held: no number was given since)."""
+        self.db.execute(
+            "UPDATE conversations SET reply_count = reply_count - 1 WHERE id = ?",
+            (conversation_id,),
+        )
 
     def learn_shortcode(self, conversation_id: int, shortcode: str) -> None:
         self.update("conversations", conversation_id, {"shortcode": shortcode})
@@ -97,40 +108,44 @@ class MessageQueries(Connection):
             "SELECT * FROM replies WHERE provider = ? AND provider_id = ?", (provider, provider_id)
         )
 
-    def record_reply(self, row: dict) -> int:
-        """Store a reply as received (``status``: rejected until it is accepted)."""
-        return self.insert("replies", {"status": "rejected", **row})
+    def record_reply(self, row: dict) -> int | None:
+        """Store a reply as received (``status``: rejected until it is accepted); its id,
+        or None when a reply with its (provider, provider id) is stored already (its
+        unique key decides, without a lock, however many callbacks race)."""
+        row = {"status": "rejected", **row}
+        columns, marks = ", ".join(row), ", ".join("?" for _ in row)
+        cursor = self.db.execute(
+            f"INSERT INTO replies ({columns}) VALUES ({marks}) "
+            "ON CONFLICT (provider, provider_id) DO NOTHING RETURNING id",
+            tuple(row.values()),
+        )
+        found = cursor.fetchall()
+        return found[0][0] if found else None
 
     def count_replies(self) -> int:
         return self.db.execute("SELECT count(*) FROM replies").fetchone()[0]
 
     def reject_reply(self, reply_id: int, reason: str) -> None:
-        self.update("replies", reply_id, {"reason": reason})
+        """Reject a reply stored a moment ago in this transaction (not acted on)."""
+        rejected = {"status": "rejected", "reason": reason, "credits": 0, "reply_number": None}
+        self.update("replies", reply_id, rejected | {"attempts": 0, **self.unheld()})
 
-    def queue_reply(
-        self, reply_id: int, credits: int, number: int, lease_until: float | None = None
-    ) -> None:
-        """Accept a reply: pending, to be handled; ``lease_until``: claimed by the caller."""
+    def queue_reply(self, reply_id: int, credits: int, number: int, lease=None) -> None:
+        """Accept a reply: pending, to be handled; ``lease``: claimed by the caller."""
         pending = {"status": "pending", "credits": credits, "reply_number": number}
-        if lease_until is not None:
-            pending.update(lease_until=lease_until, attempts=1)
+        if lease is not None:
+            pending |= self.held("reply", lease)
         self.update("replies", reply_id, pending)
 
     def link_answer(self, reply_id: int, outgoing_id: int) -> None:
         self.update("replies", reply_id, {"answer_id": outgoing_id})
 
-    def queue_sms(self, row: dict, claim: tuple[float, float] | None = None) -> int:
-        """Queue one SMS to send; ``claim`` (from, until): queued already claimed."""
+    def queue_sms(self, row: dict, lease=None) -> int:
+        """Queue one SMS to send; ``lease`` (``heartbeat.Lease``): queued already claimed."""
         row = {"status": "queued", **row}
-        if claim is not None:
-            row.update(status="sending", attempts=1, first_attempt_at=claim[0])
-            row["lease_until"] = claim[1]
+        if lease is not None:
+            row |= self.held("sms", lease)
         return self.insert("outgoing", row)
-
-    def mark_sms_no_credit(self, outgoing_id: int, error: str) -> None:
-        """Not sent for want of credit (and never claimed: no attempt was made)."""
-        unsent = {"attempts": 0, "first_attempt_at": None, "lease_until": None}
-        self.update("outgoing", outgoing_id, {"status": "no_credit", "error": error} | unsent)
 
     def queue_email_notification(self, reply_id: int, note: dict, at: str) -> int:
         return self._notification(reply_id, note, at, "queued")

@@ -287,3 +287,12 @@ def m007_campaigns(db: Schema) -> None:
     # that sms.rate_per_second caps the account's campaign throughput as a whole.
     db.execute("CREATE TABLE campaign_pace (id INTEGER PRIMARY KEY, next_slot REAL NOT NULL)")
     db.execute("INSERT INTO campaign_pace (id, next_slot) VALUES (1, 0)")
+
+
+@migrations()
+def m008_claim_tokens(db: Schema) -> None:
+    # Who holds a job: a random token written when it is claimed (work.py's ``mint``).
+    # Finishing, renewing, retrying or failing the job names it, so a worker that lost
+    # its claim changes nothing (a lease's float value was the identity before).
+    for table in ("replies", "outgoing", "notifications", "campaigns"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN claim TEXT")

@@ -55,16 +55,14 @@ class SessionQueries(Connection):
             self.db.execute(
                 "DELETE FROM login_failures WHERE last_failure_at < ?", (forget_before,)
             )
-            self.db.execute(
+            cursor = self.db.execute(  # one statement: the row counts every host's tries
                 "INSERT INTO login_failures (key, failures, last_failure_at, blocked_until) "
                 "VALUES (?, 1, ?, 0) ON CONFLICT (key) DO UPDATE SET "
                 "failures = login_failures.failures + 1, "
-                "last_failure_at = excluded.last_failure_at",
+                "last_failure_at = excluded.last_failure_at RETURNING failures",
                 (key, now),
             )
-            return self._one("SELECT failures FROM login_failures WHERE key = ?", (key,))[
-                "failures"
-            ]
+            return cursor.fetchall()[0][0]
 
     def block_login(self, key: str, until: float) -> None:
         self.db.execute("UPDATE login_failures SET blocked_until = ? WHERE key = ?", (until, key))

@@ -69,8 +69,8 @@ class SqliteBackend:
         return sql  # the migrations are written in SQLite's words
 
     @contextlib.contextmanager
-    def transaction(self, serial: bool = True) -> Iterator[None]:
-        """One write transaction, nested calls joining the outer one (always serial here)."""
+    def transaction(self) -> Iterator[None]:
+        """One write transaction, nested calls joining the outer one (it runs alone)."""
         conn = self.database.conn
         if conn.in_transaction:
             yield
@@ -83,6 +83,24 @@ class SqliteBackend:
                 conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    def lock_key(self, name: str) -> None:
+        """Nothing to do: a write transaction holds the database's one write lock."""
+
+    def change_credits(self, delta: int, row: dict) -> int | None:
+        """The balance moved by ``delta`` (never below zero) and its ledger line; the new
+        balance, or None when it cannot cover the debit (inside ``transaction()``)."""
+        moved = self.execute(
+            "UPDATE account SET balance = balance + ? WHERE id = 1 AND balance + ? >= 0 "
+            "RETURNING balance",
+            (delta, delta),
+        ).fetchall()
+        if not moved:
+            return None
+        row = {"delta": delta, "balance": moved[0][0], **row}
+        columns, marks = ", ".join(row), ", ".join("?" for _ in row)
+        self.execute(f"INSERT INTO ledger ({columns}) VALUES ({marks})", tuple(row.values()))
+        return moved[0][0]
 
     def tables(self) -> list[str]:
         return self.database.table_names()
