@@ -5,7 +5,9 @@ direction), as a database in another zone of the same data centre adds ~1 ms eac
 proxy reads the client's side of the PostgreSQL protocol (version 3) to count, for the
 bench: **statements** (each ``Query`` or ``Execute`` message: BEGIN and COMMIT included),
 **round trips** (each time a client speaks again after the server answered: a pipeline
-of statements sent at once is one) and connections. It runs in a process of its own (its
+of statements sent at once is one), connections, and how long transactions hold the one
+row every reply changes (the balance: from the statement that takes it to the server's
+"no transaction open"), the cluster's ceiling. It runs in a process of its own (its
 CPU is not the load generator's); the delay can change while it runs, so one pair of hosts
 is measured near and far in the same run.
 
@@ -23,6 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import re
+import selectors
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -30,11 +34,16 @@ from dataclasses import dataclass
 from .ports import free_port
 
 STARTUP = 3 << 16  # protocol 3.0; SSL and GSS requests come before it, untyped
-STATEMENTS = (ord("Q"), ord("E"))  # simple Query, extended-protocol Execute
+QUERY, EXECUTE, PARSE, BIND, READY = (ord(kind) for kind in "QEPBZ")
+STATEMENTS = (QUERY, EXECUTE)  # simple Query, extended-protocol Execute
+# The one row every reply changes on every host: the credit balance. How long a reply's
+# transaction holds it bounds the whole cluster's replies per second.
+SHARED = re.compile(rb"\bUPDATE\s+account\b", re.IGNORECASE)
 CHUNK = 65536
 # Shared counters, by position: statements, round trips, connections, chunks delayed, and
-# the microseconds they were held (the delay really added, timer resolution included).
-FIELDS = ("statements", "round_trips", "connections", "delayed", "held_us")
+# the microseconds they were held (the delay really added, timer resolution included); the
+# times the shared row was taken, and the microseconds it was held (to the commit).
+FIELDS = ("statements", "round_trips", "connections", "delayed", "held_us", "shared", "shared_us")
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,8 @@ class Counts:
     connections: int = 0
     delayed: int = 0
     held_us: int = 0
+    shared: int = 0
+    shared_us: int = 0
 
     def __sub__(self, other: Counts) -> Counts:
         return Counts(*(getattr(self, f) - getattr(other, f) for f in FIELDS))
@@ -53,18 +64,26 @@ class Counts:
         """The mean delay a chunk really got (the event loop's timers are ~1 ms coarse)."""
         return self.held_us / self.delayed / 1000 if self.delayed else 0.0
 
+    @property
+    def shared_ms(self) -> float:
+        """Milliseconds the shared row was held, in all."""
+        return self.shared_us / 1000
+
 
 class FrontendCounter:
-    """Counts the statements in a client's byte stream, message by message."""
+    """Counts the statements in a client's byte stream, message by message, and notes those
+    that touch the cluster's one shared row (``SHARED``), prepared ones included."""
 
     def __init__(self) -> None:
         self.buffer = bytearray()
         self.started = False  # past the startup message: typed messages from here on
+        self.prepared: dict[bytes, bool] = {}  # statement name -> touches the shared row
+        self.bound = False
 
-    def feed(self, data: bytes) -> int:
-        """Statements completed by ``data``."""
+    def feed(self, data: bytes) -> tuple[int, bool]:
+        """Statements completed by ``data``; whether one of them touches the shared row."""
         self.buffer += data
-        statements, at, buffer = 0, 0, self.buffer
+        statements, shared, at, buffer = 0, False, 0, self.buffer
         while True:
             if not self.started:  # length (4 bytes, itself included), then a code
                 if len(buffer) - at < 8:
@@ -80,10 +99,40 @@ class FrontendCounter:
             length = int.from_bytes(buffer[at + 1 : at + 5], "big")
             if len(buffer) - at < 1 + length:
                 break
-            statements += buffer[at] in STATEMENTS
+            kind, body = buffer[at], bytes(buffer[at + 5 : at + 1 + length])
+            if kind == PARSE:  # name, then the SQL
+                name, _, rest = body.partition(b"\0")
+                self.prepared[name] = bool(SHARED.search(rest.partition(b"\0")[0]))
+            elif kind == BIND:  # portal, then the statement's name
+                self.bound = self.prepared.get(body.split(b"\0", 2)[1], False)
+            elif kind in STATEMENTS:
+                statements += 1
+                shared |= self.bound if kind == EXECUTE else bool(SHARED.search(body))
             at += 1 + length
         del buffer[:at]
-        return statements
+        return statements, shared
+
+
+class BackendWatcher:
+    """Finds, in the server's byte stream, each ReadyForQuery saying no transaction is open
+    (``Z`` with status ``I``): the end of whatever the session held."""
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+
+    def feed(self, data: bytes, started: bool) -> bool:
+        if not started:  # one-byte answers to the SSL and GSS requests
+            return False
+        self.buffer += data
+        idle, at, buffer = False, 0, self.buffer
+        while len(buffer) - at >= 5:
+            length = int.from_bytes(buffer[at + 1 : at + 5], "big")
+            if len(buffer) - at < 1 + length:
+                break
+            idle |= buffer[at] == READY and buffer[at + 5] == ord("I")
+            at += 1 + length
+        del buffer[:at]
+        return idle
 
 
 class Relay:
@@ -92,7 +141,8 @@ class Relay:
     def __init__(self, delay, counters) -> None:
         self.delay, self.counters = delay, counters
         self.server_spoke = True  # the client's first words (the startup) are a round trip
-        self.frontend = FrontendCounter()
+        self.frontend, self.backend = FrontendCounter(), BackendWatcher()
+        self.shared_since = 0.0  # when the server took the shared row; 0: not held
 
     async def run(self, client_reader, client_writer, target: tuple[str, int]) -> None:
         try:
@@ -112,13 +162,21 @@ class Relay:
         sender = asyncio.create_task(self.send_held(held, ready, writer))
         try:
             while data := await reader.read(CHUNK):
+                delay = self.delay.value
                 if from_client:
-                    self.counters[0] += self.frontend.feed(data)
+                    statements, shared = self.frontend.feed(data)
+                    self.counters[0] += statements
                     self.counters[1] += self.server_spoke
                     self.server_spoke = False
+                    if shared and not self.shared_since:  # it reaches the server after delay
+                        self.shared_since = time.monotonic() + delay / 1000
+                        self.counters[5] += 1
                 else:
                     self.server_spoke = True
-                delay = self.delay.value
+                    idle = self.backend.feed(data, self.frontend.started)
+                    if idle and self.shared_since:  # committed (or rolled back): released
+                        self.counters[6] += int((time.monotonic() - self.shared_since) * 1e6)
+                        self.shared_since = 0.0
                 if delay <= 0 and not held:
                     writer.write(data)
                     continue
@@ -166,7 +224,10 @@ def serve(port: int, target: tuple[str, int], delay, counters, ready) -> None:
         async with server:
             await server.serve_forever()
 
-    asyncio.run(main())
+    # select() takes its timeout in microseconds; epoll (asyncio's default) rounds it up to
+    # the next millisecond, which would turn 1 ms into 1 to 2.
+    loop = asyncio.SelectorEventLoop(selectors.SelectSelector())
+    loop.run_until_complete(main())
 
 
 class DelayProxy:

@@ -139,6 +139,8 @@ def burst(setup: Setup, condition: str, action: str, proxy: DelayProxy, args) ->
         phase["statements_per_reply"] = round(crossed.statements / replies, 1)
         phase["round_trips_per_reply"] = round(crossed.round_trips / replies, 1)
         phase["held_ms"] = round(crossed.held_ms, 2)
+        # The balance row, held by one transaction at a time: 1000 / this is the ceiling.
+        phase["shared_ms_per_reply"] = round(crossed.shared_ms / replies, 2)
     return phase
 
 
@@ -168,7 +170,8 @@ def progress_line(run: dict) -> str:
     burst = run["burst"]
     counted = (
         f", {burst['statements_per_reply']} statements / {burst['round_trips_per_reply']} "
-        f"round trips a reply (held {burst['held_ms']} ms)"
+        f"round trips a reply (held {burst['held_ms']} ms); the balance row held "
+        f"{burst['shared_ms_per_reply']} ms a reply"
         if "statements_per_reply" in burst
         else ""
     )
@@ -210,6 +213,8 @@ def medians(runs: list[dict]) -> list[dict]:
         row["far_vs_near"] = _ratio(rounds, "2 hosts far", "2 hosts")
         for key in ("statements_per_reply", "round_trips_per_reply"):
             row[key] = _median([found[c][key] for found in rounds for c in CONDITIONS[2:]])
+        for condition, key in (("2 hosts", "shared_ms_near"), ("2 hosts far", "shared_ms_far")):
+            row[key] = _median([found[condition]["shared_ms_per_reply"] for found in rounds])
         row["held_ms"] = _median([found["2 hosts far"]["held_ms"] for found in rounds])
         row["lost"] = sum(found[c]["lost"] for found in rounds for c in CONDITIONS)
         row["duplicated"] = sum(found[c]["duplicated"] for found in rounds for c in CONDITIONS)
@@ -219,7 +224,8 @@ def medians(runs: list[dict]) -> list[dict]:
 
 HEADER = (
     "| action | SQLite 1 host | PostgreSQL 1 host | x SQLite | 2 hosts | x 1 host "
-    "| 2 hosts, DB {delay} ms away | x near | statements / round trips per reply | lost / dup |"
+    "| 2 hosts, DB {delay} ms away | x near | statements / round trips per reply "
+    "| balance row held ms/reply, near / far | lost / dup |"
 )
 
 
@@ -233,6 +239,7 @@ def table(found: dict) -> str:
         cells += [f"{row['two_hosts_vs_one']:.2f}", f"{row['2 hosts far']:,.0f}"]
         cells += [f"{row['far_vs_near']:.2f}"]
         cells += [f"{row['statements_per_reply']} / {row['round_trips_per_reply']}"]
+        cells += [f"{row['shared_ms_near']:.2f} / {row['shared_ms_far']:.2f}"]
         cells += [f"{row['lost']} / {row['duplicated']}"]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "| target | measured | met? |", "|---|---|---|"]

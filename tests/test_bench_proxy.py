@@ -1,7 +1,8 @@
 """The bench's database proxy (``bench/delay_proxy.py``), in front of the private
 PostgreSQL server: it passes everything through unchanged, counts each statement and each
-round trip (a pipeline of statements is one), and holds each message at least the delay
-asked for. Counts, and a lower bound on time only (a busy machine is slower, never faster)."""
+round trip (a pipeline of statements is one), measures how long the balance row is held,
+and holds each message at least the delay asked for. Counts, and lower bounds on time only
+(a busy machine is slower, never faster)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,22 @@ def test_statements_and_round_trips_are_counted(proxy, postgres_cluster):
     assert after.connections >= 1
 
 
+def test_the_time_the_shared_row_is_held_is_measured(proxy, postgres_cluster):
+    """From the statement that takes the balance row (prepared or not) to the commit."""
+    proxy.set_delay(0.0)
+    with psycopg.connect(proxy.url(postgres_cluster.url()), autocommit=True) as conn:
+        conn.execute("CREATE TEMP TABLE account (id int, balance int)")
+        conn.execute("INSERT INTO account VALUES (1, 10)")
+        before = proxy.counts()
+        for prepare in (False, True, True):
+            with conn.transaction():
+                conn.execute("UPDATE account SET balance = balance - %s", (1,), prepare=prepare)
+                conn.execute("SELECT pg_sleep(0.05)")
+        conn.execute("SELECT balance FROM account")  # not the shared row
+        held = proxy.counts() - before
+    assert held.shared == 3 and held.shared_ms >= 3 * 50
+
+
 def test_each_way_is_held_at_least_the_delay(proxy, postgres_cluster):
     with psycopg.connect(proxy.url(postgres_cluster.url()), autocommit=True) as conn:
         proxy.set_delay(25.0)
@@ -62,5 +79,5 @@ def test_startup_and_ssl_requests_are_not_statements():
     query = b"Q" + (4 + 9).to_bytes(4, "big") + b"SELECT 1\x00"
     stream = ssl_request + startup + query + b"E" + (9).to_bytes(4, "big") + b"\x00" * 5
     # Cut anywhere, the same count: messages are read whole.
-    assert sum(counter.feed(stream[at : at + 3]) for at in range(0, len(stream), 3)) == 2
-    assert counter.feed(b"S" + (4).to_bytes(4, "big")) == 0  # Sync
+    assert sum(counter.feed(stream[at : at + 3])[0] for at in range(0, len(stream), 3)) == 2
+    assert counter.feed(b"S" + (4).to_bytes(4, "big")) == (0, False)  # Sync
