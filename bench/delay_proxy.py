@@ -36,14 +36,20 @@ from .ports import free_port
 STARTUP = 3 << 16  # protocol 3.0; SSL and GSS requests come before it, untyped
 QUERY, EXECUTE, PARSE, BIND, READY = (ord(kind) for kind in "QEPBZ")
 STATEMENTS = (QUERY, EXECUTE)  # simple Query, extended-protocol Execute
+ENDS = tuple(ord(kind) for kind in "CEI")  # CommandComplete, ErrorResponse, EmptyQuery
 # The one row every reply changes on every host: the credit balance. How long a reply's
 # transaction holds it bounds the whole cluster's replies per second.
 SHARED = re.compile(rb"\bUPDATE\s+account\b", re.IGNORECASE)
 CHUNK = 65536
 # Shared counters, by position: statements, round trips, connections, chunks delayed, and
 # the microseconds they were held (the delay really added, timer resolution included); the
-# times the shared row was taken, and the microseconds it was held (to the commit).
-FIELDS = ("statements", "round_trips", "connections", "delayed", "held_us", "shared", "shared_us")
+# times the shared row was taken, the microseconds it was held (from the server's answer
+# to the statement that took it, to the commit) and waited for (from the statement to
+# that answer: another transaction held it).
+FIELDS = (
+    *("statements", "round_trips", "connections", "delayed", "held_us"),
+    *("shared", "shared_us", "shared_wait_us"),
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class Counts:
     held_us: int = 0
     shared: int = 0
     shared_us: int = 0
+    shared_wait_us: int = 0
 
     def __sub__(self, other: Counts) -> Counts:
         return Counts(*(getattr(self, f) - getattr(other, f) for f in FIELDS))
@@ -69,6 +76,11 @@ class Counts:
         """Milliseconds the shared row was held, in all."""
         return self.shared_us / 1000
 
+    @property
+    def shared_wait_ms(self) -> float:
+        """Milliseconds statements waited for the shared row, in all."""
+        return self.shared_wait_us / 1000
+
 
 class FrontendCounter:
     """Counts the statements in a client's byte stream, message by message, and notes those
@@ -80,10 +92,11 @@ class FrontendCounter:
         self.prepared: dict[bytes, bool] = {}  # statement name -> touches the shared row
         self.bound = False
 
-    def feed(self, data: bytes) -> tuple[int, bool]:
-        """Statements completed by ``data``; whether one of them touches the shared row."""
+    def feed(self, data: bytes) -> tuple[int, int]:
+        """Statements completed by ``data``; the rank (1, 2…) among them of the first that
+        touches the shared row, or 0."""
         self.buffer += data
-        statements, shared, at, buffer = 0, False, 0, self.buffer
+        statements, shared, at, buffer = 0, 0, 0, self.buffer
         while True:
             if not self.started:  # length (4 bytes, itself included), then a code
                 if len(buffer) - at < 8:
@@ -107,32 +120,36 @@ class FrontendCounter:
                 self.bound = self.prepared.get(body.split(b"\0", 2)[1], False)
             elif kind in STATEMENTS:
                 statements += 1
-                shared |= self.bound if kind == EXECUTE else bool(SHARED.search(body))
+                touches = self.bound if kind == EXECUTE else bool(SHARED.search(body))
+                shared = shared or (statements if touches else 0)
             at += 1 + length
         del buffer[:at]
         return statements, shared
 
 
 class BackendWatcher:
-    """Finds, in the server's byte stream, each ReadyForQuery saying no transaction is open
-    (``Z`` with status ``I``): the end of whatever the session held."""
+    """Reads the server's byte stream: each statement's end (``CommandComplete``, an error,
+    an empty query) and each ReadyForQuery saying no transaction is open (``Z`` with
+    status ``I``): the end of whatever the session held."""
 
     def __init__(self) -> None:
         self.buffer = bytearray()
 
-    def feed(self, data: bytes, started: bool) -> bool:
+    def feed(self, data: bytes, started: bool) -> tuple[int, bool]:
+        """Statements ended in ``data``; whether the session is out of any transaction."""
         if not started:  # one-byte answers to the SSL and GSS requests
-            return False
+            return 0, False
         self.buffer += data
-        idle, at, buffer = False, 0, self.buffer
+        ended, idle, at, buffer = 0, False, 0, self.buffer
         while len(buffer) - at >= 5:
             length = int.from_bytes(buffer[at + 1 : at + 5], "big")
             if len(buffer) - at < 1 + length:
                 break
+            ended += buffer[at] in ENDS
             idle |= buffer[at] == READY and buffer[at + 5] == ord("I")
             at += 1 + length
         del buffer[:at]
-        return idle
+        return ended, idle
 
 
 class Relay:
@@ -142,6 +159,9 @@ class Relay:
         self.delay, self.counters = delay, counters
         self.server_spoke = True  # the client's first words (the startup) are a round trip
         self.frontend, self.backend = FrontendCounter(), BackendWatcher()
+        self.sent = self.ended = 0  # statements sent to the server, and ended by it
+        self.shared_rank = 0  # the statement asking for the shared row, by ``sent``
+        self.shared_asked = 0.0  # when a statement asking for the shared row reached it
         self.shared_since = 0.0  # when the server took the shared row; 0: not held
 
     async def run(self, client_reader, client_writer, target: tuple[str, int]) -> None:
@@ -168,15 +188,14 @@ class Relay:
                     self.counters[0] += statements
                     self.counters[1] += self.server_spoke
                     self.server_spoke = False
-                    if shared and not self.shared_since:  # it reaches the server after delay
-                        self.shared_since = time.monotonic() + delay / 1000
+                    if shared and not (self.shared_asked or self.shared_since):
+                        self.shared_asked = time.monotonic() + delay / 1000  # at the server
+                        self.shared_rank = self.sent + shared
                         self.counters[5] += 1
+                    self.sent += statements
                 else:
                     self.server_spoke = True
-                    idle = self.backend.feed(data, self.frontend.started)
-                    if idle and self.shared_since:  # committed (or rolled back): released
-                        self.counters[6] += int((time.monotonic() - self.shared_since) * 1e6)
-                        self.shared_since = 0.0
+                    self.watch(data)
                 if delay <= 0 and not held:
                     writer.write(data)
                     continue
@@ -188,6 +207,19 @@ class Relay:
             held.append((0.0, b""))  # the end: close once what is held went out
             ready.set()
             await sender
+
+    def watch(self, data: bytes) -> None:
+        """The server's answer: has it taken the shared row (the statement that asked for
+        it ended: it waited till now), or released it (no transaction open)?"""
+        now = time.monotonic()
+        ended, idle = self.backend.feed(data, self.frontend.started)
+        self.ended += ended
+        if self.shared_asked and self.ended >= self.shared_rank:
+            self.counters[7] += int(max(now - self.shared_asked, 0) * 1e6)
+            self.shared_asked, self.shared_since = 0.0, now
+        if idle and self.shared_since:  # committed (or rolled back)
+            self.counters[6] += int((now - self.shared_since) * 1e6)
+            self.shared_since = 0.0
 
     async def send_held(self, held: deque, ready: asyncio.Event, writer) -> None:
         try:

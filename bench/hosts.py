@@ -141,6 +141,7 @@ def burst(setup: Setup, condition: str, action: str, proxy: DelayProxy, args) ->
         phase["held_ms"] = round(crossed.held_ms, 2)
         # The balance row, held by one transaction at a time: 1000 / this is the ceiling.
         phase["shared_ms_per_reply"] = round(crossed.shared_ms / replies, 2)
+        phase["shared_wait_ms_per_reply"] = round(crossed.shared_wait_ms / replies, 2)
     return phase
 
 
@@ -171,7 +172,8 @@ def progress_line(run: dict) -> str:
     counted = (
         f", {burst['statements_per_reply']} statements / {burst['round_trips_per_reply']} "
         f"round trips a reply (held {burst['held_ms']} ms); the balance row held "
-        f"{burst['shared_ms_per_reply']} ms a reply"
+        f"{burst['shared_ms_per_reply']} ms a reply (waited for: "
+        f"{burst['shared_wait_ms_per_reply']} ms)"
         if "statements_per_reply" in burst
         else ""
     )

@@ -6,6 +6,7 @@ and holds each message at least the delay asked for. Counts, and lower bounds on
 
 from __future__ import annotations
 
+import threading
 import time
 
 import psycopg
@@ -57,6 +58,28 @@ def test_the_time_the_shared_row_is_held_is_measured(proxy, postgres_cluster):
     assert held.shared == 3 and held.shared_ms >= 3 * 50
 
 
+def test_waiting_for_the_shared_row_is_not_holding_it(proxy, postgres_cluster):
+    proxy.set_delay(0.0)
+    url = proxy.url(postgres_cluster.url())
+    with psycopg.connect(url, autocommit=True) as first, psycopg.connect(url) as second:
+        first.execute("CREATE TABLE account (id int, balance int)")
+        first.execute("INSERT INTO account VALUES (1, 0)")  # the one row both update
+        before = proxy.counts()
+        with first.transaction():
+            first.execute("UPDATE account SET balance = 1")
+            waiter = threading.Thread(target=lambda: (
+                second.execute("UPDATE account SET balance = 2"), second.commit()
+            ))  # fmt: skip
+            waiter.start()
+            time.sleep(0.3)  # the second waits for the first to commit
+        waiter.join()
+        first.execute("DROP TABLE account")
+        counted = proxy.counts() - before
+    assert counted.shared == 2
+    assert counted.shared_wait_ms >= 250 and counted.shared_ms >= 300
+    assert counted.shared_ms < 300 + 250  # the second's wait is not counted as holding
+
+
 def test_each_way_is_held_at_least_the_delay(proxy, postgres_cluster):
     with psycopg.connect(proxy.url(postgres_cluster.url()), autocommit=True) as conn:
         proxy.set_delay(25.0)
@@ -80,4 +103,4 @@ def test_startup_and_ssl_requests_are_not_statements():
     stream = ssl_request + startup + query + b"E" + (9).to_bytes(4, "big") + b"\x00" * 5
     # Cut anywhere, the same count: messages are read whole.
     assert sum(counter.feed(stream[at : at + 3])[0] for at in range(0, len(stream), 3)) == 2
-    assert counter.feed(b"S" + (4).to_bytes(4, "big")) == (0, False)  # Sync
+    assert counter.feed(b"S" + (4).to_bytes(4, "big")) == (0, 0)  # Sync
