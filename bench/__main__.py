@@ -6,6 +6,7 @@ Example::
 
     python -m bench --quick
     python -m bench --replies 20000 --actions text,handler --history 0,1000000 --json
+    python -m bench --database postgresql --db-delay-ms 1  # hosts near and far: hosts.py
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import report
+from . import hosts, report
 from .actions import ACTIONS, SCRIPTS, options, server_settings
 from .compare import medians
 from .dataset import add_history, open_conversations
@@ -46,7 +47,7 @@ CALLBACK = b"shortcode=38000&tag=sr1&id=x%s&senderid=%%2B33612345678&message=OUI
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--replies", type=int, default=10000, help="replies per burst")
-    parser.add_argument("--actions", default=",".join(ACTIONS), help="comma-separated actions")
+    parser.add_argument("--actions", default=None, help="comma-separated actions (default: all)")
     parser.add_argument("--history", default="0", help="past conversations, e.g. 0,1000000")
     parser.add_argument("--rate", type=float, default=500.0, help="paced replies per second")
     parser.add_argument("--paced-seconds", type=float, default=10.0)
@@ -64,12 +65,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="an SQLite file, or a private PostgreSQL server (bench/postgres.py)",
     )
     parser.add_argument(
+        "--db-delay-ms",
+        type=float,
+        default=None,
+        help="PostgreSQL: one and two hosts, the database near and this many ms away each "
+        "way (bench/hosts.py), against SQLite; actions default to text,cgi-sh,handler",
+    )
+    parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="a smsreply setting"
     )
     args = parser.parse_args(argv)
     if args.quick:
         args.replies, args.paced_seconds, args.burst_seconds = 300, 1.0, 3.0
         args.rounds = 1
+    if args.db_delay_ms is not None and args.database != "postgresql":
+        parser.error("--db-delay-ms needs --database postgresql")
+    if args.actions is None:
+        args.actions = "text,cgi-sh,handler" if args.db_delay_ms is not None else ",".join(ACTIONS)
     args.actions = [name for name in args.actions.split(",") if name]
     unknown = set(args.actions) - set(ACTIONS)
     if unknown:
@@ -190,7 +202,23 @@ def main(argv: list[str] | None = None) -> int:
         if args.database == "postgresql":
             # Durable like SQLite's WAL + synchronous=NORMAL: fsync on, commits not waited for.
             cluster = stack.enter_context(PrivateCluster(options=DURABLE))
+        if args.db_delay_ms is not None:
+            return measure_hosts(args, cluster)
         return measure(args, cluster)
+
+
+def measure_hosts(args: argparse.Namespace, cluster: PrivateCluster) -> int:
+    """``--db-delay-ms``: one and two hosts, near and far (``bench/hosts.py``)."""
+    results: dict = {"machine": machine(args.database, cluster)}
+    with tempfile.TemporaryDirectory(prefix="smsreply-bench-") as tmp, SinkProcess() as sink:
+        results["hosts"] = hosts.measure(args, cluster, sink, Path(tmp))
+    if args.json:
+        json.dump(results, sys.stdout, indent=2)
+        print()
+    else:
+        print(report.table_head(results["machine"]) + "\n" + hosts.table(results["hosts"]))
+    wrong = sum(row["lost"] + row["duplicated"] for row in results["hosts"]["medians"])
+    return 1 if wrong else 0
 
 
 def measure(args: argparse.Namespace, cluster: PrivateCluster | None) -> int:

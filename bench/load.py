@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import threading
 import time
 from dataclasses import dataclass
 
@@ -80,8 +81,10 @@ async def fire(
     timeout: float = 30.0,
     deadline: float = 600.0,
     keep_body: bool = False,
+    stop: threading.Event | None = None,
 ) -> list[Shot]:
-    """Send every request once; return one Shot per request, in request order."""
+    """Send every request once; return one Shot per request, in request order. Paced,
+    ``stop`` set ends the schedule early: the requests not sent keep ``sent == 0``."""
     shots = [Shot(index) for index in range(len(requests))]
     queue: asyncio.Queue[int | None] = asyncio.Queue()
     end = time.monotonic() + deadline
@@ -123,6 +126,8 @@ async def fire(
     else:
         started = time.monotonic()
         for index in range(len(requests)):
+            if stop is not None and stop.is_set():
+                break
             shots[index].due = started + index / rate
             delay = shots[index].due - time.monotonic()
             if delay > 0:

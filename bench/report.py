@@ -63,13 +63,18 @@ def _database(machine: dict) -> str:
     return "SQLite file (WAL, synchronous=NORMAL)"
 
 
+def table_head(machine: dict) -> str:
+    return (
+        f"Machine: {machine['nproc']} CPU ({machine['cpu']}), Python {machine['python']}, "
+        f"SQLite {machine['sqlite']}, Linux {machine['kernel']}\nDatabase: {_database(machine)}"
+    )
+
+
 def table(results: dict) -> str:
     machine = results["machine"]
     floors = results["floors"]
     lines = [
-        f"Machine: {machine['nproc']} CPU ({machine['cpu']}), Python {machine['python']}, "
-        f"SQLite {machine['sqlite']}, Linux {machine['kernel']}",
-        f"Database: {_database(machine)}",
+        table_head(machine),
         "",
         "Floors:",
         f"- empty WSGI app under gunicorn: {floors['app']['requests_per_second']:,} req/s "

@@ -48,6 +48,28 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("database.busy_timeout", 30.0, "Seconds a writer waits for another writer's lock"),
     Setting("database.pool_size", 10, "PostgreSQL: most connections each process keeps open"),
     Setting(
+        "database.lock_timeout",
+        2.0,
+        "PostgreSQL: seconds a statement waits for a row another host holds (then 503, try "
+        "again); 0: forever",
+    ),
+    Setting(
+        "database.statement_timeout",
+        60.0,
+        "PostgreSQL: seconds one statement may run before it is cancelled; 0: no limit",
+    ),
+    Setting(
+        "database.idle_in_transaction_timeout",
+        5.0,
+        "PostgreSQL: seconds a transaction may wait on its host (frozen, paused) before the "
+        "server ends it and frees its rows; 0: forever",
+    ),
+    Setting(
+        "database.keepalive_seconds",
+        10.0,
+        "PostgreSQL: idle seconds before TCP keepalives probe a silent peer (both ends); 0: off",
+    ),
+    Setting(
         "server.base_url",
         "http://127.0.0.1:8080",
         "Public base URL, used in printed URLs; unset: follows server.bind",
@@ -192,6 +214,13 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
+# What each PostgreSQL session sets so that a frozen host stops nobody (store/postgres.py).
+DATABASE_LIMITS = (
+    "database.lock_timeout",
+    "database.statement_timeout",
+    "database.idle_in_transaction_timeout",
+    "database.keepalive_seconds",
+)
 
 
 def _coerce(setting: Setting, value: object, origin: str) -> object:
@@ -304,6 +333,9 @@ def _check(values: Mapping[str, object]) -> None:
     for name in positive:
         if values[name] <= 0:
             raise ConfigError(f"{name} must be greater than 0, got {values[name]!r}")
+    for name in DATABASE_LIMITS:
+        if values[name] < 0:
+            raise ConfigError(f"{name} must be 0 (off) or more, got {values[name]!r}")
     if not 1 <= values["sms.max_parts"] <= 255:
         raise ConfigError(
             "sms.max_parts must be greater than 0 and at most 255 (a concatenated SMS "

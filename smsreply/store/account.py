@@ -57,6 +57,14 @@ class AccountQueries(Connection):
     def blacklisted(self, number: str) -> dict | None:
         return self.query_one("SELECT * FROM blacklist WHERE number = ?", (number,))
 
+    def blacklisted_among(self, numbers: list[str]) -> set[str]:
+        """Which of ``numbers`` replied STOP: one statement for them all."""
+        if not numbers:
+            return set()
+        marks = ", ".join("?" for _ in numbers)
+        rows = self.db.execute(f"SELECT number FROM blacklist WHERE number IN ({marks})", numbers)
+        return {row[0] for row in rows}
+
     def add_to_blacklist(self, number: str, at: str, reply_id: int | None, message: str) -> None:
         self.db.execute(
             "INSERT INTO blacklist (number, added_at, reply_id, message) "

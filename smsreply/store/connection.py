@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from ..settings import DATABASE_LIMITS
 from .errors import DatabaseUnavailable, InsufficientCredits, NotFound, check_url
 from .migrations import migrations
 from .sqlite import SqliteBackend
@@ -30,13 +31,16 @@ class Connection:
         synchronous: str = "NORMAL",
         url: str = "",
         pool_size: int = 10,
+        limits: Mapping[str, float] | None = None,
     ):
         url = url.strip()  # a stray space would turn a URL into libpq's key=value form
         if url:
             check_url(url)
             from .postgres import PostgresBackend  # psycopg only loads for PostgreSQL users
 
-            self.backend = PostgresBackend(url, pool_size=pool_size, timeout=busy_timeout)
+            self.backend = PostgresBackend(
+                url, pool_size=pool_size, timeout=busy_timeout, limits=limits
+            )
         else:
             self.backend = SqliteBackend(path, busy_timeout, synchronous)
 
@@ -54,6 +58,8 @@ class Connection:
             settings["database.busy_timeout"],
             url=settings["database.url"],
             pool_size=settings["database.pool_size"],
+            # lock_timeout, statement_timeout…: what a PostgreSQL session sets (postgres.py)
+            limits={name.split(".", 1)[1]: settings[name] for name in DATABASE_LIMITS},
         )
         if settings.get("credits.alert_below"):  # see ``AccountQueries.change_credits``
             store.low_credit_alert = (

@@ -17,17 +17,21 @@ import os
 import re
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
 import psycopg
 import psycopg_pool
 from psycopg import errors as pg_errors
+from psycopg.conninfo import conninfo_to_dict
 
 from .errors import DatabaseUnavailable, describe_url, hide_password
 
 ERRORS: tuple[type[Exception], ...] = (
-    psycopg.OperationalError,  # connection refused or lost, server shutting down
+    # Connection refused or lost, server shutting down; and the session's limits:
+    # lock_timeout (LockNotAvailable), statement_timeout (QueryCanceled), a deadlock.
+    psycopg.OperationalError,
+    pg_errors.IdleInTransactionSessionTimeout,  # our host froze; the server ended its work
     psycopg_pool.PoolTimeout,  # every pooled connection busy for too long
     pg_errors.ReadOnlySqlTransaction,  # a standby, or a database set read-only
     pg_errors.InsufficientPrivilege,
@@ -62,6 +66,47 @@ def translate(sql: str) -> str:
     return _TOKENS.sub(replace, sql)
 
 
+def session_settings(
+    url: str,
+    lock_timeout: float = 2.0,
+    statement_timeout: float = 60.0,
+    idle_in_transaction_timeout: float = 5.0,
+    keepalive_seconds: float = 10.0,
+) -> dict[str, object]:
+    """The libpq parameters every pooled connection opens with, so a frozen host stops nobody.
+
+    The timeouts go in the startup packet (``options``: no round trip; any ``options`` of
+    the URL are kept); 0 turns one off, as in PostgreSQL. Keepalives at our end notice a
+    server gone silent; the same values at the server's end notice a host gone.
+    """
+    milliseconds = {
+        "lock_timeout": lock_timeout,
+        "statement_timeout": statement_timeout,
+        "idle_in_transaction_session_timeout": idle_in_transaction_timeout,
+    }
+    options = [f"-c {name}={round(seconds * 1000)}" for name, seconds in milliseconds.items()]
+    keepalive = {"keepalives": 0}
+    if keepalive_seconds > 0:
+        idle, interval, count = (
+            max(round(keepalive_seconds), 1),
+            max(round(keepalive_seconds / 3), 1),
+            3,
+        )
+        options += [
+            f"-c tcp_keepalives_idle={idle}",
+            f"-c tcp_keepalives_interval={interval}",
+            f"-c tcp_keepalives_count={count}",
+        ]
+        keepalive = {
+            "keepalives": 1,
+            "keepalives_idle": idle,
+            "keepalives_interval": interval,
+            "keepalives_count": count,
+        }
+    given = conninfo_to_dict(url).get("options")
+    return {"options": " ".join([*([given] if given else []), *options]), **keepalive}
+
+
 class Rows:
     """A statement's result, read whole before its connection went back to the pool."""
 
@@ -94,8 +139,15 @@ class PostgresBackend:
     dialect = "postgresql"
     FAILURES = (psycopg.Error, psycopg_pool.PoolTimeout)
 
-    def __init__(self, url: str, pool_size: int = 10, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        pool_size: int = 10,
+        timeout: float = 30.0,
+        limits: Mapping[str, float] | None = None,
+    ) -> None:
         self.url = url
+        self.session = session_settings(url, **(limits or {}))
         self.location = describe_url(url)
         self.timeout = timeout
         self.pool_size = pool_size
@@ -118,7 +170,11 @@ class PostgresBackend:
                         self.url,
                         min_size=1,
                         max_size=self.pool_size,
-                        kwargs={"autocommit": True, "connect_timeout": max(int(self.timeout), 1)},
+                        kwargs={
+                            "autocommit": True,
+                            "connect_timeout": max(int(self.timeout), 1),
+                            **self.session,
+                        },
                         timeout=self.timeout,
                         num_workers=1,
                         name="smsreply",
