@@ -58,9 +58,31 @@ def resolve_handler(handlers_dir: Path, name: str) -> Path:
     return path
 
 
-def load_handler(path: Path) -> ModuleType:
-    """Import ``path`` (again if it changed since the last load)."""
-    mtime = path.stat().st_mtime_ns
+_located: dict[tuple[Path, str], tuple[tuple[int, int], Path]] = {}
+
+
+def locate_handler(handlers_dir: Path, name: str) -> tuple[Path, int]:
+    """``resolve_handler``'s path and the file's mtime, for each run: one ``stat`` instead
+    of resolving the path again (~30 µs: a system call per component). The resolved path is
+    kept while ``handlers_dir/name`` still leads to the same file (device and inode): a file
+    replaced, a symlink or a release directory swapped is resolved and checked anew."""
+    try:
+        status = (handlers_dir / name).stat()
+    except OSError:  # gone: resolve_handler names the problem
+        status = None
+    found = _located.get((handlers_dir, name))
+    if status is None or found is None or found[0] != (status.st_dev, status.st_ino):
+        path = resolve_handler(handlers_dir, name)
+        status = path.stat()
+        _located[(handlers_dir, name)] = ((status.st_dev, status.st_ino), path)
+        return path, status.st_mtime_ns
+    return found[1], status.st_mtime_ns
+
+
+def load_handler(path: Path, mtime: int | None = None) -> ModuleType:
+    """Import ``path`` (again if it changed since the last load: ``mtime``, read here when
+    not given)."""
+    mtime = path.stat().st_mtime_ns if mtime is None else mtime
     with _lock:
         cached = _modules.get(path)
         if cached and cached[0] == mtime:
@@ -108,7 +130,7 @@ class HandlerAction(Action):
         name = self.options["handler"]
         started = time.perf_counter()
         try:
-            module = load_handler(resolve_handler(self.resources.handlers_dir, name))
+            module = load_handler(*locate_handler(self.resources.handlers_dir, name))
             if callable(getattr(module, "application", None)):
                 return self._wsgi(module.application, reply, name)
             result = module.handle(reply)
