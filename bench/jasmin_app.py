@@ -46,6 +46,7 @@ class App:
         self.api_port, self.credentials = api_port, {"username": username, "password": password}
         self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
         self.counts = dict.fromkeys(("received", "sent", "refused", "failed"), 0)
+        self.answering: set[asyncio.Task] = set()  # asyncio keeps tasks only weakly
 
     async def serve_one(self, reader, writer) -> None:
         try:
@@ -59,7 +60,9 @@ class App:
                 fields = dict(parse_qsl(body.decode("latin-1")))
                 self.counts["received"] += 1
                 writer.write(ACK)
-                asyncio.get_running_loop().create_task(self.answer(fields))
+                task = asyncio.get_running_loop().create_task(self.answer(fields))
+                self.answering.add(task)
+                task.add_done_callback(self.answering.discard)
                 if headers.get("connection", "").lower() == "close" or start.endswith("1.0"):
                     break
         except (asyncio.IncompleteReadError, ConnectionError):

@@ -7,7 +7,8 @@ port (``GET /?from=…&to=…&text=OUI``, the shape of Kannel's generic HTTP SMS
 a ``deliver_sm`` on one of the binds, in turn, at most ``window`` unacknowledged a bind, and
 the HTTP request is answered 200 once the ESME's ``deliver_sm_resp`` says ESME_ROK (503
 otherwise, or when no ESME is bound). Each ``submit_sm`` (an answer, MT) is acknowledged at
-once with a ``submit_sm_resp`` carrying a new message id, and handed to the sink's ``/send``
+once with a ``submit_sm_resp`` carrying a new message id (``smsc<pid>-<n>``), and handed to
+the sink's ``/send``
 with the destination number as ``tag`` (each reply has its own sender) and that message id
 as ``id``: so a doubled answer shows as doubled at the sink. The bytes are ``bench/smpp.py``'s.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
 import subprocess
 import sys
 import urllib.request
@@ -112,8 +114,10 @@ class Smsc:
         self.binds: list[Esme] = []
         self.turn = itertools.count()
         self.message_ids = itertools.count(1)
+        self.name = f"smsc{os.getpid()}"  # the sink knows SMS by id: unique across SMSCs
         self.idle: list[ClientConnection] = []
         self.counts = dict.fromkeys(("delivered", "refused", "submitted", "forwarded"), 0)
+        self.forwarding: set[asyncio.Task] = set()  # asyncio keeps tasks only weakly
 
     async def mo(self, fields: dict[str, str]) -> int:
         """One reply to an ESME; the HTTP status for the load generator."""
@@ -136,7 +140,7 @@ class Smsc:
                 smpp.Pdu(smpp.response_id(smpp.SUBMIT_SM), smpp.ESME_RINVCMDLEN, pdu.sequence)
             )
             return
-        message_id = f"smsc-{next(self.message_ids)}"
+        message_id = f"{self.name}-{next(self.message_ids)}"
         body = smpp.message_id_body(message_id)
         esme.send(smpp.Pdu(smpp.response_id(smpp.SUBMIT_SM), 0, pdu.sequence, body))
         self.counts["submitted"] += 1
@@ -148,7 +152,9 @@ class Smsc:
             "tag": to if to.startswith("+") else f"+{to}",
             "id": message_id,
         }
-        asyncio.get_running_loop().create_task(self.forward(urlencode(form).encode()))
+        task = asyncio.get_running_loop().create_task(self.forward(urlencode(form).encode()))
+        self.forwarding.add(task)
+        task.add_done_callback(self.forwarding.discard)
 
     async def forward(self, body: bytes) -> None:
         """Hand one answer to the sink, over a kept-alive connection."""

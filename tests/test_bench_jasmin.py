@@ -28,24 +28,29 @@ pytestmark = pytest.mark.skipif(
 @pytest.mark.skipif(
     not installed(), reason="Jasmin/RabbitMQ/Redis not installed (python -m bench --peers jasmin)"
 )
-@pytest.mark.parametrize("binds", [1, 4])
-def test_jasmin_answers_every_reply_through_smpp_and_its_app(tmp_path, binds):
-    targets_ = phone_targets(40)
-    with SinkProcess() as sink, JasminPeer(tmp_path, sink.url, binds) as jasmin:
-        phase = post_replies(
-            jasmin, sink, targets_, "j", concurrency=8, idle=10, requests=jasmin.replies(targets_)
-        )
-        smsc, app, parts = jasmin.smsc.stats(), jasmin._app_stats(), jasmin.usage_by_part()
-        processes = [p.pid for p in [jasmin.app, *jasmin.boxes.processes.values()]]
-    assert phase["acknowledged"] == phase["answered"] == 40, jasmin.boxes.logs()
-    assert phase["lost"] == phase["duplicated"] == 0
-    assert smsc["binds"] == binds and smsc["submitted"] == smsc["forwarded"] == 41  # + probe
-    assert app["received"] == 41 and app["refused"] == app["failed"] == 0
-    assert set(parts) == {"jasmin", "rabbitmq", "redis", "answer app"}
-    assert all(part.cpu_seconds > 0 for name, part in parts.items() if name != "redis")
-    for pid in processes:  # everything it started is stopped
-        with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)
+def test_jasmin_answers_every_reply_through_smpp_and_its_app(tmp_path):
+    # One bind, then four, on one sink as in a bench round: the second SMSC's message ids
+    # must not look like resends of the first's.
+    with SinkProcess() as sink:
+        for binds, first in ((1, 0), (4, 100)):
+            targets_ = phone_targets(40, first)
+            with JasminPeer(tmp_path, sink.url, binds) as jasmin:
+                phase = post_replies(
+                    jasmin, sink, targets_, f"j{binds}", concurrency=8, idle=10,
+                    requests=jasmin.replies(targets_),
+                )  # fmt: skip
+                smsc, app, parts = jasmin.smsc.stats(), jasmin._app_stats(), jasmin.usage_by_part()
+                processes = [p.pid for p in [jasmin.app, *jasmin.boxes.processes.values()]]
+            assert phase["acknowledged"] == phase["answered"] == 40, jasmin.boxes.logs()
+            assert phase["lost"] == phase["duplicated"] == 0
+            assert smsc["binds"] == binds and smsc["submitted"] == smsc["forwarded"] == 41
+            assert app["received"] == 41 and app["refused"] == app["failed"] == 0  # + the probe
+            assert set(parts) == {"jasmin", "rabbitmq", "redis", "answer app"}
+            assert parts["jasmin"].cpu_seconds > 0 and parts["rabbitmq"].cpu_seconds > 0
+            for pid in processes:  # everything it started is stopped
+                with pytest.raises(ProcessLookupError):
+                    os.kill(pid, 0)
+        assert sink.stats()["resent"] == 0
 
 
 def test_ratios_to_jasmin_four_binds_within_each_round():

@@ -134,14 +134,15 @@ def test_the_smsc_against_a_tiny_client():
         esme.send(smpp.Pdu(smpp.SUBMIT_SM, 0, 9, answer))
         resp = esme.read()
         assert resp[:3] == (smpp.response_id(smpp.SUBMIT_SM), 0, 9)
-        assert smpp.decode_message_id(resp.body) == "smsc-1"
+        message_id = smpp.decode_message_id(resp.body)
+        assert message_id == f"smsc{smsc.process.pid}-1"
         esme.send(smpp.Pdu(0x00000103, 0, 10))  # data_sm: not served here
         assert esme.read() == smpp.Pdu(smpp.GENERIC_NACK, smpp.ESME_RINVCMDID, 10)
         for _ in range(100):
             if sink.stats()["accepted"]:
                 break
             threading.Event().wait(0.05)
-        assert [record[1:] for record in sink.records()] == [("+33610000001", "smsc-1")]
+        assert [record[1:] for record in sink.records()] == [("+33610000001", message_id)]
         assert smsc.stats() == {
             "binds": 1,
             "delivered": 3,
