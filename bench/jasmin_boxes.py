@@ -65,7 +65,8 @@ def install(say=print) -> None:
             ["apt-get", "install", "-y", "-qq", "-o", "DPkg::Lock::Timeout=900", *DEBIAN],
             check=True, env=env, stdout=subprocess.DEVNULL,
         )  # fmt: skip
-        for service in DEBIAN:  # Debian may start them; the bench runs its own
+        # Debian may start them as services: the bench runs its own.
+        for service in DEBIAN if shutil.which("service") else ():
             subprocess.run(["service", service, "stop"], check=False, capture_output=True)
     if not (VENV / "bin" / "jasmind.py").exists():
         say(f"jasmin peer: pip install jasmin=={VERSION} into {VENV}")
