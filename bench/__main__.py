@@ -5,6 +5,7 @@ smoke run for CI.
 Example::
 
     python -m bench --quick
+    python -m bench --peers jasmin --jasmin-binds 4 --actions text,url
     python -m bench --replies 20000 --actions text,handler --history 0,1000000 --json
     python -m bench --database postgresql --db-delay-ms 1  # hosts near and far: hosts.py
 """
@@ -29,6 +30,9 @@ from .actions import ACTIONS, SCRIPTS, options, server_settings
 from .compare import medians
 from .dataset import add_history, open_conversations
 from .floors import spawn_floor, wire_floor
+from .jasmin import run_jasmin
+from .jasmin_boxes import install as install_jasmin
+from .jasmin_boxes import installed as jasmin_installed
 from .kannel import run_peer
 from .kannel_boxes import installed as kannel_installed
 from .load import fire, percentile
@@ -54,7 +58,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--burst-seconds", type=float, default=30.0, help="cap for slow actions")
     parser.add_argument("--concurrency", type=int, default=64, help="connections in a burst")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (medians)")
+    parser.add_argument(
+        "--peers", default="kannel,jasmin", help="peers run in each round: kannel, jasmin, none"
+    )
     parser.add_argument("--no-kannel", action="store_true", help="skip the Kannel peer")
+    parser.add_argument("--jasmin-binds", default="1,4", help="Jasmin's SMPP binds, each a run")
     parser.add_argument("--quick", action="store_true", help="a small run for CI smoke")
     parser.add_argument("--profile", metavar="DIR", help="py-spy the workers in each burst")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -86,6 +94,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     unknown = set(args.actions) - set(ACTIONS)
     if unknown:
         parser.error(f"unknown action(s) {', '.join(sorted(unknown))}; known: {', '.join(ACTIONS)}")
+    args.peers = {name for name in args.peers.split(",") if name and name != "none"}
+    if args.peers - {"kannel", "jasmin"}:
+        parser.error(f"unknown peer(s) in {args.peers}; known: kannel, jasmin")
+    if args.no_kannel:
+        args.peers.discard("kannel")
+    args.jasmin_binds = [int(value) for value in args.jasmin_binds.split(",") if value]
     args.history = [int(value) for value in args.history.split(",")]
     args.settings = dict(item.split("=", 1) for item in args.set)
     return args
@@ -185,7 +199,7 @@ def run_action(action: str, initialised: Gunicorn, sink, floor: float, args) -> 
 
 def peer_jobs(args) -> list[tuple[str, bool]]:
     """Kannel's jobs matching the actions measured, each with its store off and on."""
-    if args.no_kannel or not kannel_installed():
+    if "kannel" not in args.peers or not kannel_installed():
         return []
     jobs = ["exec"] if any(action in SCRIPTS for action in args.actions) else []
     jobs += ["text"] if set(args.actions) - set(SCRIPTS) else []
@@ -197,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.profile:
         py_spy_path()  # missing: say so now, not after the floors
+    if "jasmin" in args.peers and not jasmin_installed():
+        install_jasmin(report.progress)  # the first time: minutes, before any measure
     with contextlib.ExitStack() as stack:
         cluster = None
         if args.database == "postgresql":
@@ -262,6 +278,11 @@ def measure(args: argparse.Namespace, cluster: PrivateCluster | None) -> int:
                     run = run_peer(
                         workdir / f"round-{round_number}", sink, job, store, senders, args
                     )
+                    results["runs"].append(run | {"history": history, "round": round_number})
+                    report.progress(report.row(results["runs"][-1]))
+                for binds in args.jasmin_binds if "jasmin" in args.peers else ():
+                    senders += 2 * args.replies + 200
+                    run = run_jasmin(workdir / f"round-{round_number}", sink, binds, senders, args)
                     results["runs"].append(run | {"history": history, "round": round_number})
                     report.progress(report.row(results["runs"][-1]))
                 for action in args.actions:

@@ -18,6 +18,10 @@ from collections import defaultdict
 
 # The Kannel job each smsreply action is compared with.
 PEER_OF = {"cgi-sh": "exec", "cgi-py": "exec", "text": "text", "handler": "text", "url": "text"}
+# Jasmin has one job (its app answers); every action is compared with its best setup.
+JASMIN = "jasmin 4 binds"
+# The issue's targets against it (issue 23): smsreply's throughput as a multiple of Jasmin's.
+JASMIN_TARGETS = {"text": 2.0, "handler": 2.0, "url": 1.6, "cgi-sh": 1.2}
 
 
 def _median(values: list[float]) -> float:
@@ -63,9 +67,15 @@ def medians(runs: list[dict], floors: dict) -> list[dict]:
             }
         row["tail"] = round(row["paced_p99_ms"] / row["paced_p50_ms"], 2)
         job = PEER_OF.get(action)
+        if "peer_cpu" in group[0]:
+            row["peer_cpu"] = {
+                part: _median([run["peer_cpu"][part] for run in group])
+                for part in group[0]["peer_cpu"]
+            }
         for key, peer in (
             ("vs_kannel", f"kannel {job}"),
             ("vs_kannel_spool", f"kannel {job} spool"),
+            ("vs_jasmin", JASMIN if not group[0].get("peer") else None),
         ):
             ratios = [
                 run["burst"]["replies_per_second"] / other["burst"]["replies_per_second"]
@@ -113,6 +123,14 @@ def targets(rows: list[dict]) -> list[tuple[str, str, bool]]:
             change = row["burst_rps"] / fresh[action]["burst_rps"] - 1
             found.append((f"{action} within 10 % with history {row['history']:,}",
                           f"{change:+.0%}", abs(change) <= 0.10))  # fmt: skip
+    for action, minimum in JASMIN_TARGETS.items():
+        ratio = fresh.get(action, {}).get("vs_jasmin")
+        if ratio is not None:
+            found.append((f"{action} >= {minimum} x {JASMIN}", f"{ratio:.2f} x", ratio >= minimum))
     lost = sum(row["lost"] + row["duplicated"] for row in rows if not row["peer"])
     found.append(("0 lost, 0 doubled", str(lost), lost == 0))
+    jasmin = [row for row in rows if row["action"].startswith("jasmin")]
+    if jasmin:
+        lost = sum(row["lost"] + row["duplicated"] for row in jasmin)
+        found.append(("Jasmin: 0 lost, 0 doubled", str(lost), lost == 0))
     return found

@@ -19,10 +19,15 @@ HEADER = (
 
 
 MEDIANS = (
-    "| history | action | burst replies/s | x Kannel | x Kannel spool | x floor | x relay floor "
+    "| history | action | burst replies/s | x Kannel | x Kannel spool | x Jasmin 4 binds "
+    "| x floor | x relay floor "
     "| x spawn floor "
     "| paced rate/s | paced p50 / p99 ms (p99/p50) | server CPU ms/reply | lost / dup "
     "| other load |"
+)
+PEER_SPLIT = (
+    "| history | peer | Jasmin's daemons | RabbitMQ | Redis | answer app "
+    "| total (CPU ms per reply, burst) |"
 )
 SPLIT = (
     "| history | action | receive | (of which the callback view) | handle | send | spawn "
@@ -101,15 +106,19 @@ def table(results: dict) -> str:
                 f"- spawning the {name} script: {floors[name]['sequential']:,}/s one at a time, "
                 f"{floors[name]['parallel']:,}/s eight at a time"
             )
-    lines += ["", "Every run (rounds interleaved: Kannel's jobs, then smsreply's actions):", ""]
+    lines += ["", "Every run (rounds interleaved: the peers, then smsreply's actions):", ""]
     lines += [HEADER, _rule(HEADER)]
     lines += [row(run) for run in results["runs"]]
-    lines += ["", "Medians of the rounds; ratios to Kannel taken within each round:", ""]
+    lines += ["", "Medians of the rounds; ratios to the peers taken within each round:", ""]
     lines += [MEDIANS, _rule(MEDIANS)]
     lines += [median_row(found) for found in results["medians"]]
     if any("cpu_split" in found for found in results["medians"]):
         lines += ["", SPLIT, _rule(SPLIT)]
         lines += [split_row(found) for found in results["medians"] if "cpu_split" in found]
+    peers = [found for found in results["medians"] if "peer_cpu" in found]
+    if peers:
+        lines += ["", PEER_SPLIT, _rule(PEER_SPLIT)]
+        lines += [peer_split_row(found) for found in peers]
     lines += ["", "| target | measured | met? |", "|---|---|---|"]
     lines += [
         f"| {name} | {measured} | {'yes' if met else 'no'} |"
@@ -133,6 +142,7 @@ def median_row(found: dict) -> str:
         f"{found['burst_rps']:,.0f}",
         _ratio(found["vs_kannel"]),
         _ratio(found["vs_kannel_spool"]),
+        _ratio(found.get("vs_jasmin")),
         _ratio(found["vs_floor"]),
         _ratio(found.get("vs_relay")),
         _ratio(found.get("vs_spawn_floor")),
@@ -150,6 +160,15 @@ def split_row(found: dict) -> str:
     cells = [f"{found['history']:,}", found["action"]]
     parts = ("receive", "callback", "handle", "send", "spawn", "total")
     cells += [f"{split[part]:.2f}" for part in parts]
+    return "| " + " | ".join(cells) + " |"
+
+
+def peer_split_row(found: dict) -> str:
+    split = found["peer_cpu"]
+    parts = ("jasmin", "rabbitmq", "redis", "answer app")
+    cells = [f"{found['history']:,}", found["action"]]
+    cells += [f"{split.get(part, 0.0):.2f}" for part in parts]
+    cells.append(f"{sum(split.values()):.2f}")
     return "| " + " | ".join(cells) + " |"
 
 

@@ -128,3 +128,35 @@ def test_bad_handlers_are_refused_when_saved(client, auth, tmp_path, name, text,
     )
     assert response.status_code == 422
     assert words in response.get_json()["error"]["message"]
+
+
+def test_a_handler_swapped_for_a_link_outside_is_refused_after_cached_runs(app, service, tmp_path):
+    # Runs keep the resolved path (one stat a run, issue 23); a file swapped for a symlink
+    # leading out of handlers/ must still be checked anew and refused.
+    folder = tmp_path / "handlers"
+    path = write_script(folder, "ok.py", "def handle(reply):\n    return 'inside'\n", False)
+    outside = write_script(tmp_path / "elsewhere", "evil.py", "def handle(r):\n    return 'out'\n")
+    use(service, "ok.py")
+    phone = Phone(app, service)
+    assert [phone.reply("x")["answer"] for _ in range(2)] == ["inside", "inside"]
+    path.unlink()
+    path.symlink_to(outside)
+    result = phone.reply("x")
+    assert result["answer"] is None and "inside handlers/" in result["outcome"]["reason"]
+    path.unlink()
+    assert "not a .py file" in phone.reply("x")["outcome"]["reason"]  # gone: named as before
+
+
+def test_a_release_swapped_behind_the_handlers_folder_is_followed(app, service, tmp_path):
+    # handlers/ reached through a symlink to a release, swapped at deploy: the new release's
+    # handler answers, though the old file still exists.
+    for release, words in (("r1", "old"), ("r2", "new")):
+        write_script(tmp_path / release, "h.py", f"def handle(reply):\n    return '{words}'\n")
+    current = tmp_path / "handlers"
+    current.symlink_to(tmp_path / "r1")
+    use(service, "h.py")
+    phone = Phone(app, service)
+    assert phone.reply("x")["answer"] == "old"
+    (tmp_path / "next").symlink_to(tmp_path / "r2")
+    os.replace(tmp_path / "next", current)
+    assert phone.reply("x")["answer"] == "new"

@@ -25,6 +25,7 @@ from .. import __version__
 from ..cgi import CgiGateway
 from ..setting_values import answer_types, interpreters
 from ..smart_encoding import smart_encode
+from .url_client import UrlClient
 
 
 class ActionConfigError(ValueError):
@@ -72,6 +73,11 @@ class Resources:
             interpreters=interpreters(settings["cgi.interpreters"]),
             answer_types=self.answer_types,
         )
+
+    @cached_property
+    def url_client(self) -> UrlClient:
+        """One per process: the ``url`` action's kept-alive connections, by host."""
+        return UrlClient()
 
     @cached_property
     def answer_types(self) -> tuple[str, ...]:

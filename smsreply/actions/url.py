@@ -3,11 +3,12 @@
 The callback's fields (OVH's five, ``keyword``, any other) go as
 ``application/x-www-form-urlencoded``; network errors and 5xx answers are retried with
 backoff (``url.attempts``). ``url.timeout`` bounds each whole exchange, from connecting to
-the last byte of the answer (``deadline.py``): a server that trickles its answer is cut at
-the deadline, not kept alive by each byte. With ``use_response``, a 2xx ``text/plain`` body
-is the answer (judged by the same decision table as a CGI script's output: the response's
-status, headers and body go to ``judge`` directly); otherwise the reply is only delivered,
-as OVH does.
+the last byte of the answer: a server that trickles its answer is cut at the deadline, not
+kept alive by each byte. The requests go over the kept-alive connections the ``http``
+provider uses (``url_client.py``), one pool per customer host. With ``use_response``, a
+2xx ``text/plain`` body is the answer (judged by the same decision table as a CGI script's
+output: the response's status, headers and body go to ``judge`` directly); otherwise the
+reply is only delivered, as OVH does.
 
 A redirect is not followed unless the customer sets ``follow_redirects`` (a 307 would
 re-post the reply to whatever server it names): it is an error naming where it pointed.
@@ -20,12 +21,11 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit, urlunsplit
 
-import requests
-
 from ..cgi import CgiRun, judge
+from ..providers.http_connections import Answer, NoAnswer, Unreachable
 from .base import Action, Outcome, ReplyContext, smart_option
 from .cgi import outcome_of
-from .deadline import DeadlineAdapter, deadline
+from .url_client import REDIRECTS
 
 MASK = "***"
 
@@ -52,9 +52,6 @@ def _without_secret(text: str, url: str) -> str:
 
 class UrlAction(Action):
     type = "url"
-    session = requests.Session()  # connection reuse across replies
-    session.mount("http://", DeadlineAdapter())
-    session.mount("https://", DeadlineAdapter())
 
     @classmethod
     def validate(cls, options, resources) -> dict:
@@ -77,25 +74,17 @@ class UrlAction(Action):
         timeout = settings["url.timeout"]
         for attempt in range(1, settings["url.attempts"] + 1):
             try:
-                with deadline(timeout) as watch:
-                    response = self.session.post(
-                        url,
-                        data=fields,
-                        timeout=timeout,
-                        allow_redirects=self.options.get("follow_redirects", False),
-                    )
-            except requests.RequestException as error:
-                problem = _without_secret(f"{type(error).__name__}: {error}", url)
-                error_kind = "unreachable"
-                if watch.expired:
-                    problem, error_kind = (
-                        f"no whole answer within url.timeout={timeout}s",
-                        "timeout",
-                    )
+                answer = self.resources.url_client.post(
+                    url, fields, timeout, self.options.get("follow_redirects", False)
+                )
+            except NoAnswer:
+                problem, error_kind = f"no whole answer within url.timeout={timeout}s", "timeout"
+            except Unreachable as error:  # names the failure, never the URL
+                problem, error_kind = _without_secret(f"unreachable: {error}", url), "unreachable"
             else:
-                if response.status_code < 500:
-                    return self._judge(response, attempt, time.perf_counter() - started)
-                problem, error_kind = f"HTTP {response.status_code}", "unreachable"
+                if answer.status < 500:
+                    return self._judge(answer, attempt, time.perf_counter() - started)
+                problem, error_kind = f"HTTP {answer.status}", "unreachable"
             if attempt < settings["url.attempts"]:
                 time.sleep(min(0.25 * 2 ** (attempt - 1), 2.0))
         return Outcome(
@@ -108,29 +97,30 @@ class UrlAction(Action):
             },
         )
 
-    def _judge(self, response: requests.Response, attempt: int, duration: float) -> Outcome:
+    def _judge(self, answer: Answer, attempt: int, duration: float) -> Outcome:
         shown = redacted(self.options["url"])
         label = {"url": shown, "attempts": attempt}
-        if response.is_redirect:  # only when follow_redirects is off
-            location = redacted(response.headers.get("Location", ""))
-            reason = f"HTTP {response.status_code} to {location}: not followed (follow_redirects)"
+        location = answer.headers.get("Location")
+        if answer.status in REDIRECTS and location:  # only when follow_redirects is off
+            location = redacted(location)
+            reason = f"HTTP {answer.status} to {location}: not followed (follow_redirects)"
             return Outcome(
                 "error",
-                detail=dict(label, error="redirected", status=response.status_code, reason=reason),
+                detail=dict(label, error="redirected", status=answer.status, reason=reason),
             )
-        if not self.options["use_response"] and response.ok:
+        if not self.options["use_response"] and answer.status < 400:
             return Outcome(
                 "no-reply",
-                detail=dict(label, status=response.status_code, duration=round(duration, 4)),
+                detail=dict(label, status=answer.status, duration=round(duration, 4)),
             )
         headers = {
-            name.lower(): response.headers[name]
+            name.lower(): value
             for name in ("Content-Type", "X-CGI-State")
-            if name in response.headers
+            if (value := answer.headers.get(name)) is not None
         }
         limit = self.resources.settings["cgi.max_output_bytes"]
-        body = response.content
-        status = f"{response.status_code} {response.reason or 'Status'}"
+        body = answer.body
+        status = f"{answer.status} {answer.reason or 'Status'}"
         settings = self.resources.settings
         outcome = judge(
             status,

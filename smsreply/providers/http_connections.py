@@ -61,6 +61,8 @@ class Answer(NamedTuple):
     status: int
     content_type: str
     body: bytes
+    reason: str = ""
+    headers: Mapping[str, str] = {}  # case-insensitive: http.client's or urllib3's own
 
 
 def connections_to(url: str, timeout: float) -> DirectConnections | ProxiedConnections:
@@ -175,12 +177,18 @@ class DirectConnections:
         self._idle: list[_Connection] = []
 
     def exchange(
-        self, method: str, url: str, body: bytes | None, headers: Mapping[str, str]
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        timeout: float | None = None,
     ) -> Answer:
-        """One request to ``url`` (on this host) and its whole answer."""
+        """One request to ``url`` (on this host) and its whole answer, within ``timeout``
+        (the one given at creation, unless said)."""
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        deadline = time.monotonic() + self.timeout
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         try:
             connection = self._idle.pop()  # the most recently used: the likeliest alive
         except IndexError:
@@ -203,6 +211,8 @@ class DirectConnections:
                 response.status,
                 response.getheader("Content-Type", ""),
                 _decoded(data, response.getheader("Content-Encoding", "")),
+                response.reason,
+                response.msg,
             )
         except TimeoutError:
             connection.close()
@@ -240,18 +250,33 @@ class ProxiedConnections:
         self.timeout = timeout
 
     def exchange(
-        self, method: str, url: str, body: bytes | None, headers: Mapping[str, str]
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        timeout: float | None = None,
     ) -> Answer:
+        timeout = self.timeout if timeout is None else timeout
         try:
             response = self.pool.request(
-                method, url, body=body, headers=headers, timeout=self.timeout, retries=False
+                method,
+                url,
+                body=body,
+                headers=headers,
+                timeout=timeout,
+                retries=False,
+                redirect=False,
             )
         except urllib3.exceptions.HTTPError as error:  # not str(error): it quotes the URL
             refused = isinstance(error, urllib3.exceptions.NewConnectionError)
             if isinstance(error, urllib3.exceptions.TimeoutError) and not refused:
                 raise NoAnswer from None
             raise Unreachable(type(error).__name__) from None
-        return Answer(response.status, response.headers.get("Content-Type", ""), response.data)
+        content_type = response.headers.get("Content-Type", "")
+        return Answer(
+            response.status, content_type, response.data, response.reason or "", response.headers
+        )
 
     def close(self) -> None:
         self.pool.clear()
