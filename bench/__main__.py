@@ -153,7 +153,7 @@ def app_floor(workdir: Path, sink, args, app: str = "bench.emptyapp:app") -> dic
 
 
 def cpu_split(used: Usage, ledger: Path, replies: int) -> dict[str, float]:
-    """Server CPU ms per reply by part: what the processes marked (``smsreply.cputime``),
+    """Server CPU ms per reply by part: what the processes marked (``smsreply.monitoring.cputime``),
     the scripts' own CPU in ``spawn``, and the rest — gunicorn, Flask — with the callback
     view (``callback``, also shown alone) as ``receive``."""
     parts = dict.fromkeys(("callback", "handle", "send", "spawn"), 0.0)

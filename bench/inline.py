@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from smsreply import cputime
+from smsreply.monitoring import cputime
 from smsreply.providers import InboundReply
 from smsreply.receiving import accept_reply
 from smsreply.service import Service

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from smsreply.credentials import ensure_callback_token, new_api_key
+from smsreply.accounts.credentials import ensure_callback_token, new_api_key
 from smsreply.settings import load_settings
 from smsreply.store import Store
 from smsreply.web import create_app

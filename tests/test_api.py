@@ -16,7 +16,7 @@ def test_api_needs_the_bearer_key(client, auth):
 
 
 def test_a_revoked_key_says_so(client, auth, service):
-    from smsreply.credentials import new_api_key
+    from smsreply.accounts.credentials import new_api_key
 
     old = auth
     new = {"Authorization": f"Bearer {new_api_key(service.store)}"}

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from smsreply import users
-from smsreply.credentials import ensure_callback_token, new_api_key
+from smsreply.accounts import users
+from smsreply.accounts.credentials import ensure_callback_token, new_api_key
 from smsreply.settings import load_settings
 from smsreply.store import Store
 from smsreply.store.transfer import data_tables

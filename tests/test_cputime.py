@@ -1,4 +1,4 @@
-"""CPU time by part of a reply's life (``smsreply/cputime.py``), which the bench splits into
+"""CPU time by part of a reply's life (``monitoring/cputime.py``), which the bench splits into
 receive, handle, send and spawn: nested parts are not counted twice, and each gunicorn
 process writes its totals to ``server.cpu_ledger`` as it stops.
 """
@@ -14,7 +14,7 @@ from bench.dataset import open_conversations
 from bench.scenario import post, start, tally
 from bench.server import ROOT
 from bench.sink import SinkProcess
-from smsreply import cputime
+from smsreply.monitoring import cputime
 
 
 def burn(seconds: float) -> None:

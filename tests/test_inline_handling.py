@@ -22,8 +22,8 @@ import requests
 from bench.dataset import open_conversations
 from bench.scenario import start, tally
 from bench.sink import SinkProcess
-from smsreply.background import Background
-from smsreply.credentials import ensure_callback_token
+from smsreply.accounts.credentials import ensure_callback_token
+from smsreply.engine.background import Background
 from smsreply.settings import load_settings
 from smsreply.store import Store
 from smsreply.web import create_app

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from smsreply import users
+from smsreply.accounts import users
 from tests.httpapp import LocalServer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from smsreply.credentials import ensure_callback_token
+from smsreply.accounts.credentials import ensure_callback_token
 from smsreply.settings import load_settings
 from smsreply.web import create_app
 from tests.smtp import SmtpServer

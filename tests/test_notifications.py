@@ -34,7 +34,7 @@ def make_app(tmp_path, clock, port, database_url):
 
 
 def reply(app, service, conversation, text="OUI", provider_id="n1"):
-    from smsreply.credentials import ensure_callback_token
+    from smsreply.accounts.credentials import ensure_callback_token
 
     token = ensure_callback_token(service.store)
     form = {

@@ -14,7 +14,7 @@ import requests
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from smsreply.credentials import ensure_callback_token
+from smsreply.accounts.credentials import ensure_callback_token
 from smsreply.providers import InboundReply
 from smsreply.receiving import accept_reply
 from smsreply.settings import load_settings

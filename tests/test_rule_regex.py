@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from smsreply.rule_regex import SEARCH_TIMEOUT, compile_rule, matches
+from smsreply.options.rule_regex import SEARCH_TIMEOUT, compile_rule, matches
 from tests.servers import ROOT
 
 CATASTROPHIC = r"^(\w+\s?)*$"

@@ -41,7 +41,7 @@ def test_a_report_that_cannot_be_posted_is_a_warning_naming_the_url(tmp_path, ca
     WARNING says where it went (without the callback token, a secret)."""
     import time
 
-    from smsreply.credentials import ensure_callback_token
+    from smsreply.accounts.credentials import ensure_callback_token
     from smsreply.providers.base import OutgoingSms
     from smsreply.providers.simulator import SimulatorProvider
     from smsreply.store import Store

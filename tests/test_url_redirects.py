@@ -11,7 +11,7 @@ import json
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from smsreply import users
+from smsreply.accounts import users
 from tests.actions import Phone
 from tests.httpapp import LocalServer
 

@@ -11,9 +11,9 @@ import threading
 import time
 
 from smsreply import handling
-from smsreply.heartbeat import Lease, mint
+from smsreply.engine.heartbeat import Lease, mint
+from smsreply.engine.work import backoff
 from smsreply.web import create_app
-from smsreply.work import backoff
 from tests.actions import ROOT
 from tests.servers import GunicornServer
 from tests.test_e2e import answers, callback, send, set_text_answer, wait_for

@@ -13,8 +13,8 @@ Example::
 
 from __future__ import annotations
 
+from ..store import Store, storage_errors
 from . import metrics
-from .store import Store, storage_errors
 
 
 def problem(store: Store) -> str | None:

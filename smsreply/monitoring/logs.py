@@ -97,7 +97,7 @@ def gunicorn_config(level: str) -> dict:
         "disable_existing_loggers": False,
         "root": {"level": level, "handlers": []},
         "formatters": {
-            "json": {"()": "smsreply.logs.JsonFormatter"},
+            "json": {"()": "smsreply.monitoring.logs.JsonFormatter"},
             "as_is": {"format": "%(message)s"},
         },
         "handlers": {

@@ -5,9 +5,9 @@ top level is one of five actions plus the ``rules`` and ``notifications`` sectio
 is one of the five actions plus ``keyword`` (and ``aliases``) or ``regex``; a notification
 is an e-mail or an SMS one. From these models come the validation of what a customer
 saves (``parse``), each error's location (``("rules", 2)`` and the field ``text``), the
-OpenAPI schema and so the manager's error placement (``reply_options`` does those). What needs the
-installation — does the script exist, does the handler load — is checked after, by each
-action's ``validate`` (``smsreply.actions``).
+OpenAPI schema and so the manager's error placement (``options.checking`` does those).
+What needs the installation — does the script exist, does the handler load — is checked after,
+by each action's ``validate`` (``smsreply.actions``).
 
 Our validators raise ``invalid(key, English message, **params)``: pydantic keeps the key
 as the error's type and the params as its context, so they reach the API and the manager.
@@ -25,10 +25,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from ..text.optout import fold
+from ..text.phone import InvalidNumber, is_international
+from ..text.segments import find_url
 from . import rule_regex
-from .optout import fold
-from .phone import InvalidNumber, is_international
-from .segments import find_url
 
 ACTION_NAMES = ("none", "text", "cgi", "handler", "url")
 SECTIONS = ("rules", "notifications")

@@ -39,14 +39,16 @@ import time
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
-from . import handling, mailer, metrics, sending
-from .campaigns import sender as campaign_sender
-from .clock import Clock, to_iso
-from .cputime import spending
+from .. import handling, sending
+from ..campaigns import sender as campaign_sender
+from ..clock import Clock, to_iso
+from ..monitoring import metrics
+from ..monitoring.cputime import spending
+from ..notify import mailer
+from ..options.routing import ReplyPlan
+from ..providers import Provider, ProviderError
+from ..store import Store
 from .heartbeat import Claim, Heartbeat, Lease, mint
-from .providers import Provider, ProviderError
-from .routing import ReplyPlan
-from .store import Store
 
 log = logging.getLogger(__name__)
 

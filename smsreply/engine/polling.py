@@ -1,4 +1,4 @@
-"""Polling the provider for replies, for installations that cannot expose a callback URL.
+"""The polling thread: replies fetched from a provider that can be polled (OVH), for any host.
 
 When ``ovh.poll_seconds`` is above 0 and the provider can be polled, one thread fetches the
 replies the provider holds and feeds them to the same pipeline as the callback (stored
@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 import threading
 
-from . import metrics
-from .providers import ProviderError
-from .service import Service
+from ..monitoring import metrics
+from ..providers import ProviderError
+from ..service import Service
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .store import Store
+from ..store import Store
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ import secrets
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .errors import ValidationError
-from .store import Store
+from ..errors import ValidationError
+from ..store import Store
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024  # scrypt cost grows with the input; refuse megabyte "passwords"

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import hashlib
 
-from . import metrics
-from .store import Store
+from ..monitoring import metrics
+from ..store import Store
 
 PAIR_FREE = 5  # failures of one address on one user before delays start
 ADDRESS_FREE = 30  # failures of one address, any user names (spraying)

@@ -23,10 +23,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import reply_options, rule_regex
-from .actions import Action, ActionConfigError, Resources, build_action
-from .errors import ValidationError
-from .optout import first_word, fold
+from ..actions import Action, ActionConfigError, Resources, build_action
+from ..errors import ValidationError
+from ..text.optout import first_word, fold
+from . import checking, rule_regex
 
 RULE_KEYS = {"keyword", "aliases", "regex", "sticky"}
 SECTIONS = ("rules", "notifications")
@@ -80,9 +80,9 @@ class ReplyPlan:
     def compile(cls, options: object, resources: Resources) -> ReplyPlan:
         """Validate and build; raise ValidationError naming the offending field.
 
-        The shape is ``reply_schema``'s; what needs this installation (a script, a
+        The shape is ``options.schema``'s; what needs this installation (a script, a
         handler) is each action's ``validate``."""
-        parsed = reply_options.parse(options)
+        parsed = checking.parse(options)
         default = _action({k: v for k, v in options.items() if k not in SECTIONS}, resources, "")
         rules = tuple(
             _rule(index, rule, raw, resources)

@@ -24,10 +24,10 @@ import logging
 import threading
 import time
 
-from . import metrics
-from .poller import Poller
-from .service import Service
-from .store import storage_errors
+from ..monitoring import metrics
+from ..service import Service
+from ..store import storage_errors
+from .polling import Poller
 from .work import KINDS
 
 log = logging.getLogger(__name__)

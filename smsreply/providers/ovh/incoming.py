@@ -1,15 +1,16 @@
-"""Fetch replies from OVH by polling, for sites OVH's reply callback cannot reach.
+"""OVH's held replies (``sms.Incoming``) fetched and deleted: the OVH half of polling.
 
 OVH keeps every reply as an ``sms.Incoming`` until it is deleted, and offers no "unread"
 filter, so each poll lists them all, hands each to ``receive`` (the service's pipeline,
 which stores the reply durably and deduplicates by provider id) and deletes it from OVH
 only once ``receive`` returned. A reply whose ``receive`` raised stays on OVH and is
 offered again at the next poll; a crash between storing and deleting only causes a
-duplicate that the pipeline drops. Run it from one process at a time.
+duplicate that the pipeline drops. Run it from one process at a time:
+the thread of ``smsreply.engine.polling`` does, for every host.
 
 Example::
 
-    stored = poll_once(provider.client, service.receive_inbound)
+    stored = poll_once(provider.client, lambda reply: service.receive_reply(reply, "ovh"))
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from .base import InboundReply, InvalidCallback
-from .fields import read_reply, text_field
+from ..base import InboundReply, InvalidCallback
+from ..fields import read_reply, text_field
 
 MAX_EXTRA_LENGTH = 2000  # the longest field we take (message)
 

@@ -1,4 +1,4 @@
-"""Reply options checked against their one description, ``reply_schema``, and its errors
+"""Reply options checked against their one description, ``options.schema``, and its errors
 said as ours.
 
 ``parse`` validates a customer's options with the pydantic models; the first problem
@@ -17,8 +17,8 @@ from __future__ import annotations
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
-from .errors import ValidationError
-from .reply_schema import ACTION_NAMES, ADAPTER, MAX_NOTIFICATIONS, MAX_RULES, SECTIONS
+from ..errors import ValidationError
+from .schema import ACTION_NAMES, ADAPTER, MAX_NOTIFICATIONS, MAX_RULES, SECTIONS
 
 MEMBER_TAGS = set(ACTION_NAMES) | {"email", "sms"}
 OBJECT_ERRORS = {"model_type", "model_attributes_type", "dict_type", "union_tag_not_found"}

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 
-from .store import NotFound, Store
+from ..store import NotFound, Store
 
 CALLBACK_TOKEN = "callback_token"
 API_KEY_HASH = "api_key_sha256"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from .store import Store
+from ..store import Store
 
 
 def _hash(token: str) -> str:

@@ -15,8 +15,8 @@ import ssl
 from collections.abc import Mapping
 from email.message import EmailMessage
 
+from ..store import Store
 from .notifications import build_email, low_credit_email
-from .store import Store
 
 
 def send_email(settings: Mapping[str, object], message: EmailMessage) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .errors import ValidationError
+from ..errors import ValidationError
 
 NUL = "\x00"
 

@@ -2,7 +2,7 @@
 réception").
 
 Options hold a list of ``{"media": "email" | "sms", "sender", "target"}`` (their shape and
-checks are ``reply_schema``'s). When a reply has
+checks are ``options.schema``'s). When a reply has
 been handled, one notification per entry is queued in the same transaction: an e-mail is
 delivered by the workers over SMTP, retried with backoff and recorded; an SMS goes into the
 outgoing queue like any SMS, from the given sender to an international number, and is
