@@ -28,7 +28,7 @@ from smsreply.providers import InboundReply
 from smsreply.receiving import accept_reply
 from smsreply.store import Store
 from tests.conftest import ON_POSTGRES
-from tests.servers import GunicornServer
+from tests.support.servers import GunicornServer
 
 EXAMPLES = int(os.environ.get("SMSREPLY_FAULT_EXAMPLES", "600"))
 

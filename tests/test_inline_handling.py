@@ -27,9 +27,9 @@ from smsreply.engine.background import Background
 from smsreply.settings import load_settings
 from smsreply.store import Store
 from smsreply.web import create_app
-from tests.actions import write_script
 from tests.conftest import ON_POSTGRES, FakeClock
-from tests.smtp import SmtpServer
+from tests.support.actions import write_script
+from tests.support.smtp import SmtpServer
 
 TABLES = (
     "conversations",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from smsreply.accounts import users
-from tests.httpapp import LocalServer
+from tests.support.httpapp import LocalServer
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"

@@ -9,7 +9,7 @@ import pytest
 from smsreply.accounts.credentials import ensure_callback_token
 from smsreply.settings import load_settings
 from smsreply.web import create_app
-from tests.fakes.ovh_api import FakeOvhApi
+from tests.support.fakes.ovh_api import FakeOvhApi
 from tests.test_ovh_provider import APP_KEY, APP_SECRET, CONSUMER_KEY, SERVICE
 
 

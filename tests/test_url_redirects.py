@@ -12,8 +12,8 @@ import pytest
 from werkzeug.wrappers import Request, Response
 
 from smsreply.accounts import users
-from tests.actions import Phone
-from tests.httpapp import LocalServer
+from tests.support.actions import Phone
+from tests.support.httpapp import LocalServer
 
 PASSWORD = "correct horse battery"
 SECRET = "s3cret-Pa55"

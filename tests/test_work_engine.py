@@ -14,9 +14,10 @@ from smsreply import handling
 from smsreply.engine.heartbeat import Lease, mint
 from smsreply.engine.work import backoff
 from smsreply.web import create_app
-from tests.actions import ROOT
-from tests.servers import GunicornServer
-from tests.test_e2e import answers, callback, send, set_text_answer, wait_for
+from tests.support.actions import ROOT
+from tests.support.served import answers, callback, send, set_text_answer
+from tests.support.servers import GunicornServer
+from tests.support.waiting import wait_for
 
 
 def pending_reply(client, callback_url, conversation, provider_id: str) -> int:

@@ -19,7 +19,7 @@ import socket
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from tests.httpapp import ServedInThread
+from tests.support.httpapp import ServedInThread
 
 
 class ForwardProxy(ServedInThread):

@@ -27,7 +27,7 @@ from http import HTTPStatus
 import phonenumbers
 from werkzeug.wrappers import Request, Response
 
-from tests.httpapp import ServedInThread, quiet_wsgi_server
+from tests.support.httpapp import ServedInThread, quiet_wsgi_server
 
 GSM_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"

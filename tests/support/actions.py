@@ -1,4 +1,4 @@
-"""Helpers for action tests: write customer files, post a reply, read what happened."""
+"""Helpers for reply tests: write customer files, post a reply as OVH does, read what happened."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import os
 import shutil
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from smsreply.accounts.credentials import ensure_callback_token
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def write_script(folder: Path, name: str, text: str, executable: bool = True) -> Path:
@@ -22,6 +24,28 @@ def write_script(folder: Path, name: str, text: str, executable: bool = True) ->
 def copy_examples(project_dir: Path) -> None:
     for folder in ("cgi-bin", "handlers"):
         shutil.copytree(ROOT / folder, project_dir / folder, dirs_exist_ok=True)
+
+
+def reply_form(
+    conversation: dict, message: str = "OUI", provider_id: str = "r1", sender: str | None = None
+) -> dict:
+    """The form OVH posts for a reply to ``conversation`` (as ``Service.send_message`` returns
+    it), from its recipient unless ``sender`` says otherwise."""
+    return {
+        "shortcode": conversation["shortcode"],
+        "tag": "",
+        "id": provider_id,
+        "senderid": sender or conversation["recipient"],
+        "message": message,
+    }
+
+
+def post_reply(app, service, conversation: dict, text: str = "OUI", provider_id: str = "r1") -> int:
+    """Post a reply to ``conversation`` through the app's real callback view; its reply id."""
+    url = f"/callbacks/ovh/{ensure_callback_token(service.store)}"
+    response = app.test_client().post(url, data=reply_form(conversation, text, provider_id))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["reply_id"]
 
 
 class Phone:
@@ -44,13 +68,8 @@ class Phone:
     def reply(self, text: str, headers: dict | None = None, extra: dict | None = None) -> dict:
         """Post ``text`` as OVH would; ``extra`` adds or replaces callback fields."""
         self.count += 1
-        form = {
-            "shortcode": self.conversation["shortcode"],
-            "tag": "",
-            "id": f"{self.conversation['id']}-{self.count}-{os.getpid()}",
-            "senderid": self.conversation["recipient"],
-            "message": text,
-        } | (extra or {})
+        provider_id = f"{self.conversation['id']}-{self.count}-{os.getpid()}"
+        form = reply_form(self.conversation, text, provider_id) | (extra or {})
         response = self.client.post(self.url, data=form, headers=headers or {})
         assert response.status_code == 200, response.get_data(as_text=True)
         self.service.drain()

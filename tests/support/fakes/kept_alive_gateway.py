@@ -25,7 +25,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
-from tests.httpapp import ServedInThread
+from tests.support.httpapp import ServedInThread
 
 
 class KeptAliveGateway(ServedInThread):

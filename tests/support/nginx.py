@@ -23,9 +23,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench.ports import free_port
+from tests.support.ports import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "deploy" / "nginx.conf"
 CERT = "/etc/letsencrypt/live/sms.example.org/fullchain.pem"
 KEY = "/etc/letsencrypt/live/sms.example.org/privkey.pem"

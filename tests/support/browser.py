@@ -20,12 +20,12 @@ from pathlib import Path
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from bench.ports import free_port
-from tests.servers import GunicornServer
+from tests.support.ports import free_port
+from tests.support.servers import GunicornServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-AXE = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+AXE = Path(__file__).resolve().parents[1] / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 FLAGS = (
     "--headless",
     "--no-sandbox",

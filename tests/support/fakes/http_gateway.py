@@ -21,7 +21,7 @@ import uuid
 
 from werkzeug.wrappers import Request, Response
 
-from tests.httpapp import ServedInThread, quiet_wsgi_server
+from tests.support.httpapp import ServedInThread, quiet_wsgi_server
 
 JASMIN_RESPONSE_ID = 'text:Success "([^"]+)"'
 # smsreply's http.* settings for Vonage's SMS API (docs/providers-http.md), without "http."

@@ -10,7 +10,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from tests.httpapp import ServedInThread
+from tests.support.httpapp import ServedInThread
 
 
 class TrickleServer(ServedInThread):

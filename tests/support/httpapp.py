@@ -4,7 +4,7 @@ of what smsreply calls: the customer's URL, a provider's gateway, a proxy.
 ``ServedInThread`` is the lifecycle every such fake shares: ``serve(server)`` with any
 ``socketserver`` server, then ``with`` starts it and leaving shuts it down and closes it.
 ``LocalServer(app)`` serves a WSGI app; ``quiet_wsgi_server(app)`` is werkzeug's server
-without a log line per request (the fakes of ``tests/fakes/``).
+without a log line per request (the fakes of ``tests/support/fakes/``).
 """
 
 from __future__ import annotations

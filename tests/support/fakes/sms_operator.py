@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, quote, quote_from_bytes
 import requests
 from werkzeug.wrappers import Request, Response
 
-from tests.httpapp import ServedInThread, quiet_wsgi_server
+from tests.support.httpapp import ServedInThread, quiet_wsgi_server
 
 
 class FakeOperator(ServedInThread):

@@ -1,6 +1,6 @@
 """Real Prometheus for end-to-end tests, configured from the shipped
 ``deploy/prometheus/prometheus.yml``: its targets, token file, rule file path and intervals
-made local (every change must find its text once, as ``tests/nginx.py`` does), its data in
+made local (every change must find its text once, as ``tests/support/nginx.py`` does), its data in
 ``tmp_path``, on a free loopback port. ``query()`` asks its HTTP API.
 
 Example::
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import requests
 
-from bench.ports import free_port
-from tests.servers import ROOT
+from tests.support.ports import free_port
+from tests.support.servers import ROOT
 
 SHIPPED = ROOT / "deploy" / "prometheus"
 
