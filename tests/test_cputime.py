@@ -33,7 +33,7 @@ def in_new_process(code: str) -> list[float]:
 
 def test_nothing_is_counted_until_enabled():
     code = (
-        "from smsreply import cputime\n"
+        "from smsreply.monitoring import cputime\n"
         "from tests.test_cputime import burn\n"
         "with cputime.spending('handle'):\n"
         "    burn(0.01)\n"
@@ -94,7 +94,7 @@ def test_counting_one_episode_in_n_charges_it_n_times():
     for fewer clock readings — also for a thread alternating two kinds of episodes (a worker
     thread: handle, send, handle…), which counting every n-th would split unfairly."""
     code = (
-        "from smsreply import cputime\n"
+        "from smsreply.monitoring import cputime\n"
         "from tests.test_cputime import burn\n"
         "cputime.enable(4)\n"
         "for _ in range(400):\n"
