@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.support.postgres import DURABLE, PrivateCluster
+
 from . import hosts, report
 from .actions import ACTIONS, SCRIPTS, options, server_settings
 from .compare import medians
@@ -37,7 +39,6 @@ from .kannel import run_peer
 from .kannel_boxes import installed as kannel_installed
 from .load import fire, percentile
 from .plans import full_scans, plans
-from .postgres import DURABLE, PrivateCluster
 from .profile import Profiler, py_spy_path
 from .run import post_replies
 from .server import Gunicorn, Usage
@@ -70,7 +71,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--database",
         choices=["sqlite", "postgresql"],
         default="sqlite",
-        help="an SQLite file, or a private PostgreSQL server (bench/postgres.py)",
+        help="an SQLite file, or a private PostgreSQL server (tests/support/postgres.py)",
     )
     parser.add_argument(
         "--db-delay-ms",
@@ -153,7 +154,7 @@ def app_floor(workdir: Path, sink, args, app: str = "bench.emptyapp:app") -> dic
 
 
 def cpu_split(used: Usage, ledger: Path, replies: int) -> dict[str, float]:
-    """Server CPU ms per reply by part: what the processes marked (``smsreply.cputime``),
+    """Server CPU ms per reply by part: what the processes marked (``smsreply.monitoring.cputime``),
     the scripts' own CPU in ``spawn``, and the rest — gunicorn, Flask — with the callback
     view (``callback``, also shown alone) as ``receive``."""
     parts = dict.fromkeys(("callback", "handle", "send", "spawn"), 0.0)

@@ -39,10 +39,11 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode
 
+from tests.support.postgres import DURABLE, PrivateCluster
+
 from .actions import options, server_settings
 from .dataset import open_conversations
 from .load import fire, percentile
-from .postgres import DURABLE, PrivateCluster
 from .run import callbacks
 from .server import Gunicorn
 from .sink import SinkProcess

@@ -24,15 +24,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from smsreply import cputime
+from smsreply.monitoring import cputime
 from smsreply.providers import InboundReply
 from smsreply.receiving import accept_reply
 from smsreply.service import Service
 from smsreply.settings import load_settings
 from smsreply.store import Store
+from tests.support.postgres import DURABLE, PrivateCluster
 
 from .dataset import open_conversations
-from .postgres import DURABLE, PrivateCluster
 
 
 def build(folder: Path, database: str) -> Service:
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         "--database",
         choices=["sqlite", "postgresql"],
         default="sqlite",
-        help="an SQLite file, or a private PostgreSQL server (bench/postgres.py)",
+        help="an SQLite file, or a private PostgreSQL server (tests/support/postgres.py)",
     )
     args = parser.parse_args(argv)
     ways = {"in the callback": in_the_callback, "by the workers": by_the_workers}

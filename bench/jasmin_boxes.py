@@ -32,7 +32,8 @@ import sys
 import time
 from pathlib import Path
 
-from .ports import free_port
+from tests.support.ports import free_port
+
 from .server import ROOT, Usage
 
 VERSION = "0.11.1"

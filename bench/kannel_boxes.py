@@ -5,7 +5,7 @@ A subclass writes the configuration (``config()``, with ``self.ports`` and ``sel
 listens for it (before, smsbox gives up), and waits until bearerbox's status page shows
 smsbox connected and the SMSC online. Each box runs in its own process group, stopped as
 one (smsbox first). Used by the bench's peer (``bench/kannel.py``) and the tests' gateway
-(``tests/kannel/gateway.py``).
+(``tests/support/kannel/gateway.py``).
 
 Example::
 
@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-from .ports import free_port
+from tests.support.ports import free_port
 
 
 def find_program(name: str) -> str | None:

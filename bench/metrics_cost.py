@@ -89,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(Path(folder) / "metrics")
         (Path(folder) / "metrics").mkdir()
         # Imported only now: prometheus_client picks multiprocess values at import.
-        from smsreply import metrics
-        from smsreply.credentials import ensure_callback_token
+        from smsreply.accounts.credentials import ensure_callback_token
+        from smsreply.monitoring import metrics
         from smsreply.settings import load_settings
         from smsreply.web import create_app
 

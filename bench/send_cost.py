@@ -30,12 +30,12 @@ from pathlib import Path
 
 from smsreply import sending
 from smsreply.clock import to_iso, utcnow
-from smsreply.heartbeat import Lease
+from smsreply.engine.heartbeat import Lease
 from smsreply.providers.http import HttpProvider
-from smsreply.segments import count_segments
 from smsreply.service import Service
 from smsreply.settings import load_settings
 from smsreply.store import Store
+from smsreply.text.segments import count_segments
 
 from .sink import SinkProcess
 

@@ -31,12 +31,12 @@ import psycopg
 
 import smsreply
 from bench.dataset import open_conversations
-from bench.postgres import PrivateCluster
 from smsreply.providers import InboundReply
 from smsreply.service import Service
 from smsreply.settings import load_settings
 from smsreply.store import Store
 from smsreply.store import postgres as backend
+from tests.support.postgres import PrivateCluster
 
 
 class Meter:

@@ -56,7 +56,7 @@ accesslog = "-"
 # The callback token is part of the URL path: log the route, never the token.
 access_log_format = '%(h)s "%(m)s %({x-smsreply-route}o)s" %(s)s %(B)s %(L)ss'
 if _settings["log.format"] == "json":  # one JSON object a line, sharing the request id
-    from smsreply import logs
+    from smsreply.monitoring import logs
 
     access_log_format = logs.ACCESS_JSON
     logconfig_dict = logs.gunicorn_config(_settings["log.level"])
@@ -89,11 +89,13 @@ def on_starting(server):
 
 def post_worker_init(worker):
     """Start this worker process's background work (after the fork: safe with preload_app)."""
-    from smsreply import cputime
-    from smsreply.background import start_for_app
+    from smsreply.engine.background import start_for_app
+    from smsreply.monitoring import cputime
 
     if _settings["server.cpu_ledger"]:
-        cputime.enable(cputime.SERVER_EVERY)  # CPU by part, for the bench (smsreply/cputime.py)
+        cputime.enable(
+            cputime.SERVER_EVERY
+        )  # CPU by part, for the bench (smsreply/monitoring/cputime.py)
 
     worker.smsreply_background = start_for_app(worker.wsgi)
 
@@ -103,7 +105,7 @@ def worker_exit(server, worker):
     background = getattr(worker, "smsreply_background", None)
     if background is not None:
         background.stop(timeout=graceful_timeout - 2)
-    from smsreply.cputime import write
+    from smsreply.monitoring.cputime import write
 
     write(_settings["server.cpu_ledger"])  # after the background work has stopped
 

@@ -18,19 +18,19 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from . import metrics
 from .actions import Action, Outcome, ReplyContext
 from .actions.base import UNCHANGED
 from .clock import Clock, to_iso
+from .engine.heartbeat import Lease, mint
 from .errors import ValidationError
-from .heartbeat import Lease, mint
-from .notifications import sms_text
+from .monitoring import metrics
+from .notify.notifications import sms_text
+from .options.routing import ReplyPlan
 from .receiving import debit_reply
 from .results import judge_outcome
-from .routing import ReplyPlan
-from .segments import count_segments
 from .sending import queue_sms
 from .store import InsufficientCredits, Store
+from .text.segments import count_segments
 
 
 @dataclass

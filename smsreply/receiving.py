@@ -16,13 +16,13 @@ import json
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from .accounts.ledger_reasons import reason
 from .clock import Clock, to_iso
-from .heartbeat import Lease
-from .ledger_reasons import reason
-from .optout import is_stop
-from .phone import InvalidNumber, parse_french_mobile
+from .engine.heartbeat import Lease
 from .providers import InboundReply
 from .store import InsufficientCredits, Store
+from .text.optout import is_stop
+from .text.phone import InvalidNumber, parse_french_mobile
 
 REASONS = {
     "not_french_mobile": "the sender is not a French metropolitan mobile",

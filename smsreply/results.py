@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .actions import Outcome
-from .segments import count_segments, find_url
+from .text.segments import count_segments, find_url
 
 RESULTS = ("answered", "no_answer", "failed")
 

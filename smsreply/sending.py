@@ -18,13 +18,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from .clock import Clock, to_iso
+from .engine.heartbeat import Claim, Lease
 from .errors import PaymentRequired, ValidationError
-from .heartbeat import Claim, Lease
-from .nul import refuse_nul
-from .phone import InvalidNumber, parse_french_mobile
 from .providers import OutgoingSms, Provider, Sent
-from .segments import Segments, count_segments, find_url
 from .store import InsufficientCredits, Store
+from .text.nul import refuse_nul
+from .text.phone import InvalidNumber, parse_french_mobile
+from .text.segments import Segments, count_segments, find_url
 
 MAX_TAG = 64
 # A tag is any text without control characters (C0, DEL, C1) or line separators: they

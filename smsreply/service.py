@@ -22,21 +22,21 @@ import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from . import handling, receiving, reports, sending
+from . import handling, receiving, sending, views
 from .actions import Resources
 from .campaigns import accepting, report
 from .campaigns.reading import Line
 from .clock import Clock, to_iso, utcnow
-from .cputime import spending
+from .engine.heartbeat import Lease
+from .engine.work import Engine, WorkQueue
 from .errors import Conflict, ValidationError
-from .heartbeat import Lease
-from .nul import refuse_nul
-from .phone import InvalidNumber, parse_french_mobile
+from .monitoring.cputime import spending
+from .options.routing import ReplyPlan, check_bounded
 from .providers import DeliveryReport, InboundReply, Provider, build_provider, callback_parser
-from .routing import ReplyPlan, check_bounded
-from .smart_encoding import smart_encode
 from .store import InsufficientCredits, Store
-from .work import Engine, WorkQueue
+from .text.nul import refuse_nul
+from .text.phone import InvalidNumber, parse_french_mobile
+from .text.smart_encoding import smart_encode
 
 DEFAULT_OPTIONS = {"action": "none"}
 
@@ -245,7 +245,7 @@ class Service:
         rows, total = self.store.find_conversations(
             number or None, tag or None, status, now, limit, offset
         )
-        return [reports.conversation_summary(row, now) for row in rows], total
+        return [views.conversation_summary(row, now) for row in rows], total
 
     def callback_urls(self, token: str) -> dict[str, str]:
         """Where the provider posts replies and delivery reports (the simulator: OVH's)."""

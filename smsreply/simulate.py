@@ -20,7 +20,7 @@ import time
 
 import requests
 
-from . import reports
+from . import views
 from .errors import SmsReplyError
 
 WAIT_SECONDS = 15.0
@@ -79,7 +79,7 @@ def wait_until_done(service, reply_id: int, seconds: float = WAIT_SECONDS) -> di
     deadline = time.monotonic() + seconds
     while True:
         service.drain()  # takes only unclaimed work: a server's worker keeps its own
-        reply = reports.reply_detail(service.store, reply_id)
+        reply = views.reply_detail(service.store, reply_id)
         if finished(reply) or time.monotonic() > deadline:
             return reply
         time.sleep(0.05)

@@ -24,10 +24,10 @@ from .actions import ActionConfigError, ReplyContext, Resources, build_action
 from .actions.cgi import reply_request
 from .cgi import build_environ
 from .clock import to_iso, utcnow
-from .phone import parse_french_mobile
 from .results import judge_outcome
-from .segments import count_segments
 from .simulate import new_provider_id
+from .text.phone import parse_french_mobile
+from .text.segments import count_segments
 
 FOLDERS = ("cgi-bin", "handlers")
 

@@ -16,7 +16,7 @@ def test_api_needs_the_bearer_key(client, auth):
 
 
 def test_a_revoked_key_says_so(client, auth, service):
-    from smsreply.credentials import new_api_key
+    from smsreply.accounts.credentials import new_api_key
 
     old = auth
     new = {"Authorization": f"Bearer {new_api_key(service.store)}"}
@@ -146,7 +146,7 @@ def test_conversations_filter_and_page(client, auth, service, clock):
 
 
 def test_failed_replies_are_found_through_the_api(client, auth, service, tmp_path):
-    from tests.actions import Phone, write_script
+    from tests.support.actions import Phone, write_script
 
     write_script(tmp_path / "cgi-bin", "crash.sh", "#!/bin/sh\necho boom >&2\nexit 2\n")
     service.set_reply_options({"action": "cgi", "script": "crash.sh"})

@@ -17,8 +17,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from smsreply.segments import count_segments
-from tests.browser import CHROMIUM, chromium, manager_server
+from smsreply.text.segments import count_segments
+from tests.support.browser import CHROMIUM, chromium, manager_server
 
 COUNTER_SAMPLES = ["", "Bonjour", "a" * 161, "€" * 81, "ç" * 71, "🙂" * 36, "[x]{y}"]
 

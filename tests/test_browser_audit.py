@@ -20,8 +20,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.browser import AXE, CHROMIUM, audit, chromium, manager_server, snapshot
-from tests.servers import ROOT
+from tests.support.browser import AXE, CHROMIUM, audit, chromium, manager_server, snapshot
+from tests.support.servers import ROOT
 
 WIDTHS = (1280, 375)
 LONG_TEXT = "Confirmation-" + "ABCDEFGHIJ" * 12 + " Répondez OUI ou NON"

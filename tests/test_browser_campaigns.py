@@ -10,8 +10,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.browser import AXE, CHROMEDRIVER, CHROMIUM, FLAGS, audit, chromium, snapshot
-from tests.servers import GunicornServer
+from tests.support.browser import AXE, CHROMEDRIVER, CHROMIUM, FLAGS, audit, chromium, snapshot
+from tests.support.servers import GunicornServer
 from tests.test_browser import text, wait
 
 pytestmark = pytest.mark.skipif(

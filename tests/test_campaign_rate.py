@@ -1,7 +1,7 @@
 """The campaign rate holds through a real gunicorn (issue 19, item 1).
 
 With ``sms.rate_per_second = 20``, 200 recipients reach a fake HTTP gateway
-(``tests/fakes/http_gateway.py``, which notes when each SMS arrives) at 20 a second
+(``tests/support/fakes/http_gateway.py``, which notes when each SMS arrives) at 20 a second
 within 10 %, and no one-second window holds more than 1.5 × the rate. The sweep runs at
 its shipped default (5 s): a campaign step or SMS that only a sweep finds shows as a gap.
 """
@@ -9,9 +9,10 @@ its shipped default (5 s): a campaign step or SMS that only a sweep finds shows 
 from __future__ import annotations
 
 from bench.campaign import busiest_second
-from tests.fakes.http_gateway import JASMIN_RESPONSE_ID, FakeGateway
-from tests.servers import GunicornServer
-from tests.test_e2e import api, wait_for
+from tests.support.fakes.http_gateway import JASMIN_RESPONSE_ID, FakeGateway
+from tests.support.served import api
+from tests.support.servers import GunicornServer
+from tests.support.waiting import wait_for
 
 RATE = 20
 RECIPIENTS = 200

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
+from smsreply.accounts.ledger_reasons import reason
 from smsreply.campaigns import sender
-from smsreply.ledger_reasons import reason
 from smsreply.service import Service
 from smsreply.store import Store
 

@@ -10,8 +10,9 @@ import io
 import sqlite3
 from urllib.parse import urlsplit
 
-from tests.servers import GunicornServer
-from tests.test_e2e import api, callback, send, wait_for
+from tests.support.served import api, callback, send
+from tests.support.servers import GunicornServer
+from tests.support.waiting import wait_for
 
 STOPPED = "+33699999999"
 

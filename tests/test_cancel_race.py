@@ -15,7 +15,7 @@ import random
 import threading
 import time
 
-from smsreply.background import Background
+from smsreply.engine.background import Background
 from smsreply.service import Service
 from smsreply.store import Store
 

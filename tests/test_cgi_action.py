@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.actions import Phone, copy_examples, write_script
+from tests.support.actions import Phone, copy_examples, write_script
 
 DUMP_ENV = """#!/bin/sh
 printf 'Content-Type: text/plain\\n\\n'

@@ -10,7 +10,7 @@ from urllib.parse import unquote_to_bytes
 
 import pytest
 
-from smsreply.credentials import ensure_callback_token
+from smsreply.accounts.credentials import ensure_callback_token
 from smsreply.settings import load_settings
 from smsreply.web import create_app
 from smsreply.web.charsets import decode, form_pairs

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from smsreply.cli import cli
 from smsreply.settings import load_settings
 from smsreply.web import create_app
-from tests.actions import copy_examples, write_script
-from tests.httpapp import LocalServer
+from tests.support.actions import copy_examples, write_script
+from tests.support.httpapp import LocalServer
 
 
 @pytest.fixture
@@ -150,7 +150,7 @@ def test_bad_config_names_the_key_in_one_line(tmp_path):
 
 
 def test_server_refuses_to_start_on_a_bad_setting(tmp_path):
-    from tests.servers import ROOT
+    from tests.support.servers import ROOT
 
     env = {
         "PATH": "/usr/bin:/bin",

@@ -8,14 +8,14 @@ import sys
 
 import pytest
 
-from smsreply import users
-from smsreply.credentials import ensure_callback_token, new_api_key
+from smsreply.accounts import users
+from smsreply.accounts.credentials import ensure_callback_token, new_api_key
 from smsreply.settings import load_settings
 from smsreply.store import Store
 from smsreply.store.transfer import data_tables
 from smsreply.web import create_app
-from tests.servers import ROOT
-from tests.smtp import free_port
+from tests.support.servers import ROOT
+from tests.support.smtp import free_port
 
 pytestmark = pytest.mark.postgres  # make test runs these in its PostgreSQL run only
 

@@ -1,4 +1,4 @@
-"""CPU time by part of a reply's life (``smsreply/cputime.py``), which the bench splits into
+"""CPU time by part of a reply's life (``monitoring/cputime.py``), which the bench splits into
 receive, handle, send and spawn: nested parts are not counted twice, and each gunicorn
 process writes its totals to ``server.cpu_ledger`` as it stops.
 """
@@ -14,7 +14,7 @@ from bench.dataset import open_conversations
 from bench.scenario import post, start, tally
 from bench.server import ROOT
 from bench.sink import SinkProcess
-from smsreply import cputime
+from smsreply.monitoring import cputime
 
 
 def burn(seconds: float) -> None:
@@ -33,7 +33,7 @@ def in_new_process(code: str) -> list[float]:
 
 def test_nothing_is_counted_until_enabled():
     code = (
-        "from smsreply import cputime\n"
+        "from smsreply.monitoring import cputime\n"
         "from tests.test_cputime import burn\n"
         "with cputime.spending('handle'):\n"
         "    burn(0.01)\n"
@@ -94,7 +94,7 @@ def test_counting_one_episode_in_n_charges_it_n_times():
     for fewer clock readings — also for a thread alternating two kinds of episodes (a worker
     thread: handle, send, handle…), which counting every n-th would split unfairly."""
     code = (
-        "from smsreply import cputime\n"
+        "from smsreply.monitoring import cputime\n"
         "from tests.test_cputime import burn\n"
         "cputime.enable(4)\n"
         "for _ in range(400):\n"

@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 import pytest
 
 from smsreply.store import Store
-from tests.servers import GunicornServer
-from tests.test_e2e import api
+from tests.support.served import api
+from tests.support.servers import GunicornServer
 
 FULL = "id=cut-1&senderid=%2B33612345678&shortcode=38127&message=Je+confirme+le+RDV+mais+en+retard"
 

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.servers import GunicornServer
-
-ANSWER = "Merci, c'est noté."
+from tests.support.served import answers, api, callback, send, set_text_answer
+from tests.support.servers import GunicornServer
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture
@@ -28,47 +28,6 @@ def server(tmp_path, database_url):
     server.callback_path = urlsplit(printed["Callback URL"]).path
     yield server
     server.stop()
-
-
-def api(server, method, path, **kwargs):
-    headers = {"Authorization": f"Bearer {server.api_key}"}
-    return requests.request(method, server.url + path, headers=headers, timeout=10, **kwargs)
-
-
-def set_text_answer(server):
-    response = api(server, "PUT", "/api/reply-options", json={"action": "text", "text": ANSWER})
-    assert response.status_code == 200
-
-
-def send(server, to="0612345678", message="RDV demain 10h. Répondez OUI ou NON."):
-    response = api(server, "POST", "/api/messages", json={"to": to, "message": message})
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def callback(server, conversation, provider_id, message="OUI", sender=None):
-    form = {
-        "shortcode": conversation["shortcode"],
-        "tag": "",
-        "id": provider_id,
-        "senderid": sender or conversation["to"],
-        "message": message,
-    }
-    return requests.post(server.url + server.callback_path, data=form, timeout=10)
-
-
-def answers(server, text=ANSWER):
-    outbox = api(server, "GET", "/api/outbox?limit=500").json()["outbox"]
-    return [item for item in outbox if item["message"] == text]
-
-
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_send_reply_answer(server):

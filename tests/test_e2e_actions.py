@@ -8,10 +8,11 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from tests.actions import ROOT, write_script
-from tests.httpapp import LocalServer
-from tests.servers import GunicornServer
-from tests.test_e2e import api, send, wait_for
+from tests.support.actions import ROOT, write_script
+from tests.support.httpapp import LocalServer
+from tests.support.served import api, send
+from tests.support.servers import GunicornServer
+from tests.support.waiting import wait_for
 from tests.test_url_action import CustomerApp
 
 

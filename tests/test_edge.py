@@ -26,8 +26,8 @@ import pytest
 from bench.slow_clients import slow_clients_and_callbacks
 from smsreply.settings import SETTINGS
 from smsreply.store import Store
-from tests.nginx import Nginx, nginx_binary
-from tests.servers import ROOT, GunicornServer
+from tests.support.nginx import Nginx, nginx_binary
+from tests.support.servers import ROOT, GunicornServer
 
 pytestmark = pytest.mark.skipif(
     nginx_binary() is None, reason="nginx not installed (tests/system-deps.sh installs it)"

@@ -23,12 +23,12 @@ from hypothesis import strategies as st
 
 from bench.faults import kill_during_burst, operator_fault, script_faults
 from bench.storage import storage_fault
-from smsreply.heartbeat import Lease
+from smsreply.engine.heartbeat import Lease
 from smsreply.providers import InboundReply
 from smsreply.receiving import accept_reply
 from smsreply.store import Store
 from tests.conftest import ON_POSTGRES
-from tests.servers import GunicornServer
+from tests.support.servers import GunicornServer
 
 EXAMPLES = int(os.environ.get("SMSREPLY_FAULT_EXAMPLES", "600"))
 

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from smsreply.store import Store
-from tests.servers import ROOT
+from tests.support.servers import ROOT
 
 
 def mode(path) -> int:

@@ -23,7 +23,7 @@ from bench.actions import options
 from bench.dataset import open_conversations
 from bench.scenario import post, retry_until_acknowledged, tally
 from bench.sink import SinkProcess
-from smsreply.credentials import ensure_callback_token
+from smsreply.accounts.credentials import ensure_callback_token
 from smsreply.settings import load_settings
 from smsreply.store import Store, storage_errors
 from tests.test_two_hosts import host

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.actions import Phone, copy_examples, write_script
+from tests.support.actions import Phone, copy_examples, write_script
 
 
 def use(service, name):

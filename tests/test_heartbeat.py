@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import time
 
-from tests.actions import Phone
-from tests.servers import GunicornServer
-from tests.test_e2e import answers, api, callback, send, wait_for
-from tests.trickle import TrickleServer
+from tests.support.actions import Phone
+from tests.support.served import answers, api, callback, send
+from tests.support.servers import GunicornServer
+from tests.support.trickle import TrickleServer
+from tests.support.waiting import wait_for
 
 SLOW_ANSWER = "Bien reçu"
 

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
-from smsreply import users
+from smsreply.accounts import users
 from tests.test_cli import run  # noqa: F401 (fixture)
 
 PASSWORD = "correct horse battery"

@@ -17,9 +17,9 @@ import pytest
 
 from smsreply.providers.base import OutgoingSms, ProviderError
 from smsreply.providers.http import HttpProvider
-from tests.fakes.forward_proxy import ForwardProxy
-from tests.fakes.kept_alive_gateway import KeptAliveGateway
-from tests.trickle import TrickleServer
+from tests.support.fakes.forward_proxy import ForwardProxy
+from tests.support.fakes.kept_alive_gateway import KeptAliveGateway
+from tests.support.trickle import TrickleServer
 
 
 def sms(text: str) -> OutgoingSms:

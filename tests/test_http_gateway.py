@@ -1,5 +1,5 @@
 """The generic HTTP provider over real HTTP: sending to a fake gateway that checks the
-``Authorization`` header and the fields (``tests/fakes/http_gateway.py``), errors mapped
+``Authorization`` header and the fields (``tests/support/fakes/http_gateway.py``), errors mapped
 to retry or not with secrets kept out, and Jasmin form and Vonage JSON replies and
 delivery reports through the real callback routes (conftest's ``app`` on this provider).
 """
@@ -13,7 +13,7 @@ import pytest
 from smsreply.providers.base import InvalidCallback, OutgoingSms, ProviderError
 from smsreply.providers.http import HttpProvider
 from smsreply.settings import load_settings
-from tests.fakes.http_gateway import JASMIN_RESPONSE_ID, VONAGE_SETTINGS, FakeGateway
+from tests.support.fakes.http_gateway import JASMIN_RESPONSE_ID, VONAGE_SETTINGS, FakeGateway
 
 
 def sms(message="Répondez OUI ou NON", shortcode="38123", sms_id=7) -> OutgoingSms:

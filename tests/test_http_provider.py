@@ -13,7 +13,7 @@ from smsreply.providers.base import OutgoingSms, ProviderError
 from smsreply.providers.http import HttpProvider, build_request, message_id
 from smsreply.settings import ConfigError, load_settings
 from smsreply.web import create_app
-from tests.fakes.http_gateway import JASMIN_RESPONSE_ID, VONAGE_SETTINGS
+from tests.support.fakes.http_gateway import JASMIN_RESPONSE_ID, VONAGE_SETTINGS
 
 JASMIN_OK = 'Success "07033084-5cfd-4812-90a4-e4d24ffb6e3d"'
 VONAGE_OK = json.dumps(

@@ -22,14 +22,14 @@ import requests
 from bench.dataset import open_conversations
 from bench.scenario import start, tally
 from bench.sink import SinkProcess
-from smsreply.background import Background
-from smsreply.credentials import ensure_callback_token
+from smsreply.accounts.credentials import ensure_callback_token
+from smsreply.engine.background import Background
 from smsreply.settings import load_settings
 from smsreply.store import Store
 from smsreply.web import create_app
-from tests.actions import write_script
 from tests.conftest import ON_POSTGRES, FakeClock
-from tests.smtp import SmtpServer
+from tests.support.actions import write_script
+from tests.support.smtp import SmtpServer
 
 TABLES = (
     "conversations",

@@ -8,7 +8,6 @@ report, through Kannel's HTTP SMSC and smsbox's dlr-url, marks the message deliv
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,8 +15,8 @@ import requests
 
 from smsreply.providers.base import OutgoingSms, ProviderError
 from smsreply.providers.kannel import KannelProvider, protocol
-from tests.fakes.sms_operator import FakeOperator
-from tests.kannel.gateway import (
+from tests.support.fakes.sms_operator import FakeOperator
+from tests.support.kannel.gateway import (
     GET_URL_QUERY,
     PASSWORD,
     USERNAME,
@@ -25,20 +24,11 @@ from tests.kannel.gateway import (
     find_program,
     free_port,
 )
-from tests.servers import GunicornServer
+from tests.support.servers import GunicornServer
+from tests.support.waiting import wait_for
 
 ANSWER = "Réponse reçue, à bientôt ✓"  # ✓ is outside GSM 03.38: the answer goes as UCS-2
 REPLY = "Oui  c'est noté 👍\nmerci"  # two spaces and a newline: %a would lose both
-
-
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.1)
-    return None
 
 
 def api(server, api_key, method, path, **kwargs):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from smsreply.ledger_reasons import CODES, parse, reason, top_up
+from smsreply.accounts.ledger_reasons import CODES, parse, reason, top_up
 
 
 def test_codes_with_parameters_are_read_back():

@@ -13,8 +13,8 @@ import time
 import pytest
 import requests
 
-from tests.servers import GunicornServer
-from tests.test_e2e import api, callback, send
+from tests.support.served import api, callback, send
+from tests.support.servers import GunicornServer
 
 SECRET_TEXT = "mon code secret 4242"
 

@@ -14,9 +14,10 @@ import pytest
 
 from smsreply.settings import ConfigError, load_settings
 from smsreply.web import create_app
-from tests.servers import GunicornServer
-from tests.smtp import SmtpServer
-from tests.test_e2e import api, wait_for
+from tests.support.served import api
+from tests.support.servers import GunicornServer
+from tests.support.smtp import SmtpServer
+from tests.support.waiting import wait_for
 
 ALERT = {"credits.alert_below": 5, "credits.alert_email": "compta@example.org"}
 

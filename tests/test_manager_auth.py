@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from smsreply import users
+from smsreply.accounts import users
 from smsreply.cli import cli
 from smsreply.errors import ValidationError
 from smsreply.store import Store

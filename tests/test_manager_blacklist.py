@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from smsreply import users
+from smsreply.accounts import users
 
 PASSWORD = "correct horse battery"
 NUMBER = "+33612345678"

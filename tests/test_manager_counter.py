@@ -1,5 +1,5 @@
-"""The live counter's JavaScript counts exactly as ``smsreply/segments.py`` and smart-encodes
-exactly as ``smsreply/smart_encoding.py`` (run by Node)."""
+"""The live counter's JavaScript counts exactly as ``smsreply/text/segments.py`` and smart-encodes
+exactly as ``smsreply/text/smart_encoding.py`` (run by Node)."""
 
 import json
 import shutil
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smsreply.segments import GSM7_BASIC, GSM7_EXTENSION, count_segments, ucs2_characters
-from smsreply.smart_encoding import REPLACEMENTS, smart_encode
+from smsreply.text.segments import GSM7_BASIC, GSM7_EXTENSION, count_segments, ucs2_characters
+from smsreply.text.smart_encoding import REPLACEMENTS, smart_encode
 
 SCRIPT = Path(__file__).resolve().parent.parent / "smsreply" / "static" / "manager.js"
 NODE = shutil.which("node")

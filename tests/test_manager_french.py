@@ -17,10 +17,10 @@ import re
 import pytest
 from babel.messages.pofile import read_po
 
+from smsreply.accounts.ledger_reasons import CODES, reason, top_up
 from smsreply.campaigns.accepting import Draft
 from smsreply.campaigns.reading import read_csv
-from smsreply.ledger_reasons import CODES, reason, top_up
-from tests.actions import Phone, write_script
+from tests.support.actions import Phone, write_script
 from tests.test_i18n import CATALOGUES
 from tests.test_manager_pages import manager, post, text_of  # noqa: F401 (fixture)
 

@@ -8,7 +8,7 @@ import struct
 
 import pytest
 
-from smsreply import users
+from smsreply.accounts import users
 from smsreply.settings import ConfigError
 from smsreply.web import create_app
 from tests.test_manager_pages import PASSWORD, post, text_of

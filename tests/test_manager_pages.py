@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from smsreply import users
-from tests.httpapp import LocalServer
+from smsreply.accounts import users
+from tests.support.httpapp import LocalServer
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"

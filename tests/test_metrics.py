@@ -14,9 +14,10 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.fakes.http_gateway import FakeGateway
-from tests.servers import GunicornServer
-from tests.test_e2e import api, callback, send, wait_for
+from tests.support.fakes.http_gateway import FakeGateway
+from tests.support.served import api, callback, send
+from tests.support.servers import GunicornServer
+from tests.support.waiting import wait_for
 
 TOKEN = "metrics-t0ken-for-tests"
 
@@ -257,7 +258,7 @@ def test_metrics_want_the_token_and_are_off_without_one(tmp_path, database_url):
 def test_each_way_a_script_ends_is_counted(app, service, settings, tmp_path, body, exit_class):
     from prometheus_client import REGISTRY
 
-    from tests.actions import Phone, write_script
+    from tests.support.actions import Phone, write_script
 
     settings["cgi.timeout"] = 1.0
     script = write_script(tmp_path / "cgi-bin", "s.sh", body or "#!/bin/sh\nexit 0\n")

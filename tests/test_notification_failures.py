@@ -13,10 +13,10 @@ import time
 
 import pytest
 
-from smsreply.credentials import ensure_callback_token
 from smsreply.settings import load_settings
 from smsreply.web import create_app
-from tests.smtp import SmtpServer
+from tests.support.actions import post_reply
+from tests.support.smtp import SmtpServer
 
 NOTIFY = [
     {"media": "email", "sender": "sms@cabinet.example", "target": "docteur@cabinet.example"},
@@ -45,16 +45,9 @@ def make_app(tmp_path, port, database_url, **more):
     return app, service
 
 
-def post_reply(app, service, text: str) -> int:
+def reply_to_new_message(app, service, text: str) -> int:
     conversation = service.send_message("0612345678", "RDV demain ?")
-    form = {
-        "shortcode": conversation["shortcode"],
-        "id": f"r-{time.time_ns()}",
-        "senderid": conversation["recipient"],
-        "message": text,
-    }
-    token = ensure_callback_token(service.store)
-    return app.test_client().post(f"/callbacks/ovh/{token}", data=form).get_json()["reply_id"]
+    return post_reply(app, service, conversation, text, f"r-{time.time_ns()}")
 
 
 def notifications(service, reply_id) -> dict:
@@ -71,7 +64,7 @@ def notifications(service, reply_id) -> dict:
 def test_a_reply_with_line_breaks_is_notified(tmp_path, text, database_url):
     with SmtpServer() as smtp:
         app, service = make_app(tmp_path, smtp.port, database_url)
-        reply_id = post_reply(app, service, text)
+        reply_id = reply_to_new_message(app, service, text)
         service.drain()
         deadline = time.monotonic() + 5
         while not smtp.inbox.messages and time.monotonic() < deadline:
@@ -129,7 +122,7 @@ def test_an_unexpected_error_fails_the_notification_after_the_last_attempt(tmp_p
         database_url,
         **{"smtp.username": "cabinet", "smtp.password": "mot-de-passé"},
     )
-    reply_id = post_reply(app, service, "OUI")
+    reply_id = reply_to_new_message(app, service, "OUI")
     for _ in range(5):
         service.drain()
     server.close()

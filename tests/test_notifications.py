@@ -6,7 +6,8 @@ import pytest
 
 from smsreply.settings import load_settings
 from smsreply.web import create_app
-from tests.smtp import SmtpServer, free_port
+from tests.support.actions import post_reply
+from tests.support.smtp import SmtpServer, free_port
 
 NOTIFY = [
     {"media": "email", "sender": "sms@cabinet.example", "target": "docteur@cabinet.example"},
@@ -33,26 +34,12 @@ def make_app(tmp_path, clock, port, database_url):
     return app, service
 
 
-def reply(app, service, conversation, text="OUI", provider_id="n1"):
-    from smsreply.credentials import ensure_callback_token
-
-    token = ensure_callback_token(service.store)
-    form = {
-        "shortcode": conversation["shortcode"],
-        "tag": "",
-        "id": provider_id,
-        "senderid": conversation["recipient"],
-        "message": text,
-    }
-    return app.test_client().post(f"/callbacks/ovh/{token}", data=form).get_json()["reply_id"]
-
-
 def test_email_and_sms_notifications(tmp_path, clock, database_url):
     with SmtpServer() as smtp:
         app, service = make_app(tmp_path, clock, smtp.port, database_url)
         service.set_reply_options({"action": "text", "text": "Merci", "notifications": NOTIFY})
         conversation = service.send_message("0612345678", "RDV demain ?", tag="rdv-42")
-        reply_id = reply(app, service, conversation)
+        reply_id = post_reply(app, service, conversation)
         service.drain()
         deadline = time.monotonic() + 5
         while not smtp.inbox.messages and time.monotonic() < deadline:
@@ -79,7 +66,7 @@ def test_failing_smtp_is_retried_then_recorded_without_blocking_the_answer(
     app, service = make_app(tmp_path, clock, dead_port, database_url)
     service.set_reply_options({"action": "text", "text": "Merci", "notifications": NOTIFY[:1]})
     conversation = service.send_message("0612345678", "RDV demain ?")
-    reply_id = reply(app, service, conversation)
+    reply_id = post_reply(app, service, conversation)
     service.drain()
     assert "Merci" in [row["message"] for row in service.store.list_outbox(10)]
     [note] = service.store.rows_for("notifications", "reply_id", reply_id)
@@ -93,7 +80,7 @@ def test_temporary_smtp_failure_then_success(tmp_path, clock, database_url):
         app, service = make_app(tmp_path, clock, smtp.port, database_url)
         service.set_reply_options({"action": "none", "notifications": NOTIFY[:1]})
         conversation = service.send_message("0612345678", "RDV demain ?")
-        reply_id = reply(app, service, conversation)
+        reply_id = post_reply(app, service, conversation)
         service.drain()
         [note] = service.store.rows_for("notifications", "reply_id", reply_id)
         assert note["status"] == "sent" and note["attempts"] == 2

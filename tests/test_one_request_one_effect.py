@@ -18,8 +18,8 @@ import pytest
 import requests
 
 from smsreply.store import Store
-from tests.servers import GunicornServer
-from tests.test_e2e import api
+from tests.support.served import api
+from tests.support.servers import GunicornServer
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import pytest
 
-from smsreply.optout import is_stop
+from smsreply.text.optout import is_stop
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ import requests
 
 from smsreply.providers.base import InvalidCallback, OutgoingSms, ProviderError
 from smsreply.providers.ovh import protocol
+from smsreply.providers.ovh.form import parse_ovh_reply
 
 SMS = OutgoingSms(id=7, to="+33612345678", message="Venez-vous mardi ?", shortcode=None, tag="c7")
 
@@ -65,13 +66,13 @@ def test_reply_callback_as_aidants_connect_recorded_it():
         "senderid": "+33612345678",
         "message": "oui",
     }
-    reply = protocol.parse_reply(fields)
+    reply = parse_ovh_reply(fields)
     assert (reply.provider_id, reply.sender, reply.message) == ("123456", "+33612345678", "oui")
     assert (reply.shortcode, reply.tag) == ("82555", "3f0c2a1e-uuid")
 
 
 def test_reply_callback_tag_is_optional():
-    reply = protocol.parse_reply({"id": "1", "senderid": "0612345678", "message": "non"})
+    reply = parse_ovh_reply({"id": "1", "senderid": "0612345678", "message": "non"})
     assert reply.tag is None and reply.shortcode is None
 
 
@@ -80,10 +81,10 @@ def test_reply_callback_without_a_required_field_names_it(missing):
     fields = {"shortcode": "82555", "id": "1", "senderid": "+33612345678", "message": "oui"}
     fields[missing] = ""
     with pytest.raises(InvalidCallback, match=missing):
-        protocol.parse_reply(fields)
+        parse_ovh_reply(fields)
     del fields[missing]
     with pytest.raises(InvalidCallback, match=missing):
-        protocol.parse_reply(fields)
+        parse_ovh_reply(fields)
 
 
 def test_delivery_report_as_ovh_documents_it():

@@ -1,6 +1,6 @@
 """OvhProvider and its poller against the fake OVH API, through the stock ``ovh`` client.
 
-Every call here is real HTTP to ``tests/fakes/ovh_api.py``, which verifies keys,
+Every call here is real HTTP to ``tests/support/fakes/ovh_api.py``, which verifies keys,
 timestamps and signatures as OVH does, so "accepted" means "signed correctly".
 """
 
@@ -14,7 +14,7 @@ import requests
 
 from smsreply.providers.base import InboundReply, OutgoingSms, ProviderError
 from smsreply.providers.ovh import OvhProvider, protocol
-from tests.fakes.ovh_api import FakeOvhApi
+from tests.support.fakes.ovh_api import FakeOvhApi
 
 APP_KEY = "7kbG7Bk7S9Nt7ZSV"
 APP_SECRET = "EXEgWIz07P0HYwtQDs7cNIqCiQaWSuHF"

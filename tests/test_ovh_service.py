@@ -6,10 +6,10 @@ whose answer was lost (timeout) is found on OVH before any resend, across worker
 
 import pytest
 
-from smsreply.credentials import ensure_callback_token
+from smsreply.accounts.credentials import ensure_callback_token
 from smsreply.settings import load_settings
 from smsreply.web import create_app
-from tests.fakes.ovh_api import FakeOvhApi
+from tests.support.fakes.ovh_api import FakeOvhApi
 from tests.test_ovh_provider import APP_KEY, APP_SECRET, CONSUMER_KEY, SERVICE
 
 
@@ -97,7 +97,7 @@ def test_final_ovh_error_fails_the_sms_and_refunds(fake, ovh_app):
 
 
 def test_poller_feeds_the_same_pipeline_and_deletes_after_storing(fake, ovh_app):
-    from smsreply.poller import Poller
+    from smsreply.engine.polling import Poller
 
     service = ovh_app.extensions["smsreply"]
     service.set_reply_options({"action": "text", "text": "Merci !"})
@@ -125,7 +125,7 @@ def test_poller_feeds_the_same_pipeline_and_deletes_after_storing(fake, ovh_app)
 
 
 def test_a_reply_that_cannot_be_stored_stays_on_ovh(fake, ovh_app):
-    from smsreply.poller import Poller
+    from smsreply.engine.polling import Poller
 
     service = ovh_app.extensions["smsreply"]
     fake.add_incoming("+33612345678", "oui")
@@ -156,7 +156,7 @@ def test_one_poller_runs_across_processes_and_another_takes_over(fake, ovh_app):
     shared by every host; a flock beside the SQLite file) while it runs, and frees it."""
     import time
 
-    from smsreply.poller import Poller
+    from smsreply.engine.polling import Poller
     from smsreply.store import Store
 
     service = ovh_app.extensions["smsreply"]

@@ -3,8 +3,8 @@
 import phonenumbers
 import pytest
 
-from smsreply.phone import FRENCH_MOBILE_E164, InvalidNumber, parse_french_mobile
 from smsreply.providers.templates import national
+from smsreply.text.phone import FRENCH_MOBILE_E164, InvalidNumber, parse_french_mobile
 
 
 @pytest.mark.parametrize(

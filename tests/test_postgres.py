@@ -14,14 +14,14 @@ import requests
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from smsreply.credentials import ensure_callback_token
+from smsreply.accounts.credentials import ensure_callback_token
 from smsreply.providers import InboundReply
 from smsreply.receiving import accept_reply
 from smsreply.settings import load_settings
 from smsreply.store import DatabaseUnavailable, InsufficientCredits, Store
 from smsreply.store import migrations as schema
 from smsreply.store.postgres import translate
-from tests.servers import ROOT, GunicornServer
+from tests.support.servers import ROOT, GunicornServer
 
 pytestmark = pytest.mark.postgres  # make test runs these in its PostgreSQL run only
 
@@ -297,8 +297,8 @@ def callback(client, token: str, provider_id: str):
 def test_a_server_gone_is_a_503_then_the_retry_is_stored(tmp_path, clock):
     """The PostgreSQL server stops (a failover) under a running app: callbacks get 503,
     which the provider retries; once the server is back, the same callback is stored."""
-    from bench.postgres import PrivateCluster
     from smsreply.web import create_app
+    from tests.support.postgres import PrivateCluster
 
     with PrivateCluster() as cluster:
         overrides = {

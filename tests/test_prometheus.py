@@ -20,9 +20,10 @@ from urllib.parse import urlencode
 import pytest
 import yaml
 
-from tests.prometheus import SHIPPED, Prometheus, prometheus_binary
-from tests.servers import ROOT, GunicornServer
-from tests.test_e2e import api, callback, send, wait_for
+from tests.support.prometheus import SHIPPED, Prometheus, prometheus_binary
+from tests.support.served import api, callback, send
+from tests.support.servers import ROOT, GunicornServer
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(
     prometheus_binary() is None or shutil.which("promtool") is None,
@@ -145,7 +146,7 @@ def chromium_installed() -> bool:
 
 
 def screenshot(tmp_path, prometheus) -> None:
-    from tests.browser import chromium
+    from tests.support.browser import chromium
 
     panels = {p["title"]: p for p in json.loads(DASHBOARD.read_text())["panels"]}
     params = {}

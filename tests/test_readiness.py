@@ -10,7 +10,7 @@ import shutil
 
 from prometheus_client import REGISTRY
 
-from smsreply.credentials import ensure_callback_token
+from smsreply.accounts.credentials import ensure_callback_token
 from smsreply.settings import load_settings
 from smsreply.store import Store
 from smsreply.web import create_app

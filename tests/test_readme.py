@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.ports import free_port
-from tests.servers import GunicornServer
+from tests.support.ports import free_port
+from tests.support.servers import GunicornServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SMSREPLY = ROOT / ".venv" / "bin" / "smsreply"

@@ -1,12 +1,12 @@
-"""The reply options' one description (``smsreply/reply_schema.py``, checked by
-``reply_options.py``): what it accepts and refuses, where it says a problem is, and that the
+"""The reply options' one description (``smsreply/options/schema.py``, checked by
+``options/checking.py``): what it accepts and refuses, where it says a problem is, and that the
 OpenAPI document says the same."""
 
 import pytest
 from jsonschema import Draft202012Validator
 
 from smsreply.errors import ValidationError
-from smsreply.reply_options import parse
+from smsreply.options.checking import parse
 from smsreply.web.document import build_document
 
 DOCUMENT = build_document()

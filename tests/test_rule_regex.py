@@ -12,8 +12,8 @@ import sys
 
 import pytest
 
-from smsreply.rule_regex import SEARCH_TIMEOUT, compile_rule, matches
-from tests.servers import ROOT
+from smsreply.options.rule_regex import SEARCH_TIMEOUT, compile_rule, matches
+from tests.support.servers import ROOT
 
 CATASTROPHIC = r"^(\w+\s?)*$"
 REPLY = "abcdefghijklmnopqrstuvwxyz!"  # 26 letters and "!"

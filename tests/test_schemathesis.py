@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.servers import GunicornServer
+from tests.support.servers import GunicornServer
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 

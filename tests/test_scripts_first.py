@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.actions import Phone, copy_examples, write_script
+from tests.support.actions import Phone, copy_examples, write_script
 
 PHP = shutil.which("php-cgi")
 needs_php = pytest.mark.skipif(PHP is None, reason="php-cgi is not installed (Debian: php-cgi)")

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smsreply.segments import GSM7_BASIC, GSM7_EXTENSION, count_segments, find_url
+from smsreply.text.segments import GSM7_BASIC, GSM7_EXTENSION, count_segments, find_url
 
 
 @pytest.mark.parametrize(

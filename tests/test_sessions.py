@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from smsreply import throttle, users
+from smsreply.accounts import throttle, users
 from smsreply.settings import load_settings
 from smsreply.web import create_app
 

@@ -3,9 +3,10 @@ server's own DLR callback after a delay (delivered, or failed at the configured 
 
 import pytest
 
-from bench.ports import free_port
-from tests.servers import GunicornServer
-from tests.test_e2e import api, send, wait_for
+from tests.support.ports import free_port
+from tests.support.served import api, send
+from tests.support.servers import GunicornServer
+from tests.support.waiting import wait_for
 
 
 @pytest.mark.parametrize(("rate", "status"), [(0.0, "delivered"), (1.0, "failed")])
@@ -41,7 +42,7 @@ def test_a_report_that_cannot_be_posted_is_a_warning_naming_the_url(tmp_path, ca
     WARNING says where it went (without the callback token, a secret)."""
     import time
 
-    from smsreply.credentials import ensure_callback_token
+    from smsreply.accounts.credentials import ensure_callback_token
     from smsreply.providers.base import OutgoingSms
     from smsreply.providers.simulator import SimulatorProvider
     from smsreply.store import Store

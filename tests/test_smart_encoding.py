@@ -8,9 +8,9 @@ the predefined text and script answers (off unless the reply options say so).
 import pytest
 
 from smsreply.errors import ValidationError
-from smsreply.segments import count_segments, ucs2_characters
-from smsreply.smart_encoding import REPLACEMENTS, replace_typographic, smart_encode
-from tests.actions import ROOT, copy_examples
+from smsreply.text.segments import count_segments, ucs2_characters
+from smsreply.text.smart_encoding import REPLACEMENTS, replace_typographic, smart_encode
+from tests.support.actions import ROOT, copy_examples
 
 TYPOGRAPHIC = "« Bonjour » – l’équipe vous répond… “demain” à 10\u202fh\u00a0!"
 

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from tests.actions import copy_examples, write_script
 from tests.conftest import database_env
+from tests.support.actions import copy_examples, write_script
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from tests.actions import Phone
-from tests.httpapp import LocalServer
+from tests.support.actions import Phone
+from tests.support.httpapp import LocalServer
 
 
 class CustomerApp:
@@ -60,7 +60,7 @@ def test_5xx_is_retried(app, service, customer, settings):
 
 
 def test_unreachable_url_is_recorded(app, service, settings):
-    from tests.smtp import free_port
+    from tests.support.smtp import free_port
 
     settings["url.attempts"] = 2
     service.set_reply_options({"action": "url", "url": f"http://127.0.0.1:{free_port()}/x"})

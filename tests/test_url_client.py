@@ -10,12 +10,12 @@ import pytest
 from werkzeug.wrappers import Request, Response
 
 from smsreply.providers.http_connections import DirectConnections
-from tests.actions import Phone
-from tests.fakes.forward_proxy import ForwardProxy
-from tests.fakes.kept_alive_gateway import KeptAliveGateway
-from tests.httpapp import LocalServer
+from tests.support.actions import Phone
+from tests.support.fakes.forward_proxy import ForwardProxy
+from tests.support.fakes.kept_alive_gateway import KeptAliveGateway
+from tests.support.httpapp import LocalServer
+from tests.support.trickle import TrickleServer
 from tests.test_http_connections import tls_gateway
-from tests.trickle import TrickleServer
 
 
 @pytest.fixture(autouse=True)

@@ -11,9 +11,9 @@ import json
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from smsreply import users
-from tests.actions import Phone
-from tests.httpapp import LocalServer
+from smsreply.accounts import users
+from tests.support.actions import Phone
+from tests.support.httpapp import LocalServer
 
 PASSWORD = "correct horse battery"
 SECRET = "s3cret-Pa55"

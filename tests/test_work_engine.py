@@ -11,12 +11,13 @@ import threading
 import time
 
 from smsreply import handling
-from smsreply.heartbeat import Lease, mint
+from smsreply.engine.heartbeat import Lease, mint
+from smsreply.engine.work import backoff
 from smsreply.web import create_app
-from smsreply.work import backoff
-from tests.actions import ROOT
-from tests.servers import GunicornServer
-from tests.test_e2e import answers, callback, send, set_text_answer, wait_for
+from tests.support.actions import ROOT
+from tests.support.served import answers, callback, send, set_text_answer
+from tests.support.servers import GunicornServer
+from tests.support.waiting import wait_for
 
 
 def pending_reply(client, callback_url, conversation, provider_id: str) -> int:

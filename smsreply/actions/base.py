@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from .. import __version__
 from ..cgi import CgiGateway
 from ..setting_values import answer_types, interpreters
-from ..smart_encoding import smart_encode
+from ..text.smart_encoding import smart_encode
 from .url_client import UrlClient
 
 
@@ -166,7 +166,7 @@ class Action:
     @classmethod
     def validate(cls, options: Mapping[str, object], resources: Resources) -> dict:
         """Return the options normalised, or raise ActionConfigError. Their shape was
-        checked by ``reply_schema``; here only what depends on the installation."""
+        checked by ``options.schema``; here only what depends on the installation."""
         return {"action": cls.type}
 
     def run(self, reply: ReplyContext) -> Outcome:

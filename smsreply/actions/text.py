@@ -1,7 +1,7 @@
 """Action ``text``: answer every reply with the same predefined text (OVH "texte prédéfini").
 
 The text is counted like any SMS (GSM-7 or UCS-2 parts) and debited when it is queued; that
-it holds no URL is checked by ``reply_schema``.
+it holds no URL is checked by ``options.schema``.
 """
 
 from __future__ import annotations

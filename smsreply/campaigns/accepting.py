@@ -25,15 +25,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from .. import ledger_reasons
+from ..accounts import ledger_reasons
 from ..clock import to_iso
 from ..errors import PaymentRequired, ValidationError
-from ..nul import refuse_nul
-from ..phone import InvalidNumber, parse_french_mobile
-from ..segments import count_segments, find_url
 from ..sending import check_tag
 from ..store import InsufficientCredits
 from ..store.staging import Staging
+from ..text.nul import refuse_nul
+from ..text.phone import InvalidNumber, parse_french_mobile
+from ..text.segments import count_segments, find_url
 from .reading import Line, plain
 
 FIELD = re.compile(r"\{([^{}\s]+)\}")

@@ -25,9 +25,9 @@ import math
 import time
 
 from ..clock import to_iso
-from ..heartbeat import Lease
-from ..segments import Segments
+from ..engine.heartbeat import Lease
 from ..sending import open_conversation
+from ..text.segments import Segments
 
 STEP_SECONDS = 2.0
 MAX_STEP = 1000

@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .. import metrics
-from ..cputime import spending
+from ..monitoring import metrics
+from ..monitoring.cputime import spending
 from .environ import CgiRequest, build_environ
 from .output import ANSWER_TYPES, CgiOutcome, decide
 from .runner import RawRun, run_script

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ..ledger_reasons import top_up
+from ..accounts.ledger_reasons import top_up
 from .common import cli, emit, friendly, json_option, make_service
 
 

@@ -7,8 +7,8 @@ import json
 
 import click
 
-from .. import reports
-from ..credentials import ensure_callback_token
+from .. import views
+from ..accounts.credentials import ensure_callback_token
 from ..simulate import new_provider_id, post_reply, wait_until_done
 from .common import cli, emit, friendly, json_option, make_service
 
@@ -30,7 +30,7 @@ def send(ctx: click.Context, to: str, message: str, tag: str | None, as_json: bo
     service = make_service(ctx)
     conversation = service.send_message(to, message, tag)
     service.drain()
-    data = reports.conversation_summary(conversation, service.now_iso())
+    data = views.conversation_summary(conversation, service.now_iso())
     emit(
         data,
         as_json,
@@ -128,7 +128,7 @@ def conversations(
     service = make_service(ctx)
     now = service.now_iso()
     if conversation_id is not None:
-        detail = reports.conversation_detail(service.store, conversation_id, now)
+        detail = views.conversation_detail(service.store, conversation_id, now)
         emit(detail, as_json, lambda d: json.dumps(d, ensure_ascii=False, indent=2))
         return
     data, _ = service.find_conversations(number, tag, status, limit)
@@ -158,7 +158,7 @@ def outbox(ctx: click.Context, limit: int, as_json: bool) -> None:
     Example:
         smsreply outbox --limit 5
     """
-    rows = [reports.outbox_view(row) for row in make_service(ctx).store.list_outbox(limit)]
+    rows = [views.outbox_view(row) for row in make_service(ctx).store.list_outbox(limit)]
     emit(
         rows,
         as_json,
@@ -198,7 +198,7 @@ def poll(ctx: click.Context) -> None:
     Example:
         smsreply poll
     """
-    from ..poller import Poller
+    from ..engine.polling import Poller
 
     service = make_service(ctx)
     if not hasattr(service.provider, "poll"):

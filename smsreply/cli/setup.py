@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from .. import users
-from ..credentials import ensure_callback_token, has_api_key, new_api_key
-from ..ledger_reasons import reason
+from ..accounts import users
+from ..accounts.credentials import ensure_callback_token, has_api_key, new_api_key
+from ..accounts.ledger_reasons import reason
 from ..project import base_url_mismatch
 from ..service import Service
 from ..store import NotFound

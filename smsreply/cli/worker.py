@@ -24,7 +24,7 @@ def worker(ctx: click.Context, threads: int | None) -> None:
     Example:
         SMSREPLY_DATABASE_PATH=/srv/sms/smsreply.db smsreply worker --threads 8
     """
-    from ..background import Background
+    from ..engine.background import Background
 
     if threads is not None and threads < 1:
         raise click.BadParameter("must be at least 1", param_hint="--threads")

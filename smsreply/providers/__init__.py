@@ -24,6 +24,7 @@ from .http import HttpProvider
 from .kannel import KannelProvider
 from .ovh import OvhProvider
 from .ovh import protocol as ovh_protocol
+from .ovh.form import parse_ovh_reply
 from .simulator import SimulatorProvider
 
 
@@ -32,7 +33,7 @@ class OvhCallbacks:
 
     name = "ovh"
     acknowledgement = None
-    parse_reply = staticmethod(ovh_protocol.parse_reply)
+    parse_reply = staticmethod(parse_ovh_reply)
     parse_delivery_report = staticmethod(ovh_protocol.parse_delivery_report)
 
 

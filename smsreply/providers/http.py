@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode, urlsplit
 
-from ..credentials import ensure_callback_token
+from ..accounts.credentials import ensure_callback_token
 from ..settings import SETTINGS, ConfigError
 from .base import DeliveryReport, InboundReply, OutgoingSms, Provider, ProviderError, Sent
 from .fields import DLR_NAMES, REPLY_NAMES, number_field, read_delivery_report, read_reply

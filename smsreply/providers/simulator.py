@@ -19,11 +19,11 @@ from collections.abc import Mapping
 
 import requests
 
+from ..accounts.credentials import ensure_callback_token
 from ..clock import Clock, to_iso, utcnow
-from ..credentials import ensure_callback_token
 from ..store import Store
 from .base import InboundReply, OutgoingSms, Provider, Sent
-from .ovh_form import parse_ovh_reply
+from .ovh.form import parse_ovh_reply
 
 log = logging.getLogger(__name__)
 ID_OFFSET = 10**8  # ids look like OVH's (10867690…) and stay the same for a resend

@@ -19,9 +19,9 @@ from collections.abc import Mapping
 
 import phonenumbers
 
-from ..phone import FRENCH_MOBILE_E164
-from ..segments import count_segments
 from ..settings import ConfigError
+from ..text.phone import FRENCH_MOBILE_E164
+from ..text.segments import count_segments
 from .base import OutgoingSms
 
 PLACEHOLDERS = {

@@ -1,8 +1,8 @@
 /* smsreply manager: the live SMS counter (with smart encoding), a quick phone-number check,
    showing only the chosen action's fields, and the test console's conversation picker.
    Everything works without this file except the live counter; the server validates for
-   real. countSegments is a port of smsreply/segments.py, smartEncode of
-   smsreply/smart_encoding.py (tests/test_manager_counter.py compares them). */
+   real. countSegments is a port of smsreply/text/segments.py, smartEncode of
+   smsreply/text/smart_encoding.py (tests/test_manager_counter.py compares them). */
 "use strict";
 
 const GSM7_BASIC =
@@ -10,7 +10,7 @@ const GSM7_BASIC =
   "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
 const GSM7_EXTENSION = "^{}\\[~]|€\f";
 
-/* Smart encoding: a copy of REPLACEMENTS in smsreply/smart_encoding.py (a test compares
+/* Smart encoding: a copy of REPLACEMENTS in smsreply/text/smart_encoding.py (a test compares
    them). Used only when the result is GSM-7 in no more parts than the text as typed. */
 const SMART_REPLACEMENTS = {
   "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u02bc": "'",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator
 
-from ..ledger_reasons import reason
+from ..accounts.ledger_reasons import reason
 from .connection import Connection, NotFound
 from .staging import RECIPIENT_COLUMNS, REJECTION_COLUMNS, Staging
 

@@ -1,4 +1,4 @@
-"""What an operator's gauges read from the database at scrape time (``smsreply/metrics.py``):
+"""What an operator's gauges read from the database at scrape time (``monitoring/metrics.py``):
 the backlog of due work per kind, campaign recipients by state, and whether the schema is
 behind the code (``/api/ready``). Reads only, each one query on an indexed column.
 """

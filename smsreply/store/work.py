@@ -1,5 +1,5 @@
 """The work queue's SQL: claim, renew, finish, retry later, fail — one set of verbs for the
-three kinds of queued work (``smsreply/work.py`` drives them).
+three kinds of queued work (``smsreply/engine/work.py`` drives them).
 
 Each kind is a table whose rows are jobs, with ``attempts``, ``lease_until`` (epoch seconds)
 and, for SMS and e-mails, ``next_attempt_at``. Their states, as stored:
@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ledger_reasons import reason
+from ..accounts.ledger_reasons import reason
 from .connection import Connection
 
 

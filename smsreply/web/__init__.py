@@ -20,8 +20,8 @@ from flask import Flask, request, send_from_directory
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from .. import logs
 from ..clock import Clock, utcnow
+from ..monitoring import logs
 from ..service import Service
 from ..settings import load_settings
 from ..store import Store

@@ -11,9 +11,10 @@ from flask import Blueprint, current_app, request
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
-from .. import readiness, reports
-from ..credentials import check_api_key
-from ..ledger_reasons import top_up
+from .. import views
+from ..accounts.credentials import check_api_key
+from ..accounts.ledger_reasons import top_up
+from ..monitoring import readiness
 from ..service import Service
 from .answers import (
     Balance,
@@ -116,7 +117,7 @@ def send_message(body: SendMessage):
     conversation = service().send_message(
         body.to, body.message, body.tag, smart_encoding=body.smart_encoding
     )
-    return reports.conversation_summary(conversation, service().now_iso()), 201
+    return views.conversation_summary(conversation, service().now_iso()), 201
 
 
 @api.get(
@@ -144,9 +145,7 @@ def list_conversations(query: ConversationsQuery):
 def list_replies(query: RepliesQuery):
     offset = (query.page - 1) * query.per_page
     rows = service().store.latest_replies(query.per_page, offset, query.status, query.result)
-    replies = [
-        reports.reply_view(row) | {"conversation_id": row["conversation_id"]} for row in rows
-    ]
+    replies = [views.reply_view(row) | {"conversation_id": row["conversation_id"]} for row in rows]
     return {"replies": replies, "page": query.page, "per_page": query.per_page}
 
 
@@ -157,7 +156,7 @@ def list_replies(query: RepliesQuery):
     errors=(404,),
 )
 def get_conversation(conversation_id: int):
-    return reports.conversation_detail(service().store, conversation_id, service().now_iso())
+    return views.conversation_detail(service().store, conversation_id, service().now_iso())
 
 
 @api.get(
@@ -172,7 +171,7 @@ def get_reply_options():
 @api.put(
     "/reply-options",
     "Replace the reply options (validated; the error names the field)",
-    body="ReplyOptions",  # reply_schema's models: the service checks them
+    body="ReplyOptions",  # options.schema's models: the service checks them
     answers={200: ("The options as saved", "ReplyOptions")},
     errors=(400, 413, 415, 422),
 )
@@ -216,7 +215,7 @@ def add_credits(body: AddCredits):
 )
 def outbox(query: OutboxQuery):
     rows = service().store.list_outbox(query.limit)
-    return {"outbox": [reports.outbox_view(row) for row in rows]}
+    return {"outbox": [views.outbox_view(row) for row in rows]}
 
 
 @api.get(

@@ -38,9 +38,9 @@ from werkzeug.exceptions import (
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request
 
-from .. import metrics
-from ..cputime import charged
-from ..credentials import check_callback_token
+from ..accounts.credentials import check_callback_token
+from ..monitoring import metrics
+from ..monitoring.cputime import charged
 from ..providers import InvalidCallback
 from ..service import Service
 from ..store import storage_errors
@@ -195,7 +195,7 @@ def _parser(service: Service, provider: str, token: str):
     return parser
 
 
-@charged("callback")  # for the bench's CPU split (smsreply/cputime.py)
+@charged("callback")  # for the bench's CPU split (smsreply/monitoring/cputime.py)
 def reply(service: Service, request: Request, provider: str, token: str) -> Answer:
     parser = _parser(service, provider, token)
     callback = _read(request)

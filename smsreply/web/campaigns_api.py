@@ -16,8 +16,8 @@ from werkzeug.exceptions import UnsupportedMediaType
 from ..campaigns import reading, report
 from ..campaigns.accepting import CampaignExists, Draft
 from ..errors import Conflict, ValidationError
-from ..nul import refuse_nul_in_pairs
 from ..service import Service
+from ..text.nul import refuse_nul_in_pairs
 from .api import authenticate
 from .campaign_models import (
     Campaign,

@@ -2,7 +2,7 @@
 callbacks' description, served without authentication at ``/api/openapi.json``.
 
 Nothing here restates a field: the schemas are the pydantic models' own JSON Schema (the
-reply options' from ``reply_schema``), the paths and parameters come from the registered
+reply options' from ``options.schema``), the paths and parameters come from the registered
 operations. Error answers are one component, ``Error``, referred to by every status.
 
 Example::
@@ -19,7 +19,8 @@ from flask import Blueprint, current_app
 from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import models_json_schema
 
-from .. import __version__, reply_options
+from .. import __version__
+from ..options import checking
 from . import api, callbacks, campaigns_api
 from .answers import DeliveryRecorded, Error, ReplyStored
 from .contract import Contract, Operation, openapi_path
@@ -140,7 +141,7 @@ def component_schemas(operations: list[Operation]) -> dict:
             if isinstance(model, type):
                 models[(model, "serialization")] = None
     _, top = models_json_schema(list(models), ref_template=REF)
-    return {**top["$defs"], **reply_options.json_schemas()}
+    return {**top["$defs"], **checking.json_schemas()}
 
 
 def describe(operation: Operation) -> dict:

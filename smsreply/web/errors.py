@@ -14,8 +14,8 @@ import logging
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .. import metrics
 from ..errors import SmsReplyError
+from ..monitoring import metrics
 from ..store import NotFound, storage_errors
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ Protected by a bearer token, ``metrics.token`` (a secret like the SMTP password:
 the environment, ``SMSREPLY_METRICS_TOKEN``; it is never logged). Empty, the route answers
 404: metrics are off. Prometheus sends it with ``authorization: {credentials: …}``
 (``deploy/prometheus/prometheus.yml``). Counters come from every gunicorn worker
-(``smsreply/metrics.py``); the database's gauges are read now, once per scrape.
+(``smsreply/monitoring/metrics.py``); the database's gauges are read now, once per scrape.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import NotFound, Unauthorized
 
-from .. import metrics
+from ..monitoring import metrics
 
 bp = Blueprint("metrics", __name__)
 

@@ -21,9 +21,9 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 
 from ..errors import ValidationError
-from ..phone import InvalidNumber, parse_french_mobile
 from ..results import RESULTS
 from ..sending import CONTROL, MAX_TAG
+from ..text.phone import InvalidNumber, parse_french_mobile
 
 NON_BLANK = r"\S"  # JSON Schema patterns are not anchored: at least one non-space character
 # A French mobile as people write it: 06 12 34 56 78, 06.12…, +33 6 12…, 0033612345678 —

@@ -16,7 +16,7 @@ from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 from werkzeug.wrappers import Request
 
 from ..errors import ValidationError
-from ..nul import refuse_nul, refuse_nul_in_pairs
+from ..text.nul import refuse_nul, refuse_nul_in_pairs
 
 
 def read_body(cache: bool = True, source: Request | None = None) -> bytes:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ...credentials import ensure_callback_token
+from ...accounts.credentials import ensure_callback_token
 from ...settings import ConfigError
 from ..base import DeliveryReport, InboundReply, OutgoingSms, Provider, ProviderError, Sent
 from . import protocol

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ...segments import count_segments
+from ...text.segments import count_segments
 from ..base import DeliveryReport, InboundReply, InvalidCallback, OutgoingSms, ProviderError
 from ..fields import MAX_LENGTH, read_reply, text_field
 

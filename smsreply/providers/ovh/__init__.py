@@ -28,7 +28,8 @@ from smsreply.providers.base import (
 )
 from smsreply.providers.ovh import protocol
 from smsreply.providers.ovh.client import DEFAULT_TIMEOUT, OvhClient
-from smsreply.providers.ovh.poller import poll_once
+from smsreply.providers.ovh.form import parse_ovh_reply
+from smsreply.providers.ovh.incoming import poll_once
 
 __all__ = ["OvhProvider"]
 
@@ -123,13 +124,13 @@ class OvhProvider(Provider):
         return None
 
     def parse_reply(self, fields: Mapping[str, str]) -> InboundReply:
-        return protocol.parse_reply(fields)
+        return parse_ovh_reply(fields)
 
     def parse_delivery_report(self, fields: Mapping[str, str]) -> DeliveryReport:
         return protocol.parse_delivery_report(fields)
 
     def poll(self, receive: Callable[[InboundReply], object]) -> int:
-        """Store then delete the replies OVH holds (see :mod:`.poller`); return the count."""
+        """Store then delete the replies OVH holds (see :mod:`.incoming`); return the count."""
         return poll_once(self.client, receive)
 
     def close(self) -> None:

@@ -28,7 +28,6 @@ from smsreply.providers.base import (
     ProviderError,
     Sent,
 )
-from smsreply.providers.ovh_form import parse_ovh_reply
 
 # 48 h, in minutes: the reply window. A message delivered later could not be answered,
 # so OVH may drop it; OVH's own control panel sends the same value (§1.3).
@@ -102,14 +101,6 @@ def _optional(fields: Mapping[str, object], name: str) -> str | None:
     if "\x00" in str(value):  # no database stores it (PostgreSQL refuses it in text)
         raise InvalidCallback(f"field {name!r} contains a NUL character", "nul", field=name)
     return str(value)
-
-
-def parse_reply(fields: Mapping[str, str]) -> InboundReply:
-    """Turn the reply CGI call (form fields ``shortcode, tag, id, senderid, message``).
-
-    The shared parser, so the simulator's callbacks and OVH's are read the same way.
-    """
-    return parse_ovh_reply(fields)
 
 
 def parse_delivery_report(fields: Mapping[str, str]) -> DeliveryReport:

@@ -33,9 +33,9 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from ...credentials import ensure_secret
-from ...nul import refuse_nul_in_pairs
+from ...accounts.credentials import ensure_secret
 from ...store import Store
+from ...text.nul import refuse_nul_in_pairs
 from .. import csrf
 from . import (
     auth,

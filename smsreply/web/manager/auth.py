@@ -1,7 +1,7 @@
 """Logging in and out of the manager, and choosing its language.
 
 The session cookie (signed by Flask) holds a random token naming a session kept in the
-database (``smsreply.sessions``): logout and a password change (``smsreply user passwd``)
+database (``smsreply.accounts.sessions``): logout and a password change (``smsreply user passwd``)
 end it in every worker, and it dies ``manager.session_hours`` after login however busy.
 Failed logins slow down the next tries of that address for that user (and of a spraying
 address), with growing delays (HTTP 429 with ``Retry-After``); never the user elsewhere.
@@ -28,7 +28,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ... import sessions, throttle, users
+from ...accounts import sessions, throttle, users
 from .. import csrf
 from . import language
 from .common import form_text, safe_next, service

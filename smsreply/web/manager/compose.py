@@ -4,7 +4,7 @@ The form posts the recipient, the text and an optional tag to ``service.send_mes
 its ``ValidationError`` names the field, so the message is shown next to that field. The
 counter under the text is computed here too (``counter``), so it is right without
 JavaScript; the static script only keeps it live while typing. Smart encoding (typographic
-characters sent as GSM-7, ``smsreply.smart_encoding``) is ticked by default.
+characters sent as GSM-7, ``smsreply.text.smart_encoding``) is ticked by default.
 """
 
 from __future__ import annotations

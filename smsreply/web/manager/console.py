@@ -13,10 +13,10 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from ... import reports
-from ...credentials import ensure_callback_token
+from ... import views
+from ...accounts.credentials import ensure_callback_token
 from ...providers import InvalidCallback
-from ...providers.ovh_form import parse_ovh_reply
+from ...providers.ovh.form import parse_ovh_reply
 from ...simulate import (
     CallbackRefused,
     ServerUnreachable,
@@ -38,8 +38,7 @@ def _open_conversations() -> list[dict]:
     now = service().now_iso()
     rows, _ = service().store.find_conversations(None, None, "open", now, 100, 0)
     return [
-        reports.conversation_summary(row, now) | {"provider_tag": row["provider_tag"]}
-        for row in rows
+        views.conversation_summary(row, now) | {"provider_tag": row["provider_tag"]} for row in rows
     ]
 
 
@@ -135,4 +134,4 @@ def _result(reply_id: int | None) -> tuple[dict | None, int | None]:
         row = service().store.get("replies", reply_id)
     except NotFound:
         return None, None
-    return reports.reply_detail(service().store, reply_id), row["conversation_id"]
+    return views.reply_detail(service().store, reply_id), row["conversation_id"]

@@ -1,6 +1,6 @@
 """Conversations and replies: the list (search, filter, pages), a thread, the latest replies.
 
-A thread is ``reports.conversation_detail``: the message, every reply with what was done
+A thread is ``views.conversation_detail``: the message, every reply with what was done
 with it (its result — answered, no answer, failed — and the action's ``outcome``, told in
 sentences), the answers and their
 delivery, the credits spent. Replies that matched no conversation (unmatched, not from a
@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
-from ... import reports
+from ... import views
 from ...results import RESULTS
 from .common import PER_PAGE, page_number, service
 
@@ -50,7 +50,7 @@ def index() -> ResponseReturnValue:
 
 @bp.get("/conversations/<int:conversation_id>")
 def thread(conversation_id: int) -> ResponseReturnValue:
-    detail = reports.conversation_detail(service().store, conversation_id, service().now_iso())
+    detail = views.conversation_detail(service().store, conversation_id, service().now_iso())
     return render_template("manager/thread.html", conversation=detail)
 
 
@@ -69,7 +69,7 @@ def replies() -> ResponseReturnValue:
     return render_template(
         "manager/replies.html",
         replies=[
-            reports.reply_view(row) | {"conversation_id": row["conversation_id"]}
+            views.reply_view(row) | {"conversation_id": row["conversation_id"]}
             for row in rows[:PER_PAGE]
         ],
         status=status,
@@ -84,7 +84,7 @@ def replies() -> ResponseReturnValue:
 
 @bp.get("/replies/<int:reply_id>")
 def reply(reply_id: int) -> ResponseReturnValue:
-    detail = reports.reply_detail(service().store, reply_id)
+    detail = views.reply_detail(service().store, reply_id)
     row = service().store.get("replies", reply_id)
     return render_template(
         "manager/reply.html", reply=detail, conversation_id=row["conversation_id"]

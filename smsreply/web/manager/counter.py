@@ -18,8 +18,8 @@ import unicodedata
 
 from flask_babel import get_translations, gettext, ngettext
 
-from ...segments import count_segments, ucs2_characters
-from ...smart_encoding import REPLACEMENTS, smart_encode
+from ...text.segments import count_segments, ucs2_characters
+from ...text.smart_encoding import REPLACEMENTS, smart_encode
 
 MAX_SHOWN = 10  # characters listed as forcing UCS-2
 

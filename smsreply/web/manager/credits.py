@@ -10,8 +10,8 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask.typing import ResponseReturnValue
 from flask_babel import ngettext
 
+from ...accounts.ledger_reasons import top_up
 from ...errors import ValidationError
-from ...ledger_reasons import top_up
 from .common import PER_PAGE, form_text, page_number, service, whole_number
 from .explain import explain
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from ...ledger_reasons import parse
+from ...accounts.ledger_reasons import parse
 
 SENTENCES = {
     "message": _l("Message sent"),

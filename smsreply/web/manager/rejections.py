@@ -19,7 +19,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 
-from ...phone import InvalidNumber, parse_french_mobile
+from ...text.phone import InvalidNumber, parse_french_mobile
 from .explain import explain
 
 DETAILS = {

@@ -1,0 +1,1 @@
+"""Watching a running server: logs, Prometheus metrics, readiness, and the CPU-time probes."""
