@@ -118,7 +118,7 @@ def handle_now(
         acted = _run(chosen, reply, conversation)
     except Exception:  # recorded by ``act``, as any failure: never by the callback
         return None
-    return record(store, settings, clock, reply, acted, token, True, at_commit)
+    return _record(store, settings, clock, reply, acted, token, True, at_commit)
 
 
 def _run(chosen: Route, reply: dict, conversation: dict) -> Acted:
@@ -157,13 +157,31 @@ def record(
     reply: dict,
     acted: Acted,
     token: str,
+) -> FollowUps:
+    """Record the outcome, queue and debit the answer, queue the notifications: all in one
+    transaction (the workers': none is open), and only while our claim (``token``) holds.
+    On PostgreSQL the debits are made by the commit, all or nothing; when the balance turns
+    out short there, it is all done again with each debit at once (no_credit for the SMS
+    it cannot cover)."""
+    try:
+        return _record(store, settings, clock, reply, acted, token, at_commit=True)
+    except InsufficientCredits:  # only from the commit's debits: nothing was kept
+        return _record(store, settings, clock, reply, acted, token)
+
+
+def _record(
+    store: Store,
+    settings: Mapping[str, object],
+    clock: Clock,
+    reply: dict,
+    acted: Acted,
+    token: str,
     charge_reply: bool = False,
     at_commit: bool = False,
 ) -> FollowUps:
-    """Record the outcome, queue and debit the answer, queue the notifications: all in one
-    transaction, and only while our claim (``token``) holds. ``charge_reply``: debit the
-    reply's own credit first (``handle_now``); ``at_commit``: with every debit made by the
-    commit on PostgreSQL, all or nothing (``InsufficientCredits`` at the end)."""
+    """``record``; ``charge_reply``: debit the reply's own credit first (``handle_now``);
+    ``at_commit``: with every debit made by the commit on PostgreSQL, all or nothing
+    (``InsufficientCredits`` at the end of the outermost transaction)."""
     at = to_iso(clock())
     work = FollowUps()
     outcome, conversation = acted.outcome, acted.conversation
@@ -199,9 +217,9 @@ def record(
                 store.record_sms_notification(reply["id"], note, at, outgoing_id)
             else:
                 work.emails.append(store.queue_email_notification(reply["id"], note, at))
-        if at_commit and store.credits_at_commit:  # all or nothing: when it looks covered
-            needed = sum(credits for _, _, credits in queued) + reply["credits"]
-            at_commit = store.balance() >= needed  # (read, not locked: a rare miss rolls back)
+        needed = sum(credits for _, _, credits in queued) + charge_reply * reply["credits"]
+        if at_commit and store.credits_at_commit and needed:  # all or nothing: if it looks
+            at_commit = store.balance() >= needed  # covered (read, not locked: a rare miss)
         if charge_reply:  # the balance last: its one row is held until the commit
             debit_reply(store, reply, at_commit)
         for outgoing_id, kind, credits in queued:
