@@ -5,11 +5,17 @@ held while the transaction runs; all of them or none, the rest of the transactio
 from __future__ import annotations
 
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
 
+from smsreply.background import Background
+from smsreply.credentials import ensure_callback_token
+from smsreply.settings import load_settings
 from smsreply.store import InsufficientCredits, Store
+from smsreply.web import create_app
 
 pytestmark = pytest.mark.postgres  # make test runs these in its PostgreSQL run only
 
@@ -91,3 +97,49 @@ def test_crossing_the_low_credit_threshold_queues_its_e_mail_in_the_same_stateme
         ("email", "boss@example.org", "queued")
     ]
     assert json.loads(mails[0]["about"]) == {"alert": "low_credit", "balance": 4, "below": 5}
+
+
+def test_a_balance_spent_meanwhile_is_debited_again_one_by_one(postgres_url, tmp_path):
+    """The callback reads 2 credits (the reply's and its answer's) without a lock; another
+    host spends one before its commit: the commit's debit fails, nothing is kept, and the
+    callback does it again debit by debit: the reply paid and handled, the answer
+    no_credit, as when the balance was short from the start."""
+    overrides = {"database.url": postgres_url, "database.path": str(tmp_path / "x.db")}
+    settings = load_settings(None, env={}, overrides=overrides | {"simulator.dlr_delay": 0.0})
+    app = create_app(settings, project_dir=tmp_path)
+    service = app.extensions["smsreply"]
+    service.add_credits(3)
+    service.set_reply_options({"action": "text", "text": "Merci"})
+    conversation = service.send_message("0612345678", "RDV demain 10h ?")
+    service.drain()
+    url = f"/callbacks/ovh/{ensure_callback_token(service.store)}"
+    form = {"shortcode": conversation["shortcode"], "tag": "", "id": "mo-1"}
+    form |= {"senderid": conversation["recipient"], "message": "OUI"}
+    background = Background(service).start()
+    try:
+        with psycopg.connect(postgres_url) as other, ThreadPoolExecutor(1) as pool:
+            other.execute("UPDATE account SET balance = balance - 1 WHERE id = 1")  # held
+            posted = pool.submit(app.test_client().post, url, data=form)
+            wait_for_a_lock_wait(postgres_url)  # the callback's commit waits for the row
+            other.commit()  # 2 → 1: the reply's credit only
+            response = posted.result(timeout=30)
+    finally:
+        background.stop()
+    assert response.status_code == 200 and response.get_json()["status"] == "handled"
+    answer = service.store.query("SELECT * FROM outgoing WHERE kind = 'answer'")
+    assert [row["status"] for row in answer] == ["no_credit"]
+    assert service.store.balance() == 0
+    ledger = [(line["reason"], line["delta"]) for line in reversed(service.store.ledger(10))]
+    assert [delta for _, delta in ledger] == [3, -1, -1]
+
+
+def wait_for_a_lock_wait(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as watcher:
+        for _ in range(200):
+            waiting = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            ).fetchone()[0]
+            if waiting:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the callback never waited for the balance row")
