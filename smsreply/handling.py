@@ -97,13 +97,17 @@ def handle_now(
     plan: ReplyPlan,
     reply: dict,
     token: str,
+    at_commit: bool = False,
 ) -> FollowUps | None:
     """Handle a reply just accepted, claimed with ``token``, in the caller's transaction,
     when its route needs no I/O (``Action.immediate``); None when it does, or when routing
     failed: then the reply is left to the work engine (``act``), which records why. The
     reply's own credit, left undebited by ``store_reply(debit_later=True)``, is debited here,
     before its answer's, as the workers' way does (``InsufficientCredits`` when it cannot:
-    the caller rolls back and stores the reply the usual way)."""
+    the caller rolls back and stores the reply the usual way). ``at_commit``: on PostgreSQL,
+    every debit made by the commit, all or nothing (``change_credits_at_commit``); when
+    that raises, the caller does it all again with each debit at once, so that an answer
+    the balance cannot cover is marked no_credit here as on SQLite."""
     if not plan.any_immediate:  # no need to read the conversation to know
         return None
     conversation = store.get("conversations", reply["conversation_id"])
@@ -114,7 +118,7 @@ def handle_now(
         acted = _run(chosen, reply, conversation)
     except Exception:  # recorded by ``act``, as any failure: never by the callback
         return None
-    return record(store, settings, clock, reply, acted, token, charge_reply=True)
+    return _record(store, settings, clock, reply, acted, token, True, at_commit)
 
 
 def _run(chosen: Route, reply: dict, conversation: dict) -> Acted:
@@ -153,11 +157,31 @@ def record(
     reply: dict,
     acted: Acted,
     token: str,
-    charge_reply: bool = False,
 ) -> FollowUps:
     """Record the outcome, queue and debit the answer, queue the notifications: all in one
-    transaction, and only while our claim (``token``) holds. ``charge_reply``: debit the
-    reply's own credit first (``handle_now``)."""
+    transaction (the workers': none is open), and only while our claim (``token``) holds.
+    On PostgreSQL the debits are made by the commit, all or nothing; when the balance turns
+    out short there, it is all done again with each debit at once (no_credit for the SMS
+    it cannot cover)."""
+    try:
+        return _record(store, settings, clock, reply, acted, token, at_commit=True)
+    except InsufficientCredits:  # only from the commit's debits: nothing was kept
+        return _record(store, settings, clock, reply, acted, token)
+
+
+def _record(
+    store: Store,
+    settings: Mapping[str, object],
+    clock: Clock,
+    reply: dict,
+    acted: Acted,
+    token: str,
+    charge_reply: bool = False,
+    at_commit: bool = False,
+) -> FollowUps:
+    """``record``; ``charge_reply``: debit the reply's own credit first (``handle_now``);
+    ``at_commit``: with every debit made by the commit on PostgreSQL, all or nothing
+    (``InsufficientCredits`` at the end of the outermost transaction)."""
     at = to_iso(clock())
     work = FollowUps()
     outcome, conversation = acted.outcome, acted.conversation
@@ -193,10 +217,20 @@ def record(
                 store.record_sms_notification(reply["id"], note, at, outgoing_id)
             else:
                 work.emails.append(store.queue_email_notification(reply["id"], note, at))
+        needed = sum(credits for _, _, credits in queued) + charge_reply * reply["credits"]
+        if at_commit and store.credits_at_commit and needed:  # all or nothing: if it looks
+            at_commit = store.balance() >= needed  # covered (read, not locked: a rare miss)
         if charge_reply:  # the balance last: its one row is held until the commit
-            debit_reply(store, reply)
+            debit_reply(store, reply, at_commit)
         for outgoing_id, kind, credits in queued:
-            _debit(store, work, outgoing_id, kind, credits, conversation, reply, at, lease)
+            if at_commit and store.credits_at_commit:  # all or nothing
+                store.change_credits_at_commit(-credits, at, kind, reply_id=reply["id"],
+                                               conversation_id=conversation["id"],
+                                               outgoing_id=outgoing_id)  # fmt: skip
+                work.sms.append(outgoing_id)
+                work.leases[outgoing_id] = lease
+            else:
+                _debit(store, work, outgoing_id, kind, credits, conversation, reply, at, lease)
     metrics.reply_handled(acted.action_type, result.result)
     return work
 

@@ -172,11 +172,16 @@ def _number_and_debit(
         store.reject_reply(reply_id, "insufficient_credits")
 
 
-def debit_reply(store: Store, reply: dict) -> None:
+def debit_reply(store: Store, reply: dict, at_commit: bool = False) -> None:
     """Debit an accepted reply's credit (``reply.credits_per_reply``); raises
-    ``InsufficientCredits`` when the balance cannot cover it."""
+    ``InsufficientCredits`` when the balance cannot cover it. ``at_commit``: by the commit,
+    on PostgreSQL (``change_credits_at_commit``: raised at the end of the transaction,
+    which keeps nothing; the caller stores the reply again the usual way)."""
     if reply["credits"]:
-        store.change_credits(
+        change = store.change_credits
+        if at_commit and store.credits_at_commit:
+            change = store.change_credits_at_commit
+        change(
             -reply["credits"],
             reply["received_at"],
             reason("reply_received"),

@@ -97,19 +97,14 @@ class Service:
         plan = self._plan_if_valid()
         work = None
         try:
-            with self.store.write():
-                reply, created = receiving.store_reply(
-                    self.store, self.settings, received, lease, debit_later=True
-                )
-                if not created or reply["status"] != "pending":  # a duplicate, or refused
-                    return reply, created
-                if plan is not None:
-                    with spending("handle"):
-                        work = handling.handle_now(
-                            self.store, self.settings, self.clock, plan, reply, lease.token
-                        )
-                if work is None:  # the balance last: its one row is held to the commit
-                    receiving.debit_reply(self.store, reply)  # (else: by handle_now)
+            try:  # on PostgreSQL the debits are made by the commit, all or nothing
+                reply, created, work = self._store_and_handle(received, lease, plan, True)
+            except InsufficientCredits:  # short for some: again, each debit at once
+                if not self.store.credits_at_commit:
+                    raise
+                reply, created, work = self._store_and_handle(received, lease, plan, False)
+            if not created or reply["status"] != "pending":  # a duplicate, or refused
+                return reply, created
         except InsufficientCredits:  # spent meanwhile by another: stored again, refused
             work = None
             reply, created = receiving.store_reply(self.store, self.settings, received, lease)
@@ -124,6 +119,27 @@ class Service:
         for notification_id in work.emails:
             self.work_queue.submit("email", notification_id)
         return reply, created
+
+    def _store_and_handle(
+        self, received: receiving.Received, lease: Lease, plan: ReplyPlan | None, at_commit: bool
+    ) -> tuple[dict, bool, handling.FollowUps | None]:
+        """``receive_reply``'s one transaction: (the reply, True if new, its follow-ups when
+        handled at once). ``at_commit``: the debits by the commit (``debit_reply``)."""
+        work = None
+        with self.store.write():
+            reply, created = receiving.store_reply(
+                self.store, self.settings, received, lease, debit_later=True
+            )
+            if not created or reply["status"] != "pending":  # a duplicate, or refused
+                return reply, created, None
+            if plan is not None:
+                with spending("handle"):
+                    work = handling.handle_now(
+                        self.store, self.settings, self.clock, plan, reply, lease.token, at_commit
+                    )
+            if work is None:  # the balance last: its one row is held to the commit
+                receiving.debit_reply(self.store, reply, at_commit)  # (else: by handle_now)
+        return reply, created, work
 
     def _plan_if_valid(self) -> ReplyPlan | None:
         """The reply options, or None when they no longer compile (a script was removed):

@@ -34,6 +34,23 @@ class AccountQueries(Connection):
             self._alert_if_crossed(delta, balance, at)  # a crossing: one e-mail queued
             return balance
 
+    @property
+    def credits_at_commit(self) -> bool:
+        """True on PostgreSQL, where ``change_credits_at_commit`` can wait for the commit."""
+        return hasattr(self.backend, "change_credits_at_commit")
+
+    def change_credits_at_commit(
+        self, delta: int, at: str, reason: str, **refs: int | None
+    ) -> None:
+        """Inside ``write()``, on PostgreSQL (``credits_at_commit``): ``change_credits``,
+        made by the commit. All of a transaction's changes are one statement sent with its
+        COMMIT in one round trip: the balance row every host shares is held for the
+        server's time only, not for round trips. When the balance cannot cover them all,
+        the end of the ``write()`` block raises ``InsufficientCredits`` and nothing of the
+        transaction is kept: only for callers that then do it again the usual way."""
+        line = {"at": at, "reason": reason} | {k: v for k, v in refs.items() if v is not None}
+        self.backend.change_credits_at_commit(delta, line, self.low_credit_alert)
+
     def _alert_if_crossed(self, delta: int, balance: int, at: str) -> None:
         """Queue the low-credit e-mail when this change took the balance below the threshold:
         in the change's own transaction, so one change only makes each crossing, on every

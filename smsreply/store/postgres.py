@@ -24,8 +24,10 @@ import psycopg
 import psycopg_pool
 from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.pq import TransactionStatus
 
-from .errors import DatabaseUnavailable, describe_url, hide_password
+from .credit_statement import credits_statement
+from .errors import DatabaseUnavailable, InsufficientCredits, describe_url, hide_password
 
 ERRORS: tuple[type[Exception], ...] = (
     # Connection refused or lost, server shutting down; and the session's limits:
@@ -208,16 +210,54 @@ class PostgresBackend:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """One write transaction, nested calls joining the outer one; it runs beside others."""
+        """One write transaction, nested calls joining the outer one; it runs beside others.
+
+        Credit changes left for the commit (``change_credits_at_commit``) are applied by
+        one statement sent with the COMMIT, in one round trip (psycopg's pipeline mode):
+        the balance row is held for the server's time only. When the balance cannot cover
+        them, nothing of the transaction is kept (``InsufficientCredits``)."""
         if getattr(self._local, "conn", None) is not None:
             yield
             return
-        with self.pool.connection() as conn, conn.transaction():
-            self._local.conn = conn
+        with self.pool.connection() as conn:
+            self._local.conn, self._local.credits = conn, []
             try:
-                yield
+                conn.execute("BEGIN")
+                try:
+                    yield
+                    self._commit(conn, self._local.credits)
+                except BaseException:
+                    if conn.info.transaction_status != TransactionStatus.IDLE:
+                        with contextlib.suppress(psycopg.Error):
+                            conn.execute("ROLLBACK")  # a broken one: the pool drops it
+                    raise
             finally:
-                self._local.conn = None
+                self._local.conn, self._local.credits = None, None
+
+    def _commit(self, conn: psycopg.Connection, credits: list[tuple[int, dict]]) -> None:
+        if not credits:
+            conn.execute("COMMIT")
+            return
+        sql, params = credits_statement(credits, self._local.alert)
+        try:
+            with conn.pipeline():
+                conn.execute(sql, params)
+                conn.execute("COMMIT")
+        except pg_errors.CheckViolation as error:
+            if error.diag.constraint_name != "account_balance_check":
+                raise
+            conn.execute("ROLLBACK")
+            balance = conn.execute("SELECT balance FROM account WHERE id = 1").fetchone()[0]
+            raise InsufficientCredits(-sum(delta for delta, _ in credits), balance) from None
+
+    def change_credits_at_commit(
+        self, delta: int, row: dict, alert: tuple[int, str, str] | None
+    ) -> None:
+        """Inside ``transaction()``: move the balance by ``delta`` with its ledger line
+        ``row`` when the transaction commits (``alert``: the low-credit e-mail's
+        (threshold, from, to), queued by the same statement when the balance crosses it)."""
+        self._local.credits.append((delta, row))
+        self._local.alert = alert
 
     def lock_key(self, name: str) -> None:
         """Hold ``name`` until the transaction ends: writers of the same name queue, others

@@ -1,0 +1,48 @@
+"""PostgreSQL: a transaction's credit changes as one statement, sent with its COMMIT."""
+
+from __future__ import annotations
+
+_REFS = ("conversation_id", "reply_id", "outgoing_id")
+
+
+def credits_statement(
+    credits: list[tuple[int, dict]], alert: tuple[int, str, str] | None
+) -> tuple[str, dict]:
+    """One statement for a transaction's credit changes: the balance moved by their sum
+    (the account's CHECK refuses a negative balance: the statement fails, the COMMIT sent
+    with it is skipped), a ledger line each, in order, each with the balance after it; and
+    the low-credit e-mail when the sum took the balance below ``alert``'s threshold."""
+    params: dict[str, object] = {"total": sum(delta for delta, _ in credits)}
+    values, later = [], params["total"]
+    for n, (delta, row) in enumerate(credits):
+        later -= delta  # what the changes after this one move
+        params |= {f"d{n}": delta, f"l{n}": later, f"at{n}": row["at"], f"r{n}": row["reason"]}
+        params |= {f"{ref}{n}": row.get(ref) for ref in _REFS}
+        refs = ", ".join(f"%({ref}{n})s::bigint" for ref in _REFS)
+        values.append(f"({n}, %(d{n})s::bigint, %(l{n})s::bigint, %(at{n})s, %(r{n})s, {refs})")
+    sql = (
+        "WITH moved AS (UPDATE account SET balance = balance + %(total)s WHERE id = 1 "
+        "RETURNING balance), lines AS (INSERT INTO ledger "
+        "(delta, balance, at, reason, conversation_id, reply_id, outgoing_id) "
+        "SELECT v.delta, moved.balance - v.later, v.at, v.reason, "
+        "v.conversation_id, v.reply_id, v.outgoing_id "
+        f"FROM moved, (VALUES {', '.join(values)}) AS v "
+        "(n, delta, later, at, reason, conversation_id, reply_id, outgoing_id) ORDER BY v.n) "
+    )
+    if alert is None or params["total"] >= 0:
+        return sql + "SELECT balance FROM moved", params
+    params |= {
+        "below": alert[0],
+        "sender": alert[1],
+        "target": alert[2],
+        "now": credits[-1][1]["at"],
+    }
+    return (
+        sql + "INSERT INTO notifications "
+        "(reply_id, media, sender, target, status, created_at, about) "
+        "SELECT NULL, 'email', %(sender)s, %(target)s, 'queued', %(now)s, "
+        "json_build_object('alert', 'low_credit', 'balance', balance, "
+        "'below', %(below)s::bigint)::text "
+        "FROM moved WHERE balance < %(below)s AND %(below)s <= balance - %(total)s",
+        params,
+    )
