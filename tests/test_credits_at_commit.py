@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 
-from smsreply.background import Background
-from smsreply.credentials import ensure_callback_token
+from smsreply.accounts.credentials import ensure_callback_token
+from smsreply.engine.background import Background
 from smsreply.settings import load_settings
 from smsreply.store import InsufficientCredits, Store
 from smsreply.web import create_app
