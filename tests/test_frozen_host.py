@@ -26,7 +26,7 @@ from bench.sink import SinkProcess
 from smsreply.accounts.credentials import ensure_callback_token
 from smsreply.settings import load_settings
 from smsreply.store import Store, storage_errors
-from tests.test_two_hosts import host
+from tests.test_two_hosts import two_hosts
 
 pytestmark = pytest.mark.postgres  # make test runs these in its PostgreSQL run only
 
@@ -152,14 +152,7 @@ def acknowledge_within(server, targets, label: str, seconds: float) -> set[str]:
 def test_a_frozen_host_stops_nobody(tmp_path, postgres_url):
     store = Store(url=postgres_url)
     with SinkProcess() as sink:
-        frozen, other = (
-            host(tmp_path, "host-a", postgres_url, sink),
-            host(tmp_path, "host-b", postgres_url, sink),
-        )
-        frozen.init()  # one database: the key and the callback token serve both hosts
-        other.api_key, other.callback_path = frozen.api_key, frozen.callback_path
-        frozen.start()
-        other.start()
+        frozen, other = two_hosts(tmp_path, postgres_url, sink)
         frozen.put_options(options("text", sink.url))
         targets = open_conversations(postgres_url, FROZEN_REPLIES + OTHER_REPLIES)
         to_frozen, to_other = targets[:FROZEN_REPLIES], targets[FROZEN_REPLIES:]

@@ -52,6 +52,20 @@ def host(tmp_path: Path, name: str, database: str, sink: SinkProcess) -> Gunicor
     return Gunicorn(project, settings, project=project)
 
 
+def two_hosts(tmp_path: Path, database: str, sink: SinkProcess) -> tuple[Gunicorn, Gunicorn]:
+    """Two hosts on one database, started: the first initialises it, and its API key and
+    callback token serve both."""
+    first, second = (
+        host(tmp_path, "host-a", database, sink),
+        host(tmp_path, "host-b", database, sink),
+    )
+    first.init()
+    second.api_key, second.callback_path = first.api_key, first.callback_path
+    first.start()
+    second.start()
+    return first, second
+
+
 def claims(store: Store, now: float) -> dict[tuple[str, int], float]:
     """Replies and answers claimed (leased) and unfinished at ``now``: their lease, by row."""
     found = {}
@@ -78,14 +92,7 @@ def wait_for_takeover(store: Store, orphans: dict, started: float) -> float:
 def test_a_host_killed_mid_burst_loses_and_doubles_nothing(tmp_path, postgres_url):
     store = Store(url=postgres_url)
     with SinkProcess() as sink:
-        first, second = (
-            host(tmp_path, "host-a", postgres_url, sink),
-            host(tmp_path, "host-b", postgres_url, sink),
-        )
-        first.init()  # one database: the key and the callback token serve both hosts
-        second.api_key, second.callback_path = first.api_key, first.callback_path
-        first.start()
-        second.start()
+        first, second = two_hosts(tmp_path, postgres_url, sink)
         first.put_options(options("cgi-py", sink.url))  # each host runs its own copy
         targets = open_conversations(postgres_url, REPLIES)
         acked: set[str] = set()
