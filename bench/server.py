@@ -94,6 +94,9 @@ class Gunicorn:
             # Its port is chosen at start, so server.base_url is not this server: simulated
             # delivery reports would go to 127.0.0.1:8080. Off unless a caller sets it.
             "SMSREPLY_SIMULATOR_DLR_DELAY": "0",
+            # Each server's metrics folder is its own: gunicorn empties it at start, and two
+            # servers sharing the project's var/metrics would delete each other's files.
+            "SMSREPLY_METRICS_DIRECTORY": str(self.workdir / "metrics"),
         }
         for name, value in settings.items():
             self.env["SMSREPLY_" + name.upper().replace(".", "_")] = str(value)

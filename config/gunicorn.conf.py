@@ -26,7 +26,7 @@ except ConfigError as error:  # one clear line, before any worker starts
 _metrics = Path(_settings["metrics.directory"])
 _metrics.mkdir(mode=0o700, parents=True, exist_ok=True)
 for _stale in _metrics.glob("*.db"):
-    _stale.unlink()
+    _stale.unlink(missing_ok=True)  # another start emptying it too
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics.resolve())
 
 try:  # the database reachable, usable and migrated before any worker starts
