@@ -192,7 +192,12 @@ def test_an_unusable_database_is_one_line_without_the_password(postgres_cluster,
         server = subprocess.run(
             [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "app:app"],
             cwd=ROOT,
-            env={"PATH": "/usr/bin:/bin", "SMSREPLY_SERVER_BIND": "127.0.0.1:0", **env},
+            env={
+                "PATH": "/usr/bin:/bin",
+                "SMSREPLY_SERVER_BIND": "127.0.0.1:0",
+                "SMSREPLY_METRICS_DIRECTORY": str(tmp_path / "metrics"),  # not the project's
+                **env,
+            },
             capture_output=True,
             text=True,
             timeout=60,

@@ -193,6 +193,7 @@ def test_a_busy_port_names_the_setting(tmp_path):
             "SMSREPLY_DATABASE_PATH": str(tmp_path / "x.db"),
             "SMSREPLY_SERVER_BIND": f"127.0.0.1:{port}",
             "SMSREPLY_SERVER_BASE_URL": "http://127.0.0.1:8080",  # stale: a warning at start
+            "SMSREPLY_METRICS_DIRECTORY": str(tmp_path / "metrics"),  # not the project's
         }
         result = subprocess.run(
             [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "app:app"],
