@@ -73,9 +73,13 @@ def route(plan: ReplyPlan, reply: dict, conversation: dict) -> Route:
     return Route(action, rule, plan.is_sticky(rule) if rule else False, plan.notifications)
 
 
-def act(store: Store, plan: Callable[[], ReplyPlan], reply: dict) -> Acted:
-    """Run the action for one claimed reply (outside any transaction: it may be slow)."""
-    conversation = store.get("conversations", reply["conversation_id"])
+def act(
+    store: Store, plan: Callable[[], ReplyPlan], reply: dict, conversation: dict | None = None
+) -> Acted:
+    """Run the action for one claimed reply (outside any transaction: it may be slow);
+    ``conversation``: its conversation, when the claim read it already."""
+    if conversation is None:
+        conversation = store.get("conversations", reply["conversation_id"])
     notifications: tuple[dict, ...] = ()
     try:
         current = plan()

@@ -243,13 +243,17 @@ def record_sent(store: Store, provider: Provider, clock: Clock, claim: Claim, se
     """Record what the provider said, if our claim still holds; False when it does not
     (the SMS was taken over after our lease ran out: its new claimant records it)."""
     row, at = claim.row, to_iso(clock())
+    shortcode = row["shortcode"] or sent.shortcode
+    learned = sent.shortcode and row["kind"] == "message" and not row["shortcode"]
+    if not learned and sent.credits_left is None:  # one statement: no transaction of its own
+        return store.finish_sms(row["id"], claim.token, provider.name, sent.provider_id, at,
+                                shortcode)  # fmt: skip
     with store.write():
-        shortcode = row["shortcode"] or sent.shortcode
         if not store.finish_sms(
             row["id"], claim.token, provider.name, sent.provider_id, at, shortcode
         ):
             return False
-        if sent.shortcode and row["kind"] == "message" and not row["shortcode"]:
+        if learned:
             store.learn_shortcode(row["conversation_id"], sent.shortcode)
         if sent.credits_left is not None:  # the provider's own balance, shown beside ours
             store.record_provider_balance(provider.name, sent.credits_left, at)

@@ -133,19 +133,31 @@ class Engine:
         return mint(self.lease_seconds)
 
     def claim(self, kind: str, job_id: int, lease: Lease | None = None) -> Claim | None:
-        """Take the job, or keep our ``lease`` on it; None when it is not ours to do."""
+        """Take the job, or keep our ``lease`` on it; None when it is not ours to do. A
+        reply comes with its conversation (``Claim.context``), read in the same round trip."""
         if lease is not None:
             now = time.time()
             if lease.until - now >= self.lease_seconds / 2:  # fresh: no write needed
-                row = self.store.claimed_job(kind, job_id, lease.token)
-                return None if row is None else Claim(kind, job_id, lease.token, lease.until, row)
+                return self._claimed(kind, job_id, lease.token, lease.until)
             until = now + self.lease_seconds
             if self.store.renew_claim(kind, job_id, lease.token, until):
-                row = self.store.claimed_job(kind, job_id, lease.token)
-                return None if row is None else Claim(kind, job_id, lease.token, until, row)
+                return self._claimed(kind, job_id, lease.token, until)
         fresh = self.new_lease()
+        if kind == "reply":
+            found = self.store.claim_reply(job_id, fresh)
+            return None if found is None else Claim(kind, job_id, fresh.token, fresh.until,
+                                                    found[0], context=found[1])  # fmt: skip
         row = self.store.claim_job(kind, job_id, fresh, self.provider.name)
         return None if row is None else Claim(kind, job_id, fresh.token, fresh.until, row)
+
+    def _claimed(self, kind: str, job_id: int, token: str, until: float) -> Claim | None:
+        """The claim we hold on a job, with its row (and a reply's conversation)."""
+        if kind == "reply":
+            found = self.store.claimed_reply(job_id, token)
+            return None if found is None else Claim(kind, job_id, token, until, found[0],
+                                                    context=found[1])  # fmt: skip
+        row = self.store.claimed_job(kind, job_id, token)
+        return None if row is None else Claim(kind, job_id, token, until, row)
 
     def holds(self, claim: Claim) -> bool:
         """Whether our claim still holds (the job was not taken over, or cancelled)."""
@@ -186,7 +198,7 @@ class Engine:
         if claim is None:
             return handling.FollowUps()
         with self.heartbeat.keep(claim):
-            acted = handling.act(self.store, self.plan, claim.row)
+            acted = handling.act(self.store, self.plan, claim.row, claim.context)
         return handling.record(self.store, self.settings, self.clock, claim.row, acted, claim.token)
 
     def send_sms(self, outgoing_id: int, lease: Lease | None = None) -> bool:
@@ -224,8 +236,7 @@ class Engine:
                 log.exception("e-mail notification #%s failed", notification_id)
             final = mailer.is_final(error)
             return self._retry_or_fail(claim, f"{type(error).__name__}: {error}", not final)
-        with self.store.write():
-            return self.store.finish_email(notification_id, claim.token, to_iso(self.clock()))
+        return self.store.finish_email(notification_id, claim.token, to_iso(self.clock()))
 
     def _retry_or_fail(self, claim: Claim, reason: str, retryable: bool) -> bool:
         attempts = claim.row["attempts"]

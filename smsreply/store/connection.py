@@ -103,6 +103,24 @@ class Connection:
         with self.backend.transaction():
             yield self.backend
 
+    @contextlib.contextmanager
+    def one_statement(self) -> Iterator[None]:
+        """A write of one statement: on SQLite a write transaction, as ``write()``; on
+        PostgreSQL none of its own — a statement outside a transaction is one by itself,
+        one round trip where ``BEGIN`` … ``COMMIT`` make three. Inside ``write()`` it
+        joins the transaction, on both."""
+        if self.dialect == "postgresql":
+            yield
+            return
+        with self.backend.transaction():
+            yield
+
+    def run_together(self, statements: list[tuple[str, tuple]]) -> list[list[dict]]:
+        """Several statements whose parameters do not depend on each other's results, and
+        their rows: on PostgreSQL sent at once (one round trip, psycopg's pipeline mode),
+        on SQLite one after the other."""
+        return self.backend.run_together(statements)
+
     def lock_key(self, name: str) -> None:
         """Inside ``write()``: hold ``name`` until the commit, so that writers of the same
         name (a recipient's short codes) queue; nothing on SQLite (one writer)."""

@@ -171,7 +171,7 @@ class MessageQueries(Connection):
     def set_delivery(
         self, provider: str, provider_id: str, status: str, detail: str, at: str
     ) -> bool:
-        with self.write():
+        with self.one_statement():
             cursor = self.db.execute(
                 "UPDATE outgoing SET delivery_status = ?, delivered_at = ?, "
                 "error = CASE WHEN ? = 'failed' THEN ? ELSE error END "

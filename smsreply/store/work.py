@@ -74,6 +74,14 @@ KINDS = {
 }
 
 
+def _conversation_of(reply_id: int) -> tuple[str, tuple]:
+    """The statement that reads a reply's conversation, to send beside its claim."""
+    return (
+        "SELECT * FROM conversations WHERE id = (SELECT conversation_id FROM replies WHERE id = ?)",
+        (reply_id,),
+    )
+
+
 class WorkQueries(Connection):
     def _lock_due(self) -> str:
         """The dialect hook of claims: SQLite needs nothing (see the module docstring)."""
@@ -120,7 +128,7 @@ class WorkQueries(Connection):
         spec = KINDS[kind]
         sets, params = self._claim_set(kind, lease, provider)
         due = [lease.since] * spec.due.count("?")
-        with self.write():
+        with self.one_statement():
             cursor = self.db.execute(
                 f"UPDATE {spec.table} SET {sets} WHERE id IN (SELECT id FROM {spec.table} "
                 f"WHERE {spec.due} ORDER BY id LIMIT ?{self._lock_due()}) AND {spec.due} "
@@ -133,7 +141,7 @@ class WorkQueries(Connection):
         """Claim one job if it is due; its row, or None when it is not (done, or claimed)."""
         spec = KINDS[kind]
         sets, params = self._claim_set(kind, lease, provider)
-        with self.write():
+        with self.one_statement():
             cursor = self.db.execute(
                 f"UPDATE {spec.table} SET {sets} WHERE id = ? AND {spec.due} RETURNING *",
                 (*params, job_id, *[lease.since] * spec.due.count("?")),
@@ -148,9 +156,40 @@ class WorkQueries(Connection):
             (job_id, KINDS[kind].doing, token),
         )
 
+    def claimed_reply(self, reply_id: int, token: str) -> tuple[dict, dict] | None:
+        """``claimed_job`` for a reply, with its conversation (what handling it reads), in
+        one round trip: (the reply, its conversation), or None when it is no longer ours."""
+        found, conversation = self.run_together(
+            [
+                (
+                    "SELECT * FROM replies WHERE id = ? AND status = ? AND claim = ?",
+                    (reply_id, KINDS["reply"].doing, token),
+                ),
+                _conversation_of(reply_id),
+            ]
+        )
+        return (found[0], conversation[0]) if found else None
+
+    def claim_reply(self, reply_id: int, lease) -> tuple[dict, dict] | None:
+        """``claim_job`` for a reply, with its conversation, in one round trip."""
+        spec = KINDS["reply"]
+        sets, params = self._claim_set("reply", lease, None)
+        due = [lease.since] * spec.due.count("?")
+        with self.one_statement():
+            found, conversation = self.run_together(
+                [
+                    (
+                        f"UPDATE replies SET {sets} WHERE id = ? AND {spec.due} RETURNING *",
+                        (*params, reply_id, *due),
+                    ),
+                    _conversation_of(reply_id),
+                ]
+            )
+        return (found[0], conversation[0]) if found else None
+
     def renew_claim(self, kind: str, job_id: int, token: str, lease_until: float) -> bool:
         """Push our claim's end to ``lease_until``; False when it is no longer ours."""
-        with self.write():
+        with self.one_statement():
             cursor = self.db.execute(
                 f"UPDATE {KINDS[kind].table} SET lease_until = ? "
                 "WHERE id = ? AND status = ? AND claim = ?",
@@ -161,7 +200,7 @@ class WorkQueries(Connection):
     def retry_later(self, kind: str, job_id: int, token: str, error: str, at: float) -> bool:
         """Give the job back, to be tried again from ``at``; False when it was not ours."""
         spec = KINDS[kind]
-        with self.write():
+        with self.one_statement():
             cursor = self.db.execute(
                 f"UPDATE {spec.table} SET status = ?, error = ?, claim = NULL, "
                 "lease_until = NULL, next_attempt_at = ? WHERE id = ? AND status = ? AND claim = ?",
@@ -204,21 +243,25 @@ class WorkQueries(Connection):
     ) -> bool:
         """The provider took the SMS: recorded if our claim (``token``) still holds; False
         when it does not (cancelled meanwhile, or taken over: the claimant records it)."""
-        cursor = self.db.execute(
-            "UPDATE outgoing SET status = 'sent', provider = ?, provider_id = ?, sent_at = ?, "
-            "claim = NULL, lease_until = NULL, error = NULL, shortcode = ? "
-            "WHERE id = ? AND status = 'sending' AND claim = ?",
-            (provider, provider_id, sent_at, shortcode, outgoing_id, token),
-        )
-        return cursor.rowcount == 1
+        with self.one_statement():  # or the caller's transaction
+            cursor = self.db.execute(
+                "UPDATE outgoing SET status = 'sent', provider = ?, provider_id = ?, "
+                "sent_at = ?, claim = NULL, lease_until = NULL, error = NULL, shortcode = ? "
+                "WHERE id = ? AND status = 'sending' AND claim = ?",
+                (provider, provider_id, sent_at, shortcode, outgoing_id, token),
+            )
+            return cursor.rowcount == 1
 
     def finish_email(self, notification_id: int, token: str, sent_at: str) -> bool:
-        cursor = self.db.execute(
-            "UPDATE notifications SET status = 'sent', sent_at = ?, claim = NULL, "
-            "lease_until = NULL, error = NULL WHERE id = ? AND status = 'queued' AND claim = ?",
-            (sent_at, notification_id, token),
-        )
-        return cursor.rowcount == 1
+        """The e-mail went: recorded if our claim (``token``) still holds."""
+        with self.one_statement():
+            cursor = self.db.execute(
+                "UPDATE notifications SET status = 'sent', sent_at = ?, claim = NULL, "
+                "lease_until = NULL, error = NULL WHERE id = ? AND status = 'queued' "
+                "AND claim = ?",
+                (sent_at, notification_id, token),
+            )
+            return cursor.rowcount == 1
 
     def finish_reply(
         self, reply_id: int, token: str, action: str, outcome: str, result: str, reason: str
@@ -238,7 +281,7 @@ class WorkQueries(Connection):
         """End a campaign's step: to do again at once, or ``done`` when no recipient is
         left; False when the claim was lost or the campaign cancelled meanwhile."""
         status = "done" if finished_at else "queued"
-        with self.write():
+        with self.one_statement():
             cursor = self.db.execute(
                 "UPDATE campaigns SET status = ?, finished_at = ?, claim = NULL, "
                 "lease_until = NULL WHERE id = ? AND status = 'sending' AND claim = ?",
