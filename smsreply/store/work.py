@@ -29,6 +29,10 @@ row another transaction changed before updating it), and ``_lock_due()`` adds
 ``FOR UPDATE SKIP LOCKED`` so that each host skips the rows another is claiming. On SQLite
 ``write()`` runs alone anyway. Leases stay the crash-recovery bound on both.
 
+For a database far away: a step of one statement runs in ``one_statement()`` (on
+PostgreSQL its own transaction, no ``BEGIN``/``COMMIT`` round trips), and a reply's claim
+reads its conversation in the same round trip (``run_together``: pipeline mode).
+
 Jobs stored already claimed (a reply by its callback, an SMS by the worker that queued it)
 get their claim columns from ``held()``; a job given up before it was tried, from
 ``unheld()``: the lease columns are written here only.
@@ -72,14 +76,6 @@ KINDS = {
         "queued",
     ),
 }
-
-
-def _conversation_of(reply_id: int) -> tuple[str, tuple]:
-    """The statement that reads a reply's conversation, to send beside its claim."""
-    return (
-        "SELECT * FROM conversations WHERE id = (SELECT conversation_id FROM replies WHERE id = ?)",
-        (reply_id,),
-    )
 
 
 class WorkQueries(Connection):
@@ -159,32 +155,24 @@ class WorkQueries(Connection):
     def claimed_reply(self, reply_id: int, token: str) -> tuple[dict, dict] | None:
         """``claimed_job`` for a reply, with its conversation (what handling it reads), in
         one round trip: (the reply, its conversation), or None when it is no longer ours."""
-        found, conversation = self.run_together(
-            [
-                (
-                    "SELECT * FROM replies WHERE id = ? AND status = ? AND claim = ?",
-                    (reply_id, KINDS["reply"].doing, token),
-                ),
-                _conversation_of(reply_id),
-            ]
-        )
-        return (found[0], conversation[0]) if found else None
+        sql = "SELECT * FROM replies WHERE id = ? AND status = 'pending' AND claim = ?"
+        return self._with_conversation(reply_id, sql, (reply_id, token))
 
     def claim_reply(self, reply_id: int, lease) -> tuple[dict, dict] | None:
         """``claim_job`` for a reply, with its conversation, in one round trip."""
         spec = KINDS["reply"]
         sets, params = self._claim_set("reply", lease, None)
         due = [lease.since] * spec.due.count("?")
+        sql = f"UPDATE replies SET {sets} WHERE id = ? AND {spec.due} RETURNING *"
         with self.one_statement():
-            found, conversation = self.run_together(
-                [
-                    (
-                        f"UPDATE replies SET {sets} WHERE id = ? AND {spec.due} RETURNING *",
-                        (*params, reply_id, *due),
-                    ),
-                    _conversation_of(reply_id),
-                ]
-            )
+            return self._with_conversation(reply_id, sql, (*params, reply_id, *due))
+
+    def _with_conversation(self, reply_id: int, sql: str, params: tuple):
+        conversation_of = (
+            "SELECT * FROM conversations WHERE id = "
+            "(SELECT conversation_id FROM replies WHERE id = ?)"
+        )
+        found, conversation = self.run_together([(sql, params), (conversation_of, (reply_id,))])
         return (found[0], conversation[0]) if found else None
 
     def renew_claim(self, kind: str, job_id: int, token: str, lease_until: float) -> bool:
