@@ -72,6 +72,7 @@ class Resources:
             server_software=f"smsreply/{__version__}",
             interpreters=interpreters(settings["cgi.interpreters"]),
             answer_types=self.answer_types,
+            fast_spawn=settings["server.fast_paths"],
         )
 
     @cached_property

@@ -67,6 +67,7 @@ class CgiGateway:
         server_software: str = "smsreply",
         interpreters: Mapping[str, str] | None = None,
         answer_types: tuple[str, ...] = ANSWER_TYPES,
+        fast_spawn: bool = True,
     ) -> None:
         self.cgi_dir = Path(cgi_dir)
         self.timeout = timeout
@@ -76,6 +77,7 @@ class CgiGateway:
         self.server_software = server_software
         self.interpreters = dict(DEFAULT_INTERPRETERS if interpreters is None else interpreters)
         self.answer_types = answer_types
+        self.fast_spawn = fast_spawn  # False: Popen, the plain path (server.fast_paths)
         self.cap = ConcurrencyCap(lock_dir, max_running)
         self.scripts = ScriptTable(self.cgi_dir, self.interpreters)
 
@@ -118,6 +120,7 @@ class CgiGateway:
                     self.max_stdout,
                     self.max_stderr,
                     script.interpreter,
+                    self.fast_spawn,
                 )
             finally:
                 self.cap.release(slot)

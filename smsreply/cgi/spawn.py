@@ -48,10 +48,17 @@ def _glibc():
 
 
 def spawn(
-    executable: str, argv: list[str], environ: dict[str, str], cwd: str, stdio: tuple[int, int, int]
+    executable: str,
+    argv: list[str],
+    environ: dict[str, str],
+    cwd: str,
+    stdio: tuple[int, int, int],
+    fast: bool = True,
 ) -> int:
-    """Start ``executable`` (a path) and return its pid; raise OSError if it cannot start."""
-    libc = _glibc()
+    """Start ``executable`` (a path) and return its pid; raise OSError if it cannot start.
+
+    ``fast=False`` (``server.fast_paths = false``) takes ``Popen``'s plain path."""
+    libc = _glibc() if fast else None
     if libc is None:
         return _popen(executable, argv, environ, cwd, stdio)
     actions, attributes = _opaque(), _opaque()
