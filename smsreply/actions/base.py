@@ -78,7 +78,7 @@ class Resources:
     @cached_property
     def url_client(self) -> UrlClient:
         """One per process: the ``url`` action's kept-alive connections, by host."""
-        return UrlClient()
+        return UrlClient(fast=self.settings["server.fast_paths"])
 
     @cached_property
     def answer_types(self) -> tuple[str, ...]:

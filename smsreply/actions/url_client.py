@@ -30,7 +30,7 @@ from ..providers.http_connections import (
     Answer,
     DirectConnections,
     NoAnswer,
-    ProxiedConnections,
+    PlainConnections,
     Unreachable,
     connections_to,
 )
@@ -58,20 +58,22 @@ def _without_userinfo(url: str) -> tuple[str, str | None]:
 
 
 class UrlClient:
-    """Kept-alive connections to each customer host, made on first use, shared by threads."""
+    """Kept-alive connections to each customer host, made on first use, shared by threads
+    (``fast=False``, ``server.fast_paths = false``: urllib3's pool instead of ours)."""
 
-    def __init__(self) -> None:
-        self._hosts: dict[tuple, DirectConnections | ProxiedConnections] = {}
+    def __init__(self, fast: bool = True) -> None:
+        self._hosts: dict[tuple, DirectConnections | PlainConnections] = {}
         self._lock = threading.Lock()
+        self.fast = fast
 
-    def _connections(self, url: str, timeout: float) -> DirectConnections | ProxiedConnections:
+    def _connections(self, url: str, timeout: float) -> DirectConnections | PlainConnections:
         key = _origin(url)
         found = self._hosts.get(key)
         if found is None:
             with self._lock:
                 found = self._hosts.get(key)
                 if found is None:
-                    found = self._hosts[key] = connections_to(url, timeout)
+                    found = self._hosts[key] = connections_to(url, timeout, self.fast)
         return found
 
     def post(
