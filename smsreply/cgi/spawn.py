@@ -10,9 +10,19 @@ starts the child the same way (``clone`` with ``CLONE_VFORK``) and lets them run
 what ``Popen`` guaranteed: argv, no shell, exactly the given environment, the script's
 directory as cwd, a new session, the three pipes as fds 0–2 and no other fd, SIGPIPE and
 SIGXFSZ back to their defaults, no blocked signal (glibc leaves its two internal signals,
-32 and 33, ignored in the child, as with ``os.posix_spawn``: no program sees them). Where
-glibc lacks one of the calls (before 2.34, or another libc), ``Popen`` does the job, GIL
-held.
+32 and 33, ignored in the child, as with ``os.posix_spawn``: no program sees them).
+
+``Popen`` is the plain path: chosen by ``fast=False`` (``server.fast_paths = false``), or
+where glibc lacks one of the calls (before 2.34, or another libc). ``tests/test_cgi_runner.py``
+runs every script test over both with the same assertions. Measured gain: **none here**.
+``python -m bench.fastpaths`` (both paths in turns, medians of 11–15 rounds of 200–300
+runs, three runs; Python 3.11.7, glibc 2.36, 2 CPUs at load 8–10): another thread, busy
+with Python, waited for the GIL 28–41 µs a script run with ``posix_spawn`` against 31–39
+with ``Popen`` (0.91–1.05×), and a run took 7.2–8.3 ms against 6.5–7.7 (that thread
+busy): ``Popen``'s ``vfork`` keeps the GIL only until the child's ``exec``, which the
+child, running at once on the parent's CPU, reaches within microseconds. The stalls that
+justified this path came from an earlier paced bench (``docs/performance.md``, "Fast
+paths"); until a paced bench shows them again, it is a path to keep only if it does.
 
 Example::
 
