@@ -5,9 +5,10 @@ paths in the same run, taking turns (``--repeats`` rounds, the order rotating), 
 figure the median over the rounds:
 
 - **spawn** (``cgi/spawn.py``): ``run_script`` of ``bench/cgi-bin/answer.sh``, one run at
-  a time, started by glibc's ``posix_spawn`` through ctypes or by ``subprocess.Popen``,
-  while another thread of the process runs Python without pause (switch interval 0.5 ms,
-  so that it asks for the GIL often). Figures: wall µs a run, and the µs a run that other
+  a time, then four threads at once, started by glibc's ``posix_spawn`` through ctypes or
+  by ``subprocess.Popen``, while another thread of the process runs Python without pause
+  (switch interval 0.5 ms, so that it asks for the GIL often). Figures: wall µs a run
+  (four at a time: the round's wall time over its runs), and the µs a run that other
   thread spent waiting for the GIL — its wall time neither on a CPU nor queued for one
   (``/proc/self/task/<tid>/schedstat``): what the spawning thread kept of the GIL, the
   machine's load left out.
@@ -49,8 +50,11 @@ def _on_cpu_or_queued(tid: int) -> int:
     return on_cpu + queued
 
 
-def spawn_round(fast: bool, runs: int, environ: dict[str, str], body: bytes) -> dict[str, float]:
-    """Wall µs a run, and µs a run another, busy thread waited for the GIL meanwhile."""
+def spawn_round(
+    fast: bool, runs: int, parallel: int, environ: dict[str, str], body: bytes
+) -> dict[str, float]:
+    """Wall µs a run (``parallel`` threads each running ``runs`` scripts), and µs a run
+    another, busy thread waited for the GIL meanwhile."""
     stop, started_thread = threading.Event(), threading.Event()
     tid = 0
 
@@ -64,15 +68,24 @@ def spawn_round(fast: bool, runs: int, environ: dict[str, str], body: bytes) -> 
     thread = threading.Thread(target=busy)
     thread.start()
     started_thread.wait()
+
+    def run_scripts() -> None:
+        for _ in range(runs):
+            raw = run_script(SCRIPT, environ, body, 10.0, 65536, 65536, fast_spawn=fast)
+            assert raw.exit_code == 0, raw
+
+    spawners = [threading.Thread(target=run_scripts) for _ in range(parallel)]
     running, started = _on_cpu_or_queued(tid), time.perf_counter_ns()
-    for _ in range(runs):
-        raw = run_script(SCRIPT, environ, body, 10.0, 65536, 65536, fast_spawn=fast)
-        assert raw.exit_code == 0, raw
+    for spawner in spawners:
+        spawner.start()
+    for spawner in spawners:
+        spawner.join()
     wall = time.perf_counter_ns() - started
     waited = wall - (_on_cpu_or_queued(tid) - running)  # per round: the kernel counts by tick
     stop.set()
     thread.join()
-    return {"run µs": wall / runs / 1e3, "GIL wait µs": waited / runs / 1e3}
+    total = runs * parallel
+    return {"run µs": wall / total / 1e3, "GIL wait µs": waited / total / 1e3}
 
 
 def http_round(exchange: Callable[[], object], sends: int) -> dict[str, float]:
@@ -135,12 +148,14 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     environ, body = script_input(SCRIPT)
     sys.setswitchinterval(0.0005)
-    spawn = {
-        "posix_spawn": lambda: spawn_round(True, args.runs, environ, body),
-        "Popen": lambda: spawn_round(False, args.runs, environ, body),
-    }
-    spawn_round(True, 20, environ, body)  # warm: code loaded, page cache filled
-    show("spawn (run_script of answer.sh)", rounds(spawn, args.repeats), "Popen", "GIL wait µs")
+    spawn_round(True, 20, 1, environ, body)  # warm: code loaded, page cache filled
+    for parallel in (1, 4):
+        spawn = {
+            "posix_spawn": lambda p=parallel: spawn_round(True, args.runs // p, p, environ, body),
+            "Popen": lambda p=parallel: spawn_round(False, args.runs // p, p, environ, body),
+        }
+        title = f"spawn (run_script of answer.sh, {parallel} at a time)"
+        show(title, rounds(spawn, args.repeats), "Popen", "run µs")
     with SinkProcess() as sink:
         paths = http_paths(f"{sink.url}/app")
         for exchange, _ in paths.values():  # warm: connections open, code loaded

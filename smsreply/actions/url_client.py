@@ -2,7 +2,7 @@
 
 Each customer URL's host (scheme, host, port) gets the connections the ``http`` provider
 uses for its gateway (``providers/http_connections.py``): kept-alive ``http.client``
-connections, TLS verified — the fast path, 0.35–0.39× the CPU of urllib3's pool an
+connections, TLS verified — the fast path, 0.35–0.40× the CPU of urllib3's pool an
 exchange (``python -m bench.fastpaths``) — or urllib3's pool (its proxy manager when the
 environment names a proxy), the plain path ``UrlClient(fast=False)`` and
 ``server.fast_paths = false`` choose, tested beside it with the same assertions; the whole

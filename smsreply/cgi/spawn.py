@@ -14,15 +14,14 @@ SIGXFSZ back to their defaults, no blocked signal (glibc leaves its two internal
 
 ``Popen`` is the plain path: chosen by ``fast=False`` (``server.fast_paths = false``), or
 where glibc lacks one of the calls (before 2.34, or another libc). ``tests/test_cgi_runner.py``
-runs every script test over both with the same assertions. Measured gain: **none here**.
-``python -m bench.fastpaths`` (both paths in turns, medians of 11–15 rounds of 200–300
-runs, three runs; Python 3.11.7, glibc 2.36, 2 CPUs at load 8–10): another thread, busy
-with Python, waited for the GIL 28–41 µs a script run with ``posix_spawn`` against 31–39
-with ``Popen`` (0.91–1.05×), and a run took 7.2–8.3 ms against 6.5–7.7 (that thread
-busy): ``Popen``'s ``vfork`` keeps the GIL only until the child's ``exec``, which the
-child, running at once on the parent's CPU, reaches within microseconds. The stalls that
-justified this path came from an earlier paced bench (``docs/performance.md``, "Fast
-paths"); until a paced bench shows them again, it is a path to keep only if it does.
+runs every script test over both with the same assertions. Measured gain, by
+``python -m bench.fastpaths`` (both paths in turns, medians of 11–15 rounds of 300 runs,
+Python 3.11.7, glibc 2.36, 2 CPUs at load 8–15, another thread busy with Python): with
+**four threads starting scripts at once, a run's share of the wall time is 0.71–0.74×**
+``Popen``'s (3.2–3.3 against 4.4–4.5 ms: 1.35–1.41× the scripts a second); one at a time,
+none (0.90–1.10×, 6.4–8.4 ms a run), and the busy thread waited for the GIL as long with
+either (28–66 µs a run, 0.91–1.12×): ``Popen``'s ``vfork`` holds the GIL only until the
+child's ``exec``, which here comes within microseconds.
 
 Example::
 

@@ -8,11 +8,11 @@ environment once, at start, as ``requests`` reads them (``HTTPS_PROXY``/``HTTP_P
 - ``DirectConnections`` (no proxy), the fast path: plain ``http.client`` connections kept
   open between SMS, each request taking an idle one — so there are as many as threads
   sending at once — and TLS verified against the bundle. Per request it costs a fraction
-  of urllib3's pool, retries and response wrappers: **0.35–0.39× its CPU** — 100–111 µs
-  of the sending thread's CPU an exchange against 273–307 (a ``requests.Session``:
-  508–604), wall 280–564 µs against 696–1,492, kept alive to a local gateway in another
-  process (``python -m bench.fastpaths``: the paths in turns, medians of 11–15 rounds of
-  1,000 exchanges, three runs, 2 CPUs at load 8–14). A connection the
+  of urllib3's pool, retries and response wrappers: **0.35–0.40× its CPU** — 98–129 µs
+  of the sending thread's CPU an exchange against 273–371 (a ``requests.Session``:
+  508–665), kept alive to a local gateway in another process (``python -m
+  bench.fastpaths``: the paths in turns, medians of 11–15 rounds of 1,000 exchanges, five
+  runs, 2 CPUs at load 8–17). A connection the
   gateway closed while idle is replaced before use, or, when the close crossed our request
   (nothing of an answer came back), once right after: the gateway cannot have taken it.
 - ``PlainConnections``, the plain library path: urllib3's pool (its ``ProxyManager``
