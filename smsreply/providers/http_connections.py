@@ -12,9 +12,9 @@ environment once, at start, as ``requests`` reads them (``HTTPS_PROXY``/``HTTP_P
   of the sending thread's CPU an exchange against 273–371 (a ``requests.Session``:
   508–665), kept alive to a local gateway in another process (``python -m
   bench.fastpaths``: the paths in turns, medians of 11–15 rounds of 1,000 exchanges, five
-  runs, 2 CPUs at load 8–17). A connection the
-  gateway closed while idle is replaced before use, or, when the close crossed our request
-  (nothing of an answer came back), once right after: the gateway cannot have taken it.
+  runs, 2 CPUs at load 8–17). A connection the gateway closed while idle is replaced
+  before use, or, when the close crossed our request (nothing of an answer came back),
+  once right after: the gateway cannot have taken it.
 - ``PlainConnections``, the plain library path: urllib3's pool (its ``ProxyManager``
   through a proxy: CONNECT, proxies reached over TLS, proxy credentials), also chosen by
   ``fast=False`` (``server.fast_paths = false``). The same guarantees, tested side by side
