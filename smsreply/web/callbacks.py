@@ -40,7 +40,6 @@ from werkzeug.wrappers import Request
 
 from ..accounts.credentials import check_callback_token
 from ..monitoring import metrics
-from ..monitoring.cputime import charged
 from ..providers import InvalidCallback
 from ..service import Service
 from ..store import storage_errors
@@ -195,7 +194,6 @@ def _parser(service: Service, provider: str, token: str):
     return parser
 
 
-@charged("callback")  # for the bench's CPU split (smsreply/monitoring/cputime.py)
 def reply(service: Service, request: Request, provider: str, token: str) -> Answer:
     parser = _parser(service, provider, token)
     callback = _read(request)
