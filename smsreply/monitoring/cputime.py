@@ -65,7 +65,7 @@ PROBES = (
 
 _enabled = False
 _every = 1
-_lock = threading.Lock()  # guards the list of threads' ledgers, not the counting
+_lock = threading.Lock()  # guards the threads' ledgers list and the probes, not the counting
 _ledgers: list[dict[str, float]] = []
 _local = threading.local()  # this thread's ledger and open parts
 _NOTHING = nullcontext()
