@@ -15,7 +15,7 @@ sessions, hooks, URL map and response object, which cost more than the callback'
 (``docs/performance.md``). What both applications answer is written once and called by
 both: errors by ``errors.error_answer`` (the same statuses, JSON documents and protocol
 headers: 405 with ``Allow``, 413, 503…), the security headers and the route by
-``headers.add_headers``.
+``headers.headers_to_add``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from flask import Flask
-from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadRequest, Forbidden, MethodNotAllowed, NotFound
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request
@@ -39,7 +38,7 @@ from ..service import Service
 from . import charsets
 from .body import PROBLEM
 from .errors import error_answer
-from .headers import add_headers
+from .headers import headers_to_add
 from .payload import parse_json, read_body
 
 PREFIX = "/callbacks/"
@@ -127,17 +126,13 @@ class Callbacks:
         except Exception as error:  # every error is answered, as the Flask app answers it
             status, document, protocol_headers = error_answer(error, self.max_body_bytes)
             answer = json_answer(document, status, protocol_headers)
-        headers = Headers(
-            [
-                ("Content-Type", answer.content_type),
-                ("Content-Length", str(len(answer.body))),
-                *answer.headers,
-            ]
-        )
-        add_headers(headers, route)
-        start_response(
-            f"{answer.status} {HTTP_STATUS_CODES[answer.status]}", headers.to_wsgi_list()
-        )
+        headers = [
+            ("Content-Type", answer.content_type),
+            ("Content-Length", str(len(answer.body))),
+            *answer.headers,
+        ]
+        headers += headers_to_add((name for name, _ in headers), route)
+        start_response(f"{answer.status} {HTTP_STATUS_CODES[answer.status]}", headers)
         kind = "dlr" if route == DLR_ROUTE else "reply" if route == REPLY_ROUTE else "-"
         metrics.callback_answered(kind, answer.status, time.perf_counter() - started)
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [answer.body]
