@@ -163,3 +163,12 @@ def test_a_503_is_answered_alike(request, tmp_path):
         service.store.close()
         if not ON_POSTGRES:
             writer.close()
+
+
+def test_a_header_an_answer_sets_itself_is_kept(client):
+    """The favicon is cached a day: its own Cache-Control stays, the others are added."""
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and "max-age=86400" in icon.headers["Cache-Control"]
+    assert icon.headers.getlist("Cache-Control") == [icon.headers["Cache-Control"]]
+    assert icon.headers["X-Frame-Options"] == "DENY"
+    assert icon.headers["X-SMSReply-Route"] == "/favicon.ico"
