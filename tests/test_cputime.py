@@ -96,10 +96,29 @@ def test_each_process_writes_its_totals_to_the_ledger_as_it_stops(tmp_path, data
             server.stop()
     written = {int(path.stem): json.loads(path.read_text()) for path in ledger.glob("*.json")}
     assert set(written) == workers  # one file per gunicorn worker
+    assert server.log.read_text().count("CPU probes on smsreply.") == len(workers)
     assert sum(parts["callback"] for parts in written.values()) > 0  # the view
     assert sum(parts["handle"] for parts in written.values()) > 0
     assert sum(parts["send"] for parts in written.values()) > 0
     assert all(parts["spawn"] == 0 for parts in written.values())  # a text action spawns none
+
+
+def test_a_server_without_a_ledger_wraps_nothing(tmp_path, database_url):
+    """Through a real gunicorn: no ledger setting, no probe wrapped in its workers (they say
+    so in the log when they wrap them) and nothing written."""
+    with SinkProcess() as sink:
+        database = database_url or tmp_path / "sms.db"
+        server = start(tmp_path, sink, database)
+        try:
+            targets = open_conversations(database, 20)
+            acked = post(server, targets, "unwrapped")
+            assert tally(sink, 0, targets, acked)["lost"] == 0
+        finally:
+            server.stop()
+    log = server.log.read_text()
+    assert "Booting worker" in log  # the log is the workers' (gunicorn's own lines too)
+    assert "CPU probes" not in log
+    assert not list(tmp_path.rglob("[0-9]*.json"))
 
 
 def test_counting_one_episode_in_n_charges_it_n_times():

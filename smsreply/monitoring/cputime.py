@@ -39,6 +39,7 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import logging
 import os
 import random
 import threading
@@ -49,6 +50,7 @@ from pathlib import Path
 from typing import TypeVar
 
 F = TypeVar("F", bound=Callable)
+log = logging.getLogger(__name__)
 PARTS = ("callback", "handle", "send", "spawn")
 SERVER_EVERY = 8  # the server counts one episode in eight (see above)
 
@@ -105,9 +107,13 @@ def instrument(every: int = 1) -> list[str]:
 
 def instrument_server(settings: Mapping[str, object]) -> list[str]:
     """At a gunicorn worker's start: the probes, counting one episode in ``SERVER_EVERY``,
-    when ``server.cpu_ledger`` is set (the bench); otherwise nothing (a production server
-    pays no clock readings for figures nobody reads)."""
-    return instrument(SERVER_EVERY) if settings["server.cpu_ledger"] else []
+    when ``server.cpu_ledger`` is set (the bench), said in the log; otherwise nothing (a
+    production server pays no clock readings for figures nobody reads)."""
+    if not settings["server.cpu_ledger"]:
+        return []
+    probes = instrument(SERVER_EVERY)
+    log.warning("server.cpu_ledger is set: CPU probes on %s (for the bench)", ", ".join(probes))
+    return probes
 
 
 def uninstrument() -> None:
