@@ -28,13 +28,12 @@ import time
 from pathlib import Path
 
 from smsreply.store import Store
+from testkit.dataset import open_conversations
+from testkit.load import fire
+from testkit.scenario import callbacks, post, retry_until_acknowledged, start, tally
+from testkit.sink import SinkProcess
 
 from .actions import options
-from .dataset import open_conversations
-from .load import fire
-from .run import callbacks
-from .scenario import post, retry_until_acknowledged, start, tally
-from .sink import SinkProcess
 from .storage import storage_fault
 
 

@@ -30,9 +30,8 @@ from smsreply.receiving import accept_reply
 from smsreply.service import Service
 from smsreply.settings import load_settings
 from smsreply.store import Store
-from tests.support.postgres import DURABLE, PrivateCluster
-
-from .dataset import open_conversations
+from testkit.dataset import open_conversations
+from testkit.postgres import DURABLE, PrivateCluster
 
 
 def build(folder: Path, database: str) -> Service:
@@ -101,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         "--database",
         choices=["sqlite", "postgresql"],
         default="sqlite",
-        help="an SQLite file, or a private PostgreSQL server (tests/support/postgres.py)",
+        help="an SQLite file, or a private PostgreSQL server (testkit/postgres.py)",
     )
     args = parser.parse_args(argv)
     ways = {"in the callback": in_the_callback, "by the workers": by_the_workers}

@@ -36,8 +36,7 @@ from smsreply.service import Service
 from smsreply.settings import load_settings
 from smsreply.store import Store
 from smsreply.text.segments import count_segments
-
-from .sink import SinkProcess
+from testkit.sink import SinkProcess
 
 STEPS = ("claim", "heartbeat", "transmit", "record")
 

@@ -10,11 +10,11 @@ import subprocess
 import sys
 import time
 
-from bench.dataset import open_conversations
-from bench.scenario import post, start, tally
-from bench.server import ROOT
-from bench.sink import SinkProcess
 from smsreply.monitoring import cputime
+from testkit.dataset import open_conversations
+from testkit.gunicorn import ROOT
+from testkit.scenario import post, start, tally
+from testkit.sink import SinkProcess
 
 
 def burn(seconds: float) -> None:

@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 
-from bench.dataset import open_conversations
-from bench.scenario import start, tally
-from bench.sink import SinkProcess
 from smsreply.accounts.credentials import ensure_callback_token
 from smsreply.engine.background import Background
 from smsreply.settings import load_settings
 from smsreply.store import Store
 from smsreply.web import create_app
+from testkit.dataset import open_conversations
+from testkit.scenario import start, tally
+from testkit.sink import SinkProcess
 from tests.conftest import ON_POSTGRES, FakeClock
 from tests.support.actions import write_script
 from tests.support.smtp import SmtpServer

@@ -303,7 +303,7 @@ def test_a_server_gone_is_a_503_then_the_retry_is_stored(tmp_path, clock):
     """The PostgreSQL server stops (a failover) under a running app: callbacks get 503,
     which the provider retries; once the server is back, the same callback is stored."""
     from smsreply.web import create_app
-    from tests.support.postgres import PrivateCluster
+    from testkit.postgres import PrivateCluster
 
     with PrivateCluster() as cluster:
         overrides = {
