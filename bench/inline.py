@@ -24,9 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from smsreply import receiving
 from smsreply.monitoring import cputime
 from smsreply.providers import InboundReply
-from smsreply.receiving import accept_reply
 from smsreply.service import Service
 from smsreply.settings import load_settings
 from smsreply.store import Store
@@ -69,13 +69,10 @@ def in_the_callback(service: Service, targets, label: str) -> None:
 
 def by_the_workers(service: Service, targets, label: str) -> None:
     """What a ``text`` reply cost before: stored claimed, then handled by the engine."""
-    lease_seconds = service.settings["worker.lease_seconds"]
     for target in targets:
-        lease = time.time() + lease_seconds
-        reply, _ = accept_reply(
-            service.store, service.settings, service.clock, inbound(target, label), "ovh",
-            "127.0.0.1", (), lease,
-        )  # fmt: skip
+        lease = service.engine.new_lease()
+        received = receiving.describe(service.clock, inbound(target, label), "ovh", "127.0.0.1")
+        reply, _ = receiving.store_reply(service.store, service.settings, received, lease)
         service.engine.handle_reply(reply["id"], lease)
 
 

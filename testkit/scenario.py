@@ -3,10 +3,11 @@
 ``start`` gives a server with short leases and quick retries, answering every reply with a
 text; ``sink_settings`` points any server's provider at the sink (``make run``'s settings
 otherwise); ``callbacks`` builds the OVH-shaped callbacks for a list of conversations;
-``post`` returns the tags of the replies acknowledged (200); ``retry_until_acknowledged``
-re-posts the others as the provider would; ``wait_for_answers`` and ``tally`` wait for the
-answers at the sink and count lost, duplicated and resent. The bench's measured phases and
-fault runs, and the tests of crashes and of two hosts, all stand on these.
+``post`` returns the tags of the replies acknowledged (200); ``replies_stored`` counts the
+replies stored; ``retry_until_acknowledged`` re-posts the others as the provider would;
+``wait_for_answers`` and ``tally`` wait for the answers at the sink and count lost,
+duplicated and resent. The bench's measured phases and fault runs, and the tests of
+crashes and of two hosts, all stand on these.
 
 Example::
 
@@ -134,6 +135,11 @@ def retry_until_acknowledged(server, targets, acked: set[str], label: str, round
         reposted += len(missing)
         acked |= post(server, missing, label)  # same provider ids: stored ones are duplicates
     return reposted
+
+
+def replies_stored(store) -> int:
+    """How many replies the database holds (to strike in the middle of a burst)."""
+    return store.query("SELECT count(*) AS n FROM replies")[0]["n"]
 
 
 def tally(sink: SinkProcess, start: int, targets: list[Target], acked: set[str]) -> dict:

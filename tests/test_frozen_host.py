@@ -23,7 +23,13 @@ from smsreply.accounts.credentials import ensure_callback_token
 from smsreply.settings import load_settings
 from smsreply.store import Store, storage_errors
 from testkit.dataset import open_conversations
-from testkit.scenario import TEXT_ANSWER, post, retry_until_acknowledged, tally
+from testkit.scenario import (
+    TEXT_ANSWER,
+    post,
+    replies_stored,
+    retry_until_acknowledged,
+    tally,
+)
 from testkit.sink import SinkProcess
 from tests.test_two_hosts import two_hosts
 
@@ -158,7 +164,7 @@ def test_a_frozen_host_stops_nobody(tmp_path, postgres_url):
         acked: set[str] = set()
         burst = threading.Thread(target=lambda: acked.update(post(frozen, to_frozen, "f", 32)))
         burst.start()
-        while store.count_replies() < FROZEN_REPLIES // 4 and burst.is_alive():
+        while replies_stored(store) < FROZEN_REPLIES // 4 and burst.is_alive():
             time.sleep(0.005)
         os.killpg(frozen.process.pid, signal.SIGSTOP)
         stopped_at = time.monotonic()

@@ -24,6 +24,7 @@ from testkit.scenario import (
     FAST,
     RETRIES,
     post,
+    replies_stored,
     retry_until_acknowledged,
     sink_settings,
     tally,
@@ -117,7 +118,7 @@ def test_a_host_killed_mid_burst_loses_and_doubles_nothing(tmp_path, postgres_ur
         ]
         for burst in bursts:
             burst.start()
-        while store.count_replies() < REPLIES // 3 and any(b.is_alive() for b in bursts):
+        while replies_stored(store) < REPLIES // 3 and any(b.is_alive() for b in bursts):
             time.sleep(0.01)
         first.kill9()  # the master and its workers, at once: the machine is gone
         killed_at = time.monotonic()
