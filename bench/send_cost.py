@@ -1,7 +1,7 @@
 """What sending one answer costs, in µs of this thread's CPU, measured in one process.
 
 Two figures, each the median of interleaved repeats, against the bench's sink in its own
-process (``sink.py``; its CPU is not counted):
+process (``testkit/sink.py``; its CPU is not counted):
 
 - ``hand-off``: ``HttpProvider.send`` of one SMS to the sink (kept-alive connections);
 - ``send job``: the work engine's send of an answer queued already claimed, as handling
