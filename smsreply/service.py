@@ -160,12 +160,6 @@ class Service:
             to_iso(self.clock()),
         )
 
-    def handle_reply(self, reply_id: int, lease: Lease | None = None) -> handling.FollowUps:
-        return self.engine.handle_reply(reply_id, lease)
-
-    def deliver(self, outgoing_id: int, lease: Lease | None = None) -> bool:
-        return self.engine.send_sms(outgoing_id, lease)
-
     def drain(self, rounds: int = 10) -> None:
         """Do every due piece of work now, in this thread."""
         self.engine.drain(rounds)

@@ -13,14 +13,14 @@ import time
 
 import pytest
 
-from bench.dataset import open_conversations
-from bench.scenario import post, start, tally
-from bench.server import ROOT
-from bench.sink import SinkProcess
 from smsreply.cgi.gateway import CgiGateway
 from smsreply.engine.work import Engine
 from smsreply.monitoring import cputime
 from smsreply.web import callbacks
+from testkit.dataset import open_conversations
+from testkit.gunicorn import ROOT
+from testkit.scenario import post, start, tally
+from testkit.sink import SinkProcess
 from tests.support.actions import Phone, write_script
 
 
