@@ -30,7 +30,6 @@ from .clock import Clock, to_iso, utcnow
 from .engine.heartbeat import Lease
 from .engine.work import Engine, WorkQueue
 from .errors import Conflict, ValidationError
-from .monitoring.cputime import spending
 from .options.routing import ReplyPlan, check_bounded
 from .providers import DeliveryReport, InboundReply, Provider, build_provider, callback_parser
 from .store import InsufficientCredits, Store
@@ -133,10 +132,9 @@ class Service:
             if not created or reply["status"] != "pending":  # a duplicate, or refused
                 return reply, created, None
             if plan is not None:
-                with spending("handle"):
-                    work = handling.handle_now(
-                        self.store, self.settings, self.clock, plan, reply, lease.token, at_commit
-                    )
+                work = handling.handle_now(
+                    self.store, self.settings, self.clock, plan, reply, lease.token, at_commit
+                )
             if work is None:  # the balance last: its one row is held to the commit
                 receiving.debit_reply(self.store, reply, at_commit)  # (else: by handle_now)
         return reply, created, work
@@ -161,12 +159,6 @@ class Service:
             report.detail,
             to_iso(self.clock()),
         )
-
-    def handle_reply(self, reply_id: int, lease: Lease | None = None) -> handling.FollowUps:
-        return self.engine.handle_reply(reply_id, lease)
-
-    def deliver(self, outgoing_id: int, lease: Lease | None = None) -> bool:
-        return self.engine.send_sms(outgoing_id, lease)
 
     def drain(self, rounds: int = 10) -> None:
         """Do every due piece of work now, in this thread."""

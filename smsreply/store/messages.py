@@ -125,9 +125,6 @@ class MessageQueries(Connection):
         found = cursor.fetchall()
         return found[0][0] if found else None
 
-    def count_replies(self) -> int:
-        return self.db.execute("SELECT count(*) FROM replies").fetchone()[0]
-
     def reject_reply(self, reply_id: int, reason: str) -> None:
         """Reject a reply stored a moment ago in this transaction (not acted on)."""
         rejected = {"status": "rejected", "reason": reason, "credits": 0, "reply_number": None}
