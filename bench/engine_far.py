@@ -30,15 +30,15 @@ from pathlib import Path
 
 import smsreply
 from bench.actions import options, server_settings
-from bench.dataset import open_conversations
 from bench.delay_proxy import DelayProxy
-from bench.sink import SinkProcess
 from smsreply.engine.work import Job
 from smsreply.providers import InboundReply
 from smsreply.service import Service
 from smsreply.settings import load_settings
 from smsreply.store import Store
-from tests.support.postgres import DURABLE, PrivateCluster
+from testkit.dataset import open_conversations
+from testkit.postgres import DURABLE, PrivateCluster
+from testkit.sink import SinkProcess
 
 
 def service_on(url: str, sink_url: str, threads: int, folder: Path) -> Service:
