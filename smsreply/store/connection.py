@@ -117,8 +117,8 @@ class Connection:
 
     def run_together(self, statements: list[tuple[str, tuple]]) -> list[list[dict]]:
         """Several statements whose parameters do not depend on each other's results, and
-        their rows: on PostgreSQL sent at once (one round trip, psycopg's pipeline mode),
-        on SQLite one after the other."""
+        their rows: on PostgreSQL outside a transaction sent at once (one round trip,
+        psycopg's pipeline mode); else one after the other."""
         return self.backend.run_together(statements)
 
     def lock_key(self, name: str) -> None:

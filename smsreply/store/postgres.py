@@ -198,12 +198,11 @@ class PostgresBackend:
 
     def run_together(self, statements: list[tuple[str, tuple]]) -> list[list[dict]]:
         """Statements whose parameters do not depend on each other's results, sent at once
-        (pipeline mode): their rows as dicts, in order, in one round trip; in the thread's
-        transaction if one is open."""
-        conn = getattr(self._local, "conn", None)
-        with contextlib.ExitStack() as stack:
-            if conn is None:
-                conn = stack.enter_context(self.pool.connection())
+        (pipeline mode): their rows as dicts, in order, in one round trip. Inside
+        ``transaction()`` they go one after the other through ``query``, in its order."""
+        if getattr(self._local, "conn", None) is not None:
+            return [self.query(sql, params) for sql, params in statements]
+        with self.pool.connection() as conn:
             with conn.pipeline():
                 cursors = [conn.execute(translate(sql), params) for sql, params in statements]
             return [
