@@ -208,9 +208,11 @@ class Service:
         self._plan = (json.dumps(plan.options, sort_keys=True), plan)
         return plan.options
 
-    def plan(self) -> ReplyPlan:
-        """The compiled reply options, rebuilt only when they change."""
-        options = self.reply_options()
+    def plan(self, options: dict | None = None) -> ReplyPlan:
+        """The compiled reply options (``options``: as read already), rebuilt only when
+        they change."""
+        if options is None:
+            options = self.reply_options()
         key = json.dumps(options, sort_keys=True)
         if self._plan is None or self._plan[0] != key:
             self._plan = (key, ReplyPlan.compile(options, self.resources))

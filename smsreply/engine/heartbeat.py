@@ -59,7 +59,7 @@ class Claim:
     token: str
     lease_until: float
     row: dict
-    context: dict | None = None  # what the job reads beside its row (a reply's conversation)
+    context: dict | None = None  # what the job reads beside its row (a reply's conversation…)
     lost: bool = False
     next_beat: float = 0.0  # when the heartbeat renews it next
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

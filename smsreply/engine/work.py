@@ -112,7 +112,7 @@ class Engine:
         settings: Mapping[str, object],
         provider: Provider,
         clock: Clock,
-        plan: Callable[[], ReplyPlan],
+        plan: Callable[..., ReplyPlan],  # plan(options=None): options as read, or read
         work_queue: WorkQueue | None = None,
     ) -> None:
         self.store = store
@@ -133,7 +133,8 @@ class Engine:
 
     def claim(self, kind: str, job_id: int, lease: Lease | None = None) -> Claim | None:
         """Take the job, or keep our ``lease`` on it; None when it is not ours to do. A
-        reply comes with its conversation (``Claim.context``), read in the same round trip."""
+        reply comes with what handling it reads (``Claim.context``: its conversation, the
+        reply options), in the same round trip."""
         if lease is not None:
             now = time.time()
             if lease.until - now >= self.lease_seconds / 2:  # fresh: no write needed
@@ -192,8 +193,14 @@ class Engine:
         claim = self.claim("reply", reply_id, lease)
         if claim is None:
             return handling.FollowUps()
+        context = claim.context or {}
+        options = context.get("options")  # read with the claim: not read again
+
+        def plan() -> ReplyPlan:
+            return self.plan(options)
+
         with self.heartbeat.keep(claim):
-            acted = handling.act(self.store, self.plan, claim.row, claim.context)
+            acted = handling.act(self.store, plan, claim.row, context.get("conversation"))
         return handling.record(self.store, self.settings, self.clock, claim.row, acted, claim.token)
 
     def send_sms(self, outgoing_id: int, lease: Lease | None = None) -> bool:

@@ -29,9 +29,8 @@ row another transaction changed before updating it), and ``_lock_due()`` adds
 ``FOR UPDATE SKIP LOCKED`` so that each host skips the rows another is claiming. On SQLite
 ``write()`` runs alone anyway. Leases stay the crash-recovery bound on both.
 
-For a database far away: a step of one statement runs in ``one_statement()`` (on
-PostgreSQL its own transaction, no ``BEGIN``/``COMMIT`` round trips), and a reply's claim
-reads its conversation in the same round trip (``run_together``: pipeline mode).
+Far from the database: a one-statement step runs in ``one_statement()`` (no ``BEGIN``/``COMMIT``
+round trips on PostgreSQL); a reply's claim reads what handling needs with it (``run_together``).
 
 Jobs stored already claimed (a reply by its callback, an SMS by the worker that queued it)
 get their claim columns from ``held()``; a job given up before it was tried, from
@@ -40,6 +39,7 @@ get their claim columns from ``held()``; a job given up before it was tried, fro
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from ..accounts.ledger_reasons import reason
@@ -153,27 +153,28 @@ class WorkQueries(Connection):
         )
 
     def claimed_reply(self, reply_id: int, token: str) -> tuple[dict, dict] | None:
-        """``claimed_job`` for a reply, with its conversation (what handling it reads), in
-        one round trip: (the reply, its conversation), or None when it is no longer ours."""
+        """``claimed_job`` for a reply, with what handling it reads (its ``conversation``,
+        the reply ``options``: None if none saved) in one round trip; None if not ours."""
         sql = "SELECT * FROM replies WHERE id = ? AND status = 'pending' AND claim = ?"
-        return self._with_conversation(reply_id, sql, (reply_id, token))
+        return self._with_context(reply_id, sql, (reply_id, token))
 
     def claim_reply(self, reply_id: int, lease) -> tuple[dict, dict] | None:
-        """``claim_job`` for a reply, with its conversation, in one round trip."""
+        """``claim_job`` for a reply, with what handling it reads, in one round trip."""
         spec = KINDS["reply"]
         sets, params = self._claim_set("reply", lease, None)
         due = [lease.since] * spec.due.count("?")
         sql = f"UPDATE replies SET {sets} WHERE id = ? AND {spec.due} RETURNING *"
         with self.one_statement():
-            return self._with_conversation(reply_id, sql, (*params, reply_id, *due))
+            return self._with_context(reply_id, sql, (*params, reply_id, *due))
 
-    def _with_conversation(self, reply_id: int, sql: str, params: tuple):
-        conversation_of = (
-            "SELECT * FROM conversations WHERE id = "
-            "(SELECT conversation_id FROM replies WHERE id = ?)"
-        )
-        found, conversation = self.run_together([(sql, params), (conversation_of, (reply_id,))])
-        return (found[0], conversation[0]) if found else None
+    def _with_context(self, reply_id: int, sql: str, params: tuple):
+        of_reply = "(SELECT conversation_id FROM replies WHERE id = ?)"
+        conversation_of = f"SELECT * FROM conversations WHERE id = {of_reply}"
+        options_of = ("SELECT value FROM options WHERE name = 'reply'", ())
+        together = [(sql, params), (conversation_of, (reply_id,)), options_of]
+        found, conversation, saved = self.run_together(together)
+        options = json.loads(saved[0]["value"]) if saved else None
+        return (found[0], {"conversation": conversation[0], "options": options}) if found else None
 
     def renew_claim(self, kind: str, job_id: int, token: str, lease_until: float) -> bool:
         """Push our claim's end to ``lease_until``; False when it is no longer ours."""
@@ -241,7 +242,6 @@ class WorkQueries(Connection):
             return cursor.rowcount == 1
 
     def finish_email(self, notification_id: int, token: str, sent_at: str) -> bool:
-        """The e-mail went: recorded if our claim (``token``) still holds."""
         with self.one_statement():
             cursor = self.db.execute(
                 "UPDATE notifications SET status = 'sent', sent_at = ?, claim = NULL, "
