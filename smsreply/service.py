@@ -113,7 +113,7 @@ class Service:
         if work is None:
             self.work_queue.submit("reply", reply["id"], lease)
             return reply, created
-        reply = self.store.get("replies", reply["id"])  # as handled (read after the commit)
+        reply = work.reply or self.store.get("replies", reply["id"])  # as handled
         for outgoing_id in work.sms:  # queued claimed for this process's workers
             self.work_queue.submit("sms", outgoing_id, work.leases[outgoing_id])
         for notification_id in work.emails:
@@ -127,16 +127,18 @@ class Service:
         handled at once). ``at_commit``: the debits by the commit (``debit_reply``)."""
         work = None
         with self.store.write():
-            reply, created = receiving.store_reply(
+            stored = receiving.store_received(
                 self.store, self.settings, received, lease, debit_later=True
             )
+            reply, created = stored.reply, stored.created
             if not created or reply["status"] != "pending":  # a duplicate, or refused
                 return reply, created, None
             if plan is not None:
                 with spending("handle"):
                     work = handling.handle_now(
-                        self.store, self.settings, self.clock, plan, reply, lease.token, at_commit
-                    )
+                        self.store, self.settings, self.clock, plan, reply, lease.token,
+                        at_commit, stored.conversation, stored.balance,
+                    )  # fmt: skip
             if work is None:  # the balance last: its one row is held to the commit
                 receiving.debit_reply(self.store, reply, at_commit)  # (else: by handle_now)
         return reply, created, work
