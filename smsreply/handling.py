@@ -202,8 +202,9 @@ def _record(
     queued: list[tuple[int, str, int]] = []  # (SMS id, kind, credits): debited last
     with store.write():
         if not store.finish_reply(
-            reply["id"], token, acted.action_type, recorded, result.result, result.reason[:500]
-        ):
+            reply["id"], token, acted.action_type, recorded, result.result, result.reason[:500],
+            stored_here=charge_reply,  # handle_now: the callback's own transaction stored it
+        ):  # fmt: skip
             return work  # someone else took it over after our lease ran out
         work.reply = reply | {"status": "handled", "action": acted.action_type, "outcome": recorded,
                               "result": result.result, "result_reason": result.reason[:500],

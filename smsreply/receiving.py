@@ -97,6 +97,7 @@ class Stored(NamedTuple):
     created: bool
     conversation: dict | None = None
     balance: int | None = None
+    option: object = None  # the option ``store_received`` was asked to read, as read
 
 
 def store_reply(
@@ -117,10 +118,12 @@ def store_received(
     received: Received,
     lease: Lease | None = None,
     debit_later: bool = False,
+    option: str | None = None,
 ) -> Stored:
     """``store_reply``, saying more (``Stored``). ``debit_later``: an accepted reply's
     credit is left for the caller to debit (``debit_reply``) at the end of its transaction,
     when the balance (read without a lock) covers it; one that does not is refused at once.
+    ``option``: an option to read with the rest (the reply options, to handle the reply).
 
     Without any lock: the reply's unique key (provider, provider id) stores it once however
     many callbacks race (``record_reply`` inserts it or finds it stored); the conversation's
@@ -131,9 +134,9 @@ def store_received(
     row = dict(received.row)
     received_at = row["received_at"]
     with store.write():
-        existing, conversation, blacklisted = store.look_up_reply(
+        existing, conversation, blacklisted, value = store.look_up_reply(
             row["provider"], row["provider_id"], row["tag"], row["shortcode"],
-            None if "reason" in row else row["sender"],
+            None if "reason" in row else row["sender"], option,
         )  # fmt: skip
         if existing is not None:  # a repeat: no write
             return Stored(existing, False)
@@ -156,9 +159,10 @@ def store_received(
             if row["reason"] == "stop":
                 store.add_to_blacklist(row["sender"], received_at, reply["id"], row["message"])
             return Stored(reply, True)
-        return _count_and_debit(
+        stored = _count_and_debit(
             store, settings, row, conversation, received.row["shortcode"], lease, debit_later
         )
+        return stored._replace(option=value)
 
 
 def _count_and_debit(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import NamedTuple
+
 from .connection import Connection
 
 _COUNT_REPLY = (
@@ -14,8 +17,18 @@ _LOOK_UP_REPLY = (
     "COALESCE((SELECT row_to_json(c) FROM conversations c WHERE provider_tag = ? "
     "AND recipient = ? ORDER BY id DESC LIMIT 1), (SELECT row_to_json(c) FROM conversations c "
     "WHERE recipient = ? AND shortcode = ? ORDER BY expires_at DESC LIMIT 1)), "
-    "EXISTS (SELECT 1 FROM blacklist WHERE number = ?)"
+    "EXISTS (SELECT 1 FROM blacklist WHERE number = ?), "
+    "(SELECT value FROM options WHERE name = ?)"
 )
+
+
+class ReplyLookup(NamedTuple):
+    """``look_up_reply``'s answer."""
+
+    existing: dict | None  # the reply stored already with this provider id
+    conversation: dict | None  # the one it answers
+    blacklisted: bool  # its sender replied STOP before
+    option: object  # the option's value, None when not asked for or not set
 
 
 class MessageQueries(Connection):
@@ -113,24 +126,27 @@ class MessageQueries(Connection):
 
     def look_up_reply(
         self, provider: str, provider_id: str, tag: str | None, shortcode: str | None,
-        sender: str | None,
-    ) -> tuple[dict | None, dict | None, bool]:  # fmt: skip
-        """What storing a reply needs to know: (the reply stored already with this provider
-        id, or None; its conversation — the newest sent to ``sender`` with ``tag``, else
-        the latest to expire from ``shortcode`` —; True if ``sender`` replied STOP before).
-        ``sender`` None: no conversation looked for. One statement on PostgreSQL."""
+        sender: str | None, option: str | None = None,
+    ) -> ReplyLookup:  # fmt: skip
+        """What storing a reply needs to know (``ReplyLookup``): the reply stored already
+        with this provider id; its conversation — the newest sent to ``sender`` with
+        ``tag``, else the latest to expire from ``shortcode`` (``sender`` None: none looked
+        for) —; whether ``sender`` replied STOP before; and the value of ``option`` (the
+        reply options, to handle it). One statement on PostgreSQL."""
         tag, shortcode = tag or None, shortcode or None
         if self.dialect == "postgresql":
-            params = (provider, provider_id, tag, sender, sender, shortcode, sender)
+            params = (provider, provider_id, tag, sender, sender, shortcode, sender, option)
             found = self.db.execute(_LOOK_UP_REPLY, params).fetchone()
-            return found[0], found[1], found[2]
+            value = None if found[3] is None else json.loads(found[3])
+            return ReplyLookup(found[0], found[1], found[2], value)
+        value = None if option is None else self.get_option(option)
         existing = self.find_reply(provider, provider_id)
         if existing is not None or sender is None:
-            return existing, None, False
+            return ReplyLookup(existing, None, False, value)
         conversation = self.match_by_tag(tag, sender) if tag else None
         if conversation is None and shortcode:
             conversation = self.match_by_shortcode(shortcode, sender)
-        return None, conversation, self.blacklisted(sender) is not None
+        return ReplyLookup(None, conversation, self.blacklisted(sender) is not None, value)
 
     def record_reply(self, row: dict) -> dict | None:
         """Store a reply as received (``status``: rejected unless given); the row stored,
