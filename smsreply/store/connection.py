@@ -43,6 +43,7 @@ class Connection:
             )
         else:
             self.backend = SqliteBackend(path, busy_timeout, synchronous)
+        self._kept: dict[str, str] = {}  # ``get_kept_secret``'s, read once
 
     @classmethod
     def at(cls, database: str | Path):
@@ -176,6 +177,14 @@ class Connection:
 
     def get_secret(self, name: str) -> str:
         return self._one("SELECT value FROM secrets WHERE name = ?", (name,), name)["value"]
+
+    def get_kept_secret(self, name: str) -> str:
+        """``get_secret`` for a secret made once and never changed (``keep_secret``: the
+        callback token): read once by this process, not on every request."""
+        value = self._kept.get(name)
+        if value is None:
+            value = self._kept[name] = self.get_secret(name)
+        return value
 
     def keep_secret(self, name: str, value: str) -> str:
         """Store ``value`` as ``name`` unless one is stored already; the one stored (the
