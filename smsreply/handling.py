@@ -105,7 +105,7 @@ def handle_now(
     """Handle a reply just accepted, claimed with ``token``, in the caller's transaction,
     when its route needs no I/O (``Action.immediate``); None when it does, or when routing
     failed: then the reply is left to the work engine (``act``), which records why. The
-    reply's own credit, left undebited by ``store_reply(debit_later=True)``, is debited here,
+    reply's own credit, left undebited by ``store_received(debit_later=True)``, is debited here,
     before its answer's, as the workers' way does (``InsufficientCredits`` when it cannot:
     the caller rolls back and stores the reply the usual way). ``at_commit``: on PostgreSQL,
     every debit made by the commit, all or nothing (``change_credits_at_commit``); when

@@ -2,7 +2,9 @@
 
 The backend is picked by ``database.url``: empty, the SQLite file at ``database.path``
 (``sqlite.py``); ``postgresql://…``, a PostgreSQL server (``postgres.py``). Both take the same
-SQL (``?`` placeholders) through ``self.db.execute``/``self.db.query``. Multi-step writes go in
+SQL (``?`` placeholders) through ``self.db.execute``/``self.db.query``, and ``self.db.send``
+for a statement whose answer nobody reads (on PostgreSQL it goes with the next statement,
+in the same round trip). Multi-step writes go in
 ``write()``: one transaction (SQLite's ``BEGIN IMMEDIATE``, which runs alone; on PostgreSQL
 it runs beside others, each write guarded by what it touches: ``docs/reliability.md``).
 Lookups that miss raise ``NotFound``.
