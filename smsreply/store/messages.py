@@ -154,11 +154,12 @@ class MessageQueries(Connection):
         unique key decides, without a lock, however many callbacks race)."""
         row = {"status": "rejected", **row}
         columns, marks = ", ".join(row), ", ".join("?" for _ in row)
-        return self.query_one(
+        stored = self.query(  # read to the end: SQLite's statement is then done
             f"INSERT INTO replies ({columns}) VALUES ({marks}) "
             "ON CONFLICT (provider, provider_id) DO NOTHING RETURNING *",
             tuple(row.values()),
         )
+        return stored[0] if stored else None
 
     def record_counted_reply(
         self, row: dict, conversation_id: int, shortcode: str | None
@@ -182,10 +183,10 @@ class MessageQueries(Connection):
                 (*learnt, *row.values()),
             ).fetchone()
             return found[0], found[1], found[2]
-        counted = self.query_one(
+        counted = self.query(
             f"{_COUNT_REPLY} RETURNING *, (SELECT balance FROM account WHERE id = 1) AS balance",
             learnt,
-        )
+        )[0]
         balance = counted.pop("balance")
         return self.record_reply({**row, "reply_number": counted["reply_count"]}), counted, balance
 
