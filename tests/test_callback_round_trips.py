@@ -27,6 +27,10 @@ AT = "2026-11-25T09:00:00+00:00"
 # the server answers (without a delay, or on a busy machine with a short one, an answer
 # may come between two statements psycopg sends one after the other without waiting).
 DELAY_MS = 50.0  # set once all is ready: only the measured part waits
+# On a machine busy enough to leave psycopg's thread waiting longer than that between two
+# statements of a pipeline, the proxy may see one exchange more: one spare for the whole
+# measure (a statement or a round trip added back costs one per reply, more than that).
+SPARE = 1
 TEXT = {"action": "text", "text": "Merci, c'est noté"}
 # Per reply, counted on the wire, the callback's token check included. Before issue 18's
 # item 4: 18 statements and 17.5 round trips for ``text``, 16 and 15.5 for ``none``.
@@ -89,7 +93,7 @@ def test_a_reply_handled_in_the_callback_takes_few_round_trips(
         app.extensions["smsreply"].store.close()
     assert [answer["status"] for answer in answers] == ["handled"] * 4
     assert counted.statements == 4 * statements
-    assert counted.round_trips <= 4 * round_trips
+    assert counted.round_trips <= 4 * round_trips + SPARE
 
 
 def test_the_reply_answered_is_the_reply_stored(settings, tmp_path):
@@ -144,13 +148,16 @@ def test_a_statement_sent_with_the_commit_fails_the_commit(store):
 def test_a_transaction_that_says_nothing_makes_no_round_trip(postgres_cluster, postgres_url):
     with DelayProxy(postgres_cluster.port) as proxy:
         store = Store(url=proxy.url(postgres_url))
-        store.balance()  # the pool's connection opened
+        with store.write():  # the pool's connection opened, its first pipeline run (one
+            store.add_user("ann", "hash", AT)  # exchange more, the first time only)
         proxy.set_delay(DELAY_MS)
         before = proxy.counts()
-        with store.write():
-            pass
-        with store.write():
-            store.add_user("alice", "hash", AT)
+        for number in range(4):
+            with store.write():
+                pass
+            with store.write():
+                store.add_user(f"user{number}", "hash", AT)
         counted = proxy.counts() - before
         store.close()
-    assert (counted.statements, counted.round_trips) == (3, 2), counted  # BEGIN + INSERT, COMMIT
+    assert counted.statements == 4 * 3, counted  # BEGIN + INSERT, COMMIT
+    assert counted.round_trips <= 4 * 2 + SPARE, counted
