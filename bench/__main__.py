@@ -25,25 +25,25 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.support.postgres import DURABLE, PrivateCluster
+from testkit.dataset import add_history, open_conversations
+from testkit.gunicorn import Gunicorn, Usage
+from testkit.kannel_boxes import installed as kannel_installed
+from testkit.load import fire, percentile
+from testkit.postgres import DURABLE, PrivateCluster
+from testkit.sink import SinkProcess
+from testkit.wire import request
 
 from . import hosts, report
 from .actions import ACTIONS, SCRIPTS, options, server_settings
 from .compare import medians
-from .dataset import add_history, open_conversations
 from .floors import spawn_floor, wire_floor
 from .jasmin import run_jasmin
 from .jasmin_boxes import install as install_jasmin
 from .jasmin_boxes import installed as jasmin_installed
 from .kannel import run_peer
-from .kannel_boxes import installed as kannel_installed
-from .load import fire, percentile
 from .plans import full_scans, plans
 from .profile import Profiler, py_spy_path
 from .run import post_replies
-from .server import Gunicorn, Usage
-from .sink import SinkProcess
-from .wire import request
 
 # One OVH-shaped reply; each callback of a floor has its own id (``% number``).
 CALLBACK = b"shortcode=38000&tag=sr1&id=x%s&senderid=%%2B33612345678&message=OUI"
@@ -71,7 +71,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--database",
         choices=["sqlite", "postgresql"],
         default="sqlite",
-        help="an SQLite file, or a private PostgreSQL server (tests/support/postgres.py)",
+        help="an SQLite file, or a private PostgreSQL server (testkit/postgres.py)",
     )
     parser.add_argument(
         "--db-delay-ms",

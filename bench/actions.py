@@ -8,8 +8,9 @@ floor it is compared with: the empty app for in-process work, the script's spawn
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from testkit.scenario import sink_settings
 
 BENCH = Path(__file__).resolve().parent
 ANSWER = "Merci, c'est noté."
@@ -23,15 +24,6 @@ ACTIONS = {
 }
 SCRIPTS = {"cgi-sh": BENCH / "cgi-bin" / "answer.sh", "cgi-py": BENCH / "cgi-bin" / "answer.py"}
 
-# What the sink needs to pair answers with replies: the conversation tag and our SMS id.
-SEND_FIELDS = {
-    "to": "{to}",
-    "from": "{shortcode}",
-    "content": "{message}",
-    "tag": "{tag}",
-    "id": "{id}",
-}
-
 
 def options(action: str, sink_url: str) -> dict:
     spec = dict(ACTIONS[action])
@@ -41,17 +33,10 @@ def options(action: str, sink_url: str) -> dict:
 
 
 def server_settings(database: Path | str, sink_url: str, **more: object) -> dict[str, object]:
-    """smsreply's settings for a bench run: ``make run``'s, with the provider on the sink.
+    """smsreply's settings for a bench run: ``make run``'s, with the provider on the sink and
+    the bench's scripts and handler.
 
     ``database``: an SQLite file, or a ``postgresql://`` URL.
     """
-    postgres = str(database).startswith("postgresql://")
-    return {
-        **({"database.url": database} if postgres else {"database.path": database}),
-        "provider.name": "http",
-        "http.send_url": f"{sink_url}/send",
-        "http.send_fields": json.dumps(SEND_FIELDS),
-        "cgi.directory": BENCH / "cgi-bin",
-        "handlers.directory": BENCH / "handlers",
-        **more,
-    }
+    folders = {"cgi.directory": BENCH / "cgi-bin", "handlers.directory": BENCH / "handlers"}
+    return sink_settings(database, sink_url, **(folders | more))

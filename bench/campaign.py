@@ -39,14 +39,14 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode
 
-from tests.support.postgres import DURABLE, PrivateCluster
+from testkit.dataset import open_conversations
+from testkit.gunicorn import Gunicorn
+from testkit.load import fire, percentile
+from testkit.postgres import DURABLE, PrivateCluster
+from testkit.scenario import callbacks
+from testkit.sink import SinkProcess
 
 from .actions import options, server_settings
-from .dataset import open_conversations
-from .load import fire, percentile
-from .run import callbacks
-from .server import Gunicorn
-from .sink import SinkProcess
 
 TEXT = "Bonjour {prenom}, votre RDV est le {date}. Repondez OUI ou NON"
 

@@ -31,7 +31,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from tests.support.ports import free_port
+from testkit.ports import free_port
 
 STARTUP = 3 << 16  # protocol 3.0; SSL and GSS requests come before it, untyped
 QUERY, EXECUTE, PARSE, BIND, READY = (ord(kind) for kind in "QEPBZ")

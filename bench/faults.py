@@ -28,13 +28,19 @@ import time
 from pathlib import Path
 
 from smsreply.store import Store
+from testkit.dataset import open_conversations
+from testkit.load import fire
+from testkit.scenario import (
+    callbacks,
+    post,
+    replies_stored,
+    retry_until_acknowledged,
+    start,
+    tally,
+)
+from testkit.sink import SinkProcess
 
 from .actions import options
-from .dataset import open_conversations
-from .load import fire
-from .run import callbacks
-from .scenario import post, retry_until_acknowledged, start, tally
-from .sink import SinkProcess
 from .storage import storage_fault
 
 
@@ -49,7 +55,7 @@ def kill_during_burst(workdir: Path, replies: int, master: bool, database: str =
         burst.start()
         # Kill once a quarter of the burst is stored: acknowledged, mostly not yet answered.
         store = Store.at(database)
-        while store.count_replies() < replies // 4 and burst.is_alive():
+        while replies_stored(store) < replies // 4 and burst.is_alive():
             time.sleep(0.01)
         store.close()
         killed_at = time.monotonic()

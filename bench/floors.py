@@ -23,10 +23,9 @@ import time
 from pathlib import Path
 
 from smsreply.cgi import build_environ, build_request
-
-from .load import fire
-from .server import process_usage
-from .wire import request
+from testkit.gunicorn import process_usage
+from testkit.load import fire
+from testkit.wire import request
 
 FIELDS = {"shortcode": "38000", "tag": "sr1", "id": "x1", "senderid": "+33612345678"}
 

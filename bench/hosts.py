@@ -20,13 +20,15 @@ import statistics
 import time
 from pathlib import Path
 
+from testkit.dataset import Target, open_conversations
+from testkit.gunicorn import Gunicorn, machine_busy_seconds, process_usage
+from testkit.load import fire
+from testkit.scenario import callbacks, wait_for_answers
+
 from . import report
 from .actions import options, server_settings
-from .dataset import Target, open_conversations
 from .delay_proxy import DelayProxy
-from .load import fire
-from .run import _cpu_self, callbacks, summarise, wait_for_answers
-from .server import Gunicorn, machine_busy_seconds, process_usage
+from .run import _cpu_self, summarise
 
 CONDITIONS = ("sqlite", "postgresql", "2 hosts", "2 hosts far")
 WARM = 60

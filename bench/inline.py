@@ -24,15 +24,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from smsreply import receiving
 from smsreply.monitoring import cputime
 from smsreply.providers import InboundReply
-from smsreply.receiving import accept_reply
 from smsreply.service import Service
 from smsreply.settings import load_settings
 from smsreply.store import Store
-from tests.support.postgres import DURABLE, PrivateCluster
-
-from .dataset import open_conversations
+from testkit.dataset import open_conversations
+from testkit.postgres import DURABLE, PrivateCluster
 
 
 def build(folder: Path, database: str) -> Service:
@@ -70,13 +69,10 @@ def in_the_callback(service: Service, targets, label: str) -> None:
 
 def by_the_workers(service: Service, targets, label: str) -> None:
     """What a ``text`` reply cost before: stored claimed, then handled by the engine."""
-    lease_seconds = service.settings["worker.lease_seconds"]
     for target in targets:
-        lease = time.time() + lease_seconds
-        reply, _ = accept_reply(
-            service.store, service.settings, service.clock, inbound(target, label), "ovh",
-            "127.0.0.1", (), lease,
-        )  # fmt: skip
+        lease = service.engine.new_lease()
+        received = receiving.describe(service.clock, inbound(target, label), "ovh", "127.0.0.1")
+        reply, _ = receiving.store_reply(service.store, service.settings, received, lease)
         service.engine.handle_reply(reply["id"], lease)
 
 
@@ -101,12 +97,12 @@ def main(argv: list[str] | None = None) -> int:
         "--database",
         choices=["sqlite", "postgresql"],
         default="sqlite",
-        help="an SQLite file, or a private PostgreSQL server (tests/support/postgres.py)",
+        help="an SQLite file, or a private PostgreSQL server (testkit/postgres.py)",
     )
     args = parser.parse_args(argv)
     ways = {"in the callback": in_the_callback, "by the workers": by_the_workers}
     figures: dict[str, list[tuple[float, float, float]]] = {name: [] for name in ways}
-    cputime.enable()
+    cputime.instrument()  # the probes of the server's CPU split, every episode counted
     with contextlib.ExitStack() as stack:
         folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="smsreply-inline-"))
         url = ""

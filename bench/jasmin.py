@@ -37,14 +37,15 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
-from .dataset import Target
+from testkit.dataset import Target
+from testkit.gunicorn import Usage, process_usage
+from testkit.wire import request
+
 from .jasmin_boxes import JCLI_PASSWORD, JCLI_USER, JasminBoxes
 from .jcli import JCli
 from .kannel import phone_targets
 from .run import post_replies
-from .server import Usage, process_usage
 from .smsc import SmscProcess
-from .wire import request
 
 WINDOW = 10  # deliver_sm in flight a bind, as an SMSC's window
 USER, PASSWORD = "bench", "benchpwd"

@@ -32,9 +32,8 @@ import sys
 import time
 from pathlib import Path
 
-from tests.support.ports import free_port
-
-from .server import ROOT, Usage
+from testkit.gunicorn import ROOT, Usage
+from testkit.ports import free_port
 
 VERSION = "0.11.1"
 VENV = ROOT / "var" / "jasmin-venv"

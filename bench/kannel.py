@@ -22,12 +22,13 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlencode
 
+from testkit.dataset import Target
+from testkit.gunicorn import Usage, process_usage
+from testkit.kannel_boxes import KannelBoxes
+from testkit.wire import request
+
 from .actions import ANSWER, SCRIPTS
-from .dataset import Target
-from .kannel_boxes import KannelBoxes
 from .run import post_replies
-from .server import Usage, process_usage
-from .wire import request
 
 # Kannel's jobs, named like smsreply's actions they are compared with.
 JOBS = {"exec": "cgi-sh", "text": "text"}

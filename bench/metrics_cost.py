@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from .dataset import open_conversations
+from testkit.dataset import open_conversations
 
 CALLS = ("callback_answered", "reply_received", "reply_handled", "sms_sent")
 

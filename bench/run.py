@@ -19,56 +19,16 @@ import os
 import resource
 import time
 from collections import Counter, defaultdict
-from urllib.parse import urlencode
 
-from .dataset import Target
-from .load import fire, percentile
-from .server import Gunicorn, machine_busy_seconds, process_usage
-from .wire import request
-
-
-def callbacks(
-    server: Gunicorn, targets: list[Target], label: str, message: str = "OUI"
-) -> list[bytes]:
-    host = f"127.0.0.1:{server.port}"
-    return [
-        request(
-            "POST",
-            server.callback_path,
-            host,
-            urlencode(
-                {
-                    "shortcode": target.shortcode,
-                    "tag": target.tag,
-                    "id": f"{label}-{target.conversation_id}",  # the same when re-posted
-                    "senderid": target.recipient,
-                    "message": message,
-                }
-            ).encode(),
-        )
-        for target in targets
-    ]
+from testkit.dataset import Target
+from testkit.gunicorn import Gunicorn, machine_busy_seconds, process_usage
+from testkit.load import fire, percentile
+from testkit.scenario import callbacks, wait_for_answers
 
 
 def _cpu_self() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def wait_for_answers(sink, start: int, expected: int, idle: float, limit: float) -> int:
-    """Poll the sink until ``expected`` answers arrived after record ``start``, or none came
-    for ``idle`` seconds, or ``limit`` passed; return how many arrived."""
-    deadline, last_change, seen = time.monotonic() + limit, time.monotonic(), -1
-    while time.monotonic() < deadline:
-        arrived = sink.stats()["accepted"] - start
-        if arrived >= expected:
-            return arrived
-        if arrived != seen:
-            seen, last_change = arrived, time.monotonic()
-        elif time.monotonic() - last_change > idle:
-            break
-        time.sleep(0.02)
-    return sink.stats()["accepted"] - start
 
 
 def post_replies(

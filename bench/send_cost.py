@@ -1,7 +1,7 @@
 """What sending one answer costs, in µs of this thread's CPU, measured in one process.
 
 Two figures, each the median of interleaved repeats, against the bench's sink in its own
-process (``sink.py``; its CPU is not counted):
+process (``testkit/sink.py``; its CPU is not counted):
 
 - ``hand-off``: ``HttpProvider.send`` of one SMS to the sink (kept-alive connections);
 - ``send job``: the work engine's send of an answer queued already claimed, as handling
@@ -36,8 +36,7 @@ from smsreply.service import Service
 from smsreply.settings import load_settings
 from smsreply.store import Store
 from smsreply.text.segments import count_segments
-
-from .sink import SinkProcess
+from testkit.sink import SinkProcess
 
 STEPS = ("claim", "heartbeat", "transmit", "record")
 

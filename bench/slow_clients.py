@@ -26,7 +26,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode
 
-from .server import Gunicorn
+from testkit.gunicorn import Gunicorn
 
 
 def callback_request(path: str, reply_id: str, host: str = "127.0.0.1") -> bytes:

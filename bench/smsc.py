@@ -30,9 +30,10 @@ import sys
 import urllib.request
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from testkit.load import ClientConnection
+from testkit.wire import request, response, split_message
+
 from . import smpp
-from .load import ClientConnection
-from .wire import request, response, split_message
 
 
 class Esme(asyncio.Protocol):

@@ -19,11 +19,10 @@ import subprocess
 from collections import Counter
 from pathlib import Path
 
-from .dataset import open_conversations
-from .load import fire
-from .run import callbacks
-from .scenario import post, retry_until_acknowledged, start, tally
-from .sink import SinkProcess
+from testkit.dataset import open_conversations
+from testkit.load import fire
+from testkit.scenario import callbacks, post, retry_until_acknowledged, start, tally
+from testkit.sink import SinkProcess
 
 
 def _run(*command: str) -> bool:

@@ -30,13 +30,13 @@ from pathlib import Path
 import psycopg
 
 import smsreply
-from bench.dataset import open_conversations
 from smsreply.providers import InboundReply
 from smsreply.service import Service
 from smsreply.settings import load_settings
 from smsreply.store import Store
 from smsreply.store import postgres as backend
-from tests.support.postgres import PrivateCluster
+from testkit.dataset import open_conversations
+from testkit.postgres import PrivateCluster
 
 
 class Meter:

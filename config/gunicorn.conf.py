@@ -90,13 +90,9 @@ def on_starting(server):
 def post_worker_init(worker):
     """Start this worker process's background work (after the fork: safe with preload_app)."""
     from smsreply.engine.background import start_for_app
-    from smsreply.monitoring import cputime
+    from smsreply.monitoring.cputime import instrument_server
 
-    if _settings["server.cpu_ledger"]:
-        cputime.enable(
-            cputime.SERVER_EVERY
-        )  # CPU by part, for the bench (smsreply/monitoring/cputime.py)
-
+    instrument_server(_settings)  # CPU by part when server.cpu_ledger is set (the bench)
     worker.smsreply_background = start_for_app(worker.wsgi)
 
 

@@ -1,12 +1,12 @@
 """Receiving: store each reply durably and match it to its conversation.
 
-``accept_reply`` runs in the callback, before it is answered: in one transaction it
-stores the reply (once per provider id: a repeated callback changes nothing), matches
-it — by the tag the provider echoes, else by (short code, sender) — checks the reply
-window and debits the reply's credit. Replies that cannot be acted on are stored with
-their reason: ``not_french_mobile``, ``unmatched``, ``late``, ``insufficient_credits``.
-Acting on it is ``handling.py``'s job. ``accept_reply`` is ``describe`` (pure) then
-``store_reply`` (the transaction), which joins a caller's transaction: the service handles
+``Service.receive_reply`` runs it in the callback, before it is answered: ``describe``
+(pure) reads the reply, then ``store_reply``, in one transaction, stores it (once per
+provider id: a repeated callback changes nothing), matches it — by the tag the provider
+echoes, else by (short code, sender) — checks the reply window and debits the reply's
+credit. Replies that cannot be acted on are stored with their reason:
+``not_french_mobile``, ``unmatched``, ``late``, ``insufficient_credits``. Acting on it is
+``handling.py``'s job. ``store_reply`` joins a caller's transaction: the service handles
 some replies in the same one (``handling.handle_now``).
 """
 
@@ -39,25 +39,6 @@ class Received(NamedTuple):
 
     row: dict  # the ``replies`` row, with ``reason`` when its sender is no French mobile
     stop: bool  # the reply means STOP (``optout.is_stop``)
-
-
-def accept_reply(
-    store: Store,
-    settings: Mapping[str, object],
-    clock: Clock,
-    inbound: InboundReply,
-    provider: str,
-    remote_addr: str = "",
-    headers: tuple[tuple[str, str], ...] = (),
-    lease: Lease | None = None,
-) -> tuple[dict, bool]:
-    """Store one reply; return (its row, True if new). Never raises on a bad reply.
-
-    With ``lease`` (``Engine.new_lease``), a reply that can be acted on is stored already
-    claimed by the caller (see ``work.Engine.claim``): one transaction fewer per reply.
-    """
-    received = describe(clock, inbound, provider, remote_addr, headers)
-    return store_reply(store, settings, received, lease)
 
 
 def describe(
@@ -107,7 +88,9 @@ def store_reply(
     lease: Lease | None = None,
 ) -> tuple[dict, bool]:
     """Store a reply ``describe``d, in one transaction (or the caller's): (its row, True if
-    new); ``lease`` as in ``accept_reply``."""
+    new). With ``lease`` (``Engine.new_lease``), a reply that can be acted on is stored
+    already claimed by the caller (see ``work.Engine.claim``): one transaction fewer per
+    reply."""
     stored = store_received(store, settings, received, lease)
     return stored.reply, stored.created
 

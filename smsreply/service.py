@@ -30,7 +30,6 @@ from .clock import Clock, to_iso, utcnow
 from .engine.heartbeat import Lease
 from .engine.work import Engine, WorkQueue
 from .errors import Conflict, ValidationError
-from .monitoring.cputime import spending
 from .options.routing import ReplyPlan, check_bounded
 from .providers import DeliveryReport, InboundReply, Provider, build_provider, callback_parser
 from .store import InsufficientCredits, Store
@@ -136,11 +135,17 @@ class Service:
                 return reply, created, None
             plan = self._plan_if_valid(DEFAULT_OPTIONS if stored.option is None else stored.option)
             if plan is not None:
-                with spending("handle"):
-                    work = handling.handle_now(
-                        self.store, self.settings, self.clock, plan, reply, lease.token,
-                        at_commit, stored.conversation, stored.balance,
-                    )  # fmt: skip
+                work = handling.handle_now(
+                    self.store,
+                    self.settings,
+                    self.clock,
+                    plan,
+                    reply,
+                    lease.token,
+                    at_commit,
+                    stored.conversation,
+                    stored.balance,
+                )
             if work is None:  # the balance last: its one row is held to the commit
                 receiving.debit_reply(self.store, reply, at_commit)  # (else: by handle_now)
         return reply, created, work
@@ -165,12 +170,6 @@ class Service:
             report.detail,
             to_iso(self.clock()),
         )
-
-    def handle_reply(self, reply_id: int, lease: Lease | None = None) -> handling.FollowUps:
-        return self.engine.handle_reply(reply_id, lease)
-
-    def deliver(self, outgoing_id: int, lease: Lease | None = None) -> bool:
-        return self.engine.send_sms(outgoing_id, lease)
 
     def drain(self, rounds: int = 10) -> None:
         """Do every due piece of work now, in this thread."""

@@ -84,6 +84,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Folder where each server process writes its CPU time by part as it stops (the bench)",
     ),
     Setting("server.proxy_hops", 0, "Reverse proxies in front whose X-Forwarded-* are trusted"),
+    Setting(
+        "server.fast_paths",
+        True,
+        "false: start scripts with subprocess.Popen and speak HTTP through urllib3 (slower)",
+    ),
     Setting("provider.name", "simulator", "Upstream provider: simulator, ovh, kannel or http"),
     Setting("reply.window_hours", 48.0, "How long after a message its replies are accepted"),
     Setting("reply.credits_per_reply", 1, "Credits debited for each accepted reply"),

@@ -1,7 +1,7 @@
 """Shared fixtures: settings on a real database, the app, its client, a clock.
 
 The database is a real SQLite file in tmp_path, or, with ``SMSREPLY_TEST_DATABASE=postgresql``,
-a database on a private PostgreSQL server (``tests/support/postgres.py``) started once for the
+a database on a private PostgreSQL server (``testkit/postgres.py``) started once for the
 session and emptied before each test: ``database_url`` is "" (SQLite) or that database's
 URL, and every test that builds settings or starts a server passes it on. ``postgres_url``
 is that emptied PostgreSQL database in both modes, for the tests about PostgreSQL itself.
@@ -28,7 +28,7 @@ ON_POSTGRES = os.environ.get("SMSREPLY_TEST_DATABASE", "sqlite") == "postgresql"
 @pytest.fixture(scope="session")
 def postgres_cluster():
     """A private PostgreSQL server for the session."""
-    from tests.support.postgres import PostgresMissing, PrivateCluster
+    from testkit.postgres import PostgresMissing, PrivateCluster
 
     try:
         cluster = PrivateCluster().start()

@@ -9,7 +9,7 @@ import argparse
 import pytest
 
 from bench.__main__ import app_floor
-from bench.sink import SinkProcess
+from testkit.sink import SinkProcess
 from tests.conftest import ON_POSTGRES
 
 pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="no smsreply database involved")

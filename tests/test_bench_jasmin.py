@@ -16,7 +16,7 @@ from bench.jasmin import JasminPeer
 from bench.jasmin_boxes import installed
 from bench.kannel import phone_targets
 from bench.run import post_replies
-from bench.sink import SinkProcess
+from testkit.sink import SinkProcess
 from tests.conftest import ON_POSTGRES
 from tests.test_bench_kannel import _run
 

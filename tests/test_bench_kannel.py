@@ -12,9 +12,9 @@ import pytest
 
 from bench.compare import medians, targets
 from bench.kannel import KannelPeer, phone_targets, run_peer
-from bench.kannel_boxes import installed
 from bench.run import post_replies
-from bench.sink import SinkProcess
+from testkit.kannel_boxes import installed
+from testkit.sink import SinkProcess
 from tests.conftest import ON_POSTGRES
 
 needs_kannel = pytest.mark.skipif(

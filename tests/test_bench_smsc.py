@@ -14,8 +14,8 @@ import threading
 import pytest
 
 from bench import smpp
-from bench.sink import SinkProcess
 from bench.smsc import SmscProcess
+from testkit.sink import SinkProcess
 
 # As smpp.pdu (Jasmin's codec) encodes them.
 BIND = "000000230000000900000000000000016a61736d696e00736563726574000034000000"

@@ -1,8 +1,14 @@
-"""Script resolution, process handling (timeouts, process groups, caps) and the concurrency cap."""
+"""Script resolution, process handling (timeouts, process groups, caps) and the concurrency cap.
+
+Every test that runs a script runs it twice, started by each path ``server.fast_paths``
+chooses between (``fast_spawn``): glibc's ``posix_spawn`` through ctypes, and ``subprocess.Popen``,
+the plain library path — with the same assertions.
+"""
 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import re
 import signal
@@ -15,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from smsreply.actions.base import Resources
 from smsreply.cgi import (
     CgiConfigError,
     CgiGateway,
@@ -26,6 +33,7 @@ from smsreply.cgi import (
     runner,
     spawn,
 )
+from smsreply.settings import load_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
@@ -44,8 +52,8 @@ def sh(directory: Path, name: str, lines: str) -> Path:
     return write_script(directory, name, "#!/bin/sh\n" + textwrap.dedent(lines))
 
 
-def run(script: Path, timeout: float = 10.0, body: bytes = b"", max_out: int = 65536):
-    return run_script(script, ENV, body, timeout, max_out, max_out)
+def run(script: Path, fast: bool, timeout: float = 10.0, body: bytes = b"", max_out: int = 65536):
+    return run_script(script, ENV, body, timeout, max_out, max_out, fast_spawn=fast)
 
 
 def is_dead(pid: int, within: float = 5.0) -> bool:
@@ -80,14 +88,12 @@ def exit_watch(request, monkeypatch):
     return request.param
 
 
-@pytest.fixture(params=["glibc", "popen"])
-def spawner(request, monkeypatch):
-    """Run spawn tests with glibc's posix_spawn and with the Popen fallback."""
-    if request.param == "popen":
-        monkeypatch.setattr(spawn, "_glibc", lambda: None)
-    elif spawn._glibc() is None:
+@pytest.fixture(params=["posix_spawn", "popen"])
+def fast_spawn(request) -> bool:
+    """``fast_spawn`` for each path: glibc's posix_spawn (the fast one), then Popen."""
+    if request.param == "posix_spawn" and spawn._glibc() is None:
         pytest.skip("this libc has no posix_spawn_file_actions_addclosefrom_np")
-    return request.param
+    return request.param == "posix_spawn"
 
 
 # ---- resolve_script -------------------------------------------------------------------
@@ -157,61 +163,63 @@ def test_gateway_raises_config_errors_and_check(tmp_path):
 # ---- run_script -------------------------------------------------------------------------
 
 
-def test_exit_code_stderr_and_cwd(tmp_path, exit_watch, spawner):
+def test_exit_code_stderr_and_cwd(tmp_path, exit_watch, fast_spawn):
     script = sh(tmp_path, "x.sh", "pwd; echo err >&2; exit 7\n")
-    result = run(script)
+    result = run(script, fast_spawn)
     assert (result.exit_code, result.signal, result.timed_out) == (7, None, False)
     assert result.stdout == f"{tmp_path.resolve()}\n".encode() and result.stderr == b"err\n"
 
 
-def test_script_that_ignores_a_large_body_neither_blocks_nor_raises(tmp_path, exit_watch):
+def test_script_that_ignores_a_large_body_neither_blocks_nor_raises(
+    tmp_path, exit_watch, fast_spawn
+):
     script = sh(tmp_path, "x.sh", ANSWER)
-    result = run(script, timeout=10, body=b"x" * 5_000_000)
+    result = run(script, fast_spawn, timeout=10, body=b"x" * 5_000_000)
     assert result.exit_code == 0 and result.stdout.endswith(b"ok\n") and not result.timed_out
 
 
-def test_output_is_capped_but_drained(tmp_path, exit_watch):
+def test_output_is_capped_but_drained(tmp_path, exit_watch, fast_spawn):
     # Without draining, the script would block on a full pipe and time out.
     script = sh(tmp_path, "x.sh", "head -c 3000000 /dev/zero; head -c 3000000 /dev/zero >&2\n")
-    result = run(script, timeout=10, max_out=1000)
+    result = run(script, fast_spawn, timeout=10, max_out=1000)
     assert (result.exit_code, result.timed_out) == (0, False)
     assert result.stdout == b"\0" * 1000 and result.stderr == b"\0" * 1000
     assert result.stdout_truncated and result.stderr_truncated
 
 
-def test_timeout_kills_the_foreground_child(tmp_path, exit_watch, spawner):
+def test_timeout_kills_the_foreground_child(tmp_path, exit_watch, fast_spawn):
     script = sh(tmp_path, "x.sh", "sh -c 'echo $$ > child.pid; exec sleep 100'\necho never\n")
     started = time.monotonic()
-    result = run(script, timeout=0.5)
+    result = run(script, fast_spawn, timeout=0.5)
     assert result.timed_out and result.signal == 9 and result.exit_code is None
     assert 0.5 <= time.monotonic() - started < 5
     assert is_dead(read_pid(tmp_path / "child.pid"))
     assert b"never" not in result.stdout
 
 
-def test_background_child_holding_stdout_does_not_delay_us(tmp_path, exit_watch):
+def test_background_child_holding_stdout_does_not_delay_us(tmp_path, exit_watch, fast_spawn):
     script = sh(tmp_path, "x.sh", f"sleep 100 &\necho $! > child.pid\n{ANSWER}\n")
     started = time.monotonic()
-    result = run(script, timeout=20)
+    result = run(script, fast_spawn, timeout=20)
     assert time.monotonic() - started < 5  # far below both sleep 100 and the timeout
     assert (result.exit_code, result.timed_out) == (0, False)
     assert result.stdout.endswith(b"ok\n")
     assert is_dead(read_pid(tmp_path / "child.pid"))
 
 
-def test_detached_background_child_is_killed_after_exit(tmp_path, exit_watch):
+def test_detached_background_child_is_killed_after_exit(tmp_path, exit_watch, fast_spawn):
     script = sh(
         tmp_path, "x.sh", f"sleep 100 >/dev/null 2>&1 </dev/null &\necho $! > child.pid\n{ANSWER}\n"
     )
-    result = run(script)
+    result = run(script, fast_spawn)
     assert result.exit_code == 0
     assert is_dead(read_pid(tmp_path / "child.pid"))
 
 
-def test_script_that_closes_its_pipes_is_still_timed_out(tmp_path, exit_watch):
+def test_script_that_closes_its_pipes_is_still_timed_out(tmp_path, exit_watch, fast_spawn):
     script = sh(tmp_path, "x.sh", "exec >&- 2>&-\nsleep 100\n")
     started = time.monotonic()
-    result = run(script, timeout=0.5)
+    result = run(script, fast_spawn, timeout=0.5)
     assert result.timed_out and time.monotonic() - started < 5
 
 
@@ -223,16 +231,16 @@ def test_script_that_closes_its_pipes_is_still_timed_out(tmp_path, exit_watch):
         ("#!/bin/sh\r\necho windows\r\n", "ends with CR"),
     ],
 )
-def test_spawn_failures_are_results_not_exceptions(tmp_path, content, message, spawner):
+def test_spawn_failures_are_results_not_exceptions(tmp_path, content, message, fast_spawn):
     script = tmp_path / "x"
     script.write_text(content)
     script.chmod(0o755)
-    result = run(script)
+    result = run(script, fast_spawn)
     assert result.spawn_error is not None and message in result.spawn_error
     assert result.exit_code is None and result.stdout == b""
 
 
-def test_script_starts_clean_in_its_own_session(tmp_path, spawner):
+def test_script_starts_clean_in_its_own_session(tmp_path, fast_spawn):
     # Python ignores SIGPIPE and SIGXFSZ; ignored signals survive exec, so the script
     # would get EPIPE instead of dying quietly in `yes | head -1`. No fd of ours but 0-2.
     leaked = os.open(tmp_path, os.O_RDONLY)
@@ -249,7 +257,7 @@ def test_script_starts_clean_in_its_own_session(tmp_path, spawner):
         """,
     )
     try:
-        result = run(script)
+        result = run(script, fast_spawn)
     finally:
         os.close(leaked)
     lines = result.stdout.decode().split()
@@ -259,12 +267,56 @@ def test_script_starts_clean_in_its_own_session(tmp_path, spawner):
     assert lines[4] == "y" and result.stderr == b""
 
 
-def test_interpreter_is_looked_up_in_the_script_path(tmp_path, spawner):
+def test_interpreter_is_looked_up_in_the_script_path(tmp_path, fast_spawn):
     script = write_script(tmp_path, "x.cgi", ANSWER + "\n", mode=0o644)
-    result = run_script(script, ENV, b"", 10, 65536, 65536, interpreter="sh")
+    result = run_script(script, ENV, b"", 10, 65536, 65536, "sh", fast_spawn)
     assert result.stdout == b"Content-Type: text/plain\n\nok\n"
-    result = run_script(script, ENV, b"", 10, 65536, 65536, interpreter="no-such-sh")
+    result = run_script(script, ENV, b"", 10, 65536, 65536, "no-such-sh", fast_spawn)
     assert "interpreter 'no-such-sh' for 'x.cgi' not found" in result.spawn_error
+
+
+SHOW = f"""\
+    #!{sys.executable}
+    import json, os, sys
+    print(json.dumps([sys.argv, dict(os.environ), sys.stdin.read(), os.getcwd()]))
+"""
+
+
+def test_argv_environment_body_and_cwd_exactly_as_given(tmp_path, fast_spawn):
+    # No shell: a name a shell would split or expand reaches the script as it is.
+    script = write_script(tmp_path / "shop", "a b;$(touch pwned)*.py", SHOW)
+    result = run(script, fast_spawn, body=b"message=OUI&sender=%2B33612345678")
+    argv, environ, body, cwd = json.loads(result.stdout)
+    assert argv == [str(script)] and environ == ENV and cwd == str(script.parent)
+    assert body == "message=OUI&sender=%2B33612345678" and result.exit_code == 0
+    assert not (tmp_path / "shop" / "pwned").exists() and not Path("pwned").exists()
+
+
+def ignored_signals(stdout: bytes) -> set[int]:
+    mask = int(stdout.split()[1], 16)
+    return {number for number in range(1, 65) if mask & 1 << (number - 1)}
+
+
+def test_the_path_chosen_is_the_one_that_starts_the_script(tmp_path, fast_spawn):
+    # glibc's posix_spawn leaves its two internal signals ignored in the child (no program
+    # sees them); Popen's fork does not: the mark of which path started the script.
+    script = sh(tmp_path, "x.sh", "grep '^SigIgn' /proc/$$/status\n")
+    assert ignored_signals(run(script, fast_spawn).stdout) == ({32, 33} if fast_spawn else set())
+
+
+@pytest.mark.parametrize("fast_paths", [True, False])
+def test_server_fast_paths_chooses_how_the_gateway_starts_scripts(tmp_path, fast_paths):
+    if fast_paths and spawn._glibc() is None:
+        pytest.skip("this libc has no posix_spawn_file_actions_addclosefrom_np")
+    sh(
+        tmp_path / "cgi-bin",
+        "x.sh",
+        "printf 'Content-Type: text/plain\\n\\n'\ngrep '^SigIgn' /proc/$$/status\n",
+    )
+    overrides = {"database.path": str(tmp_path / "smsreply.db"), "server.fast_paths": fast_paths}
+    gateway = Resources(tmp_path, load_settings(None, env={}, overrides=overrides)).cgi_gateway
+    answer = gateway.run("x.sh", build_request({}, {})).outcome.answer
+    assert ignored_signals(answer.encode()) == ({32, 33} if fast_paths else set())
 
 
 # ---- the concurrency cap ----------------------------------------------------------------

@@ -8,7 +8,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from tests.support.actions import ROOT, write_script
+from tests.support.actions import ROOT, reply_form, write_script
 from tests.support.httpapp import LocalServer
 from tests.support.served import api, send
 from tests.support.servers import GunicornServer
@@ -34,15 +34,7 @@ def server(tmp_path, database_url):
 def raw_callback(server, conversation, provider_id, message, headers=()):
     """POST the callback with exact header names (requests would normalise nothing, but
     http.client lets a test send `X_Spoof` as a provider's proxy might)."""
-    body = urlencode(
-        {
-            "shortcode": conversation["shortcode"],
-            "tag": "",
-            "id": provider_id,
-            "senderid": conversation["to"],
-            "message": message,
-        }
-    )
+    body = urlencode(reply_form(conversation, message, provider_id))
     url = urlsplit(server.url)
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
     connection.putrequest("POST", server.callback_path)

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 
 from bench.faults import kill_during_burst, operator_fault, script_faults
 from bench.storage import storage_fault
+from smsreply import receiving
 from smsreply.engine.heartbeat import Lease
 from smsreply.providers import InboundReply
-from smsreply.receiving import accept_reply
 from smsreply.store import Store
 from tests.conftest import ON_POSTGRES
 from tests.support.servers import GunicornServer
@@ -291,10 +291,9 @@ def test_a_reply_queued_past_half_its_lease_is_handled_at_once(service):
     service.drain()
     lease = Lease("late", time.time(), time.time() + 1.0)  # under half of the lease left
     inbound = InboundReply("late-1", "+33612345678", "OUI", conversation["shortcode"])
-    reply, _ = accept_reply(
-        service.store, service.settings, service.clock, inbound, "ovh", lease=lease
-    )
-    work = service.handle_reply(reply["id"], lease)
-    assert len(work.sms) == 1 and service.deliver(work.sms[0], work.leases[work.sms[0]])
+    received = receiving.describe(service.clock, inbound, "ovh")  # as the callback stores it
+    reply, _ = receiving.store_reply(service.store, service.settings, received, lease)
+    work = service.engine.handle_reply(reply["id"], lease)  # as a worker takes the job
+    assert len(work.sms) == 1 and service.engine.send_sms(work.sms[0], work.leases[work.sms[0]])
     row = service.store.get("replies", reply["id"])
     assert row["status"] == "handled" and row["attempts"] == 1

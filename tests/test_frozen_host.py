@@ -19,13 +19,18 @@ import time
 import psycopg
 import pytest
 
-from bench.actions import options
-from bench.dataset import open_conversations
-from bench.scenario import post, retry_until_acknowledged, tally
-from bench.sink import SinkProcess
 from smsreply.accounts.credentials import ensure_callback_token
 from smsreply.settings import load_settings
 from smsreply.store import Store, storage_errors
+from testkit.dataset import open_conversations
+from testkit.scenario import (
+    TEXT_ANSWER,
+    post,
+    replies_stored,
+    retry_until_acknowledged,
+    tally,
+)
+from testkit.sink import SinkProcess
 from tests.test_two_hosts import two_hosts
 
 pytestmark = pytest.mark.postgres  # make test runs these in its PostgreSQL run only
@@ -153,13 +158,13 @@ def test_a_frozen_host_stops_nobody(tmp_path, postgres_url):
     store = Store(url=postgres_url)
     with SinkProcess() as sink:
         frozen, other = two_hosts(tmp_path, postgres_url, sink)
-        frozen.put_options(options("text", sink.url))
+        frozen.put_options(TEXT_ANSWER)
         targets = open_conversations(postgres_url, FROZEN_REPLIES + OTHER_REPLIES)
         to_frozen, to_other = targets[:FROZEN_REPLIES], targets[FROZEN_REPLIES:]
         acked: set[str] = set()
         burst = threading.Thread(target=lambda: acked.update(post(frozen, to_frozen, "f", 32)))
         burst.start()
-        while store.count_replies() < FROZEN_REPLIES // 4 and burst.is_alive():
+        while replies_stored(store) < FROZEN_REPLIES // 4 and burst.is_alive():
             time.sleep(0.005)
         os.killpg(frozen.process.pid, signal.SIGSTOP)
         stopped_at = time.monotonic()

@@ -19,16 +19,15 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 
-from bench.dataset import open_conversations
-from bench.scenario import start, tally
-from bench.sink import SinkProcess
-from smsreply.accounts.credentials import ensure_callback_token
 from smsreply.engine.background import Background
 from smsreply.settings import load_settings
 from smsreply.store import Store
 from smsreply.web import create_app
+from testkit.dataset import open_conversations
+from testkit.scenario import start, tally
+from testkit.sink import SinkProcess
 from tests.conftest import ON_POSTGRES, FakeClock
-from tests.support.actions import write_script
+from tests.support.actions import post_reply, write_script
 from tests.support.smtp import SmtpServer
 
 TABLES = (
@@ -163,7 +162,6 @@ def play(settings, project_dir, scenario: Scenario, workers: bool):
     app = create_app(settings, clock=clock, project_dir=project_dir)
     service = app.extensions["smsreply"]
     service.add_credits(scenario.credits)
-    url = f"/callbacks/ovh/{ensure_callback_token(service.store)}"
     service.set_reply_options(scenario.options)
     conversations = [
         service.send_message(f"06123456{n:02d}", "RDV demain 10h ?") for n in range(scenario.phones)
@@ -182,14 +180,7 @@ def play(settings, project_dir, scenario: Scenario, workers: bool):
             conversation = conversations[phone] if phone != "stranger" else None
             if conversation is None:
                 conversation, message = dict(conversations[0], recipient=message), "OUI"
-            form = {
-                "shortcode": conversation["shortcode"],
-                "tag": "",
-                "id": f"mo-{number}",
-                "senderid": conversation["recipient"],
-                "message": message,
-            }
-            response = app.test_client().post(url, data=form)
+            response = post_reply(app, conversation, message, f"mo-{number}")
             assert response.status_code == 200, response.get_data(as_text=True)
             if response.get_json()["reason"] is None:
                 statuses.append(response.get_json()["status"])
@@ -303,7 +294,6 @@ def test_options_saved_by_another_process_route_the_next_reply(settings, clock, 
     app = create_app(settings, clock=clock, project_dir=tmp_path)
     service = app.extensions["smsreply"]
     service.add_credits(10)
-    url = f"/callbacks/ovh/{ensure_callback_token(service.store)}"
     service.set_reply_options({"action": "text", "text": "Avant"})
     conversation = service.send_message("0612345678", "RDV ?")
     other = create_app(settings, clock=clock, project_dir=tmp_path).extensions["smsreply"]
@@ -312,9 +302,7 @@ def test_options_saved_by_another_process_route_the_next_reply(settings, clock, 
     try:
         for number, text in enumerate(["Avant", "Après"]):
             other.set_reply_options({"action": "text", "text": text})
-            form = {"shortcode": conversation["shortcode"], "id": f"x{number}", "message": "OUI"}
-            form["senderid"] = conversation["recipient"]
-            response = app.test_client().post(url, data=form).get_json()
+            response = post_reply(app, conversation, "OUI", f"x{number}").get_json()
             assert response["status"] == "handled"
             reply = service.store.get("replies", response["reply_id"])
             answers.append(service.store.get("outgoing", reply["answer_id"])["message"])
@@ -339,12 +327,9 @@ def test_options_that_no_longer_compile_are_left_to_the_workers(settings, clock,
     handler.unlink()
     app = create_app(settings, clock=clock, project_dir=tmp_path)
     service = app.extensions["smsreply"]
-    url = f"/callbacks/ovh/{ensure_callback_token(service.store)}"
-    form = {"shortcode": conversation["shortcode"], "id": "x", "message": "OUI"}
-    form["senderid"] = conversation["recipient"]
     background = Background(service).start()
     try:
-        response = app.test_client().post(url, data=form).get_json()
+        response = post_reply(app, conversation, "OUI", "x").get_json()
         settle(service, workers=True)
     finally:
         background.stop()

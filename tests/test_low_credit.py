@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from smsreply.settings import ConfigError, load_settings
-from smsreply.web import create_app
+from tests.support.notifying import notifying_app
 from tests.support.served import api
 from tests.support.servers import GunicornServer
 from tests.support.smtp import SmtpServer
@@ -22,31 +22,13 @@ from tests.support.waiting import wait_for
 ALERT = {"credits.alert_below": 5, "credits.alert_email": "compta@example.org"}
 
 
-def make_app(tmp_path, database_url, smtp_port, **more):
-    settings = load_settings(
-        None,
-        env={},
-        overrides={
-            "database.path": str(tmp_path / "smsreply.db"),
-            "database.url": database_url,
-            "smtp.host": "127.0.0.1",
-            "smtp.port": smtp_port,
-            "simulator.dlr_delay": 0.0,
-        }
-        | ALERT
-        | more,
-    )
-    return create_app(settings, project_dir=tmp_path)
-
-
 def alerts(store) -> list[dict]:
     return store.query("SELECT * FROM notifications WHERE reply_id IS NULL ORDER BY id")
 
 
 def test_one_email_per_crossing_and_a_top_up_rearms(tmp_path, database_url):
     with SmtpServer() as smtp:
-        app = make_app(tmp_path, database_url, smtp.port)
-        service = app.extensions["smsreply"]
+        _, service = notifying_app(tmp_path, smtp.port, database_url, **ALERT)
         service.add_credits(7)
         for _ in range(5):  # 7 → 2: crosses 5 once (5 → 4)
             service.send_message("0612345678", "Bonjour")
@@ -68,8 +50,9 @@ def test_one_email_per_crossing_and_a_top_up_rearms(tmp_path, database_url):
 
 def test_no_alert_without_the_setting_or_when_credits_go_up(tmp_path, database_url):
     with SmtpServer() as smtp:
-        app = make_app(tmp_path, database_url, smtp.port, **{"credits.alert_below": 0})
-        service = app.extensions["smsreply"]
+        _, service = notifying_app(
+            tmp_path, smtp.port, database_url, **(ALERT | {"credits.alert_below": 0})
+        )
         service.add_credits(3)
         for _ in range(3):
             service.send_message("0612345678", "Bonjour")

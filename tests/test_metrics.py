@@ -281,7 +281,7 @@ def test_each_launched_server_counts_into_a_folder_of_its_own(tmp_path):
     """Servers the bench and the tests start side by side (both databases at once) never
     share the project's var/metrics: gunicorn empties its folder at start, and a shared one
     had two starts deleting the same stale files (a FileNotFoundError that stopped one)."""
-    from bench.server import Gunicorn
+    from testkit.gunicorn import Gunicorn
 
     first, second = Gunicorn(tmp_path / "a", {}), Gunicorn(tmp_path / "b", {})
     folders = {server.env["SMSREPLY_METRICS_DIRECTORY"] for server in (first, second)}

@@ -13,41 +13,17 @@ import time
 
 import pytest
 
-from smsreply.settings import load_settings
-from smsreply.web import create_app
 from tests.support.actions import post_reply
+from tests.support.notifying import NOTIFY, notifying_app
 from tests.support.smtp import SmtpServer
-
-NOTIFY = [
-    {"media": "email", "sender": "sms@cabinet.example", "target": "docteur@cabinet.example"},
-    {"media": "sms", "sender": "CABINET", "target": "+44 7911 123456"},
-]
-
-
-def make_app(tmp_path, port, database_url, **more):
-    settings = load_settings(
-        None,
-        env={},
-        overrides={
-            "database.path": str(tmp_path / "n.db"),
-            "database.url": database_url,
-            "smtp.host": "127.0.0.1",
-            "smtp.port": port,
-            "worker.retry_base_seconds": 0.0,
-            "worker.max_attempts": 3,
-            **more,
-        },
-    )
-    app = create_app(settings)
-    service = app.extensions["smsreply"]
-    service.add_credits(20)
-    service.set_reply_options({"action": "text", "text": "Merci", "notifications": NOTIFY})
-    return app, service
 
 
 def reply_to_new_message(app, service, text: str) -> int:
+    service.set_reply_options({"action": "text", "text": "Merci", "notifications": NOTIFY})
     conversation = service.send_message("0612345678", "RDV demain ?")
-    return post_reply(app, service, conversation, text, f"r-{time.time_ns()}")
+    response = post_reply(app, conversation, text, f"r-{time.time_ns()}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["reply_id"]
 
 
 def notifications(service, reply_id) -> dict:
@@ -63,7 +39,7 @@ def notifications(service, reply_id) -> dict:
 @pytest.mark.parametrize("text", ["Oui\nà demain", "Oui\r\nBcc: x@evil.example", "Oui\u2028merci"])
 def test_a_reply_with_line_breaks_is_notified(tmp_path, text, database_url):
     with SmtpServer() as smtp:
-        app, service = make_app(tmp_path, smtp.port, database_url)
+        app, service = notifying_app(tmp_path, smtp.port, database_url, credits=20)
         reply_id = reply_to_new_message(app, service, text)
         service.drain()
         deadline = time.monotonic() + 5
@@ -116,10 +92,11 @@ def test_an_unexpected_error_fails_the_notification_after_the_last_attempt(tmp_p
     # smtplib cannot encode a non-ASCII password for AUTH PLAIN: a UnicodeEncodeError,
     # neither a network nor an SMTP error. It must end as failed, with its reason.
     server = AuthSmtp()
-    app, service = make_app(
+    app, service = notifying_app(
         tmp_path,
         server.port,
         database_url,
+        credits=20,
         **{"smtp.username": "cabinet", "smtp.password": "mot-de-passé"},
     )
     reply_id = reply_to_new_message(app, service, "OUI")

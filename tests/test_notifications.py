@@ -4,42 +4,17 @@ import time
 
 import pytest
 
-from smsreply.settings import load_settings
-from smsreply.web import create_app
 from tests.support.actions import post_reply
+from tests.support.notifying import NOTIFY, notifying_app
 from tests.support.smtp import SmtpServer, free_port
-
-NOTIFY = [
-    {"media": "email", "sender": "sms@cabinet.example", "target": "docteur@cabinet.example"},
-    {"media": "sms", "sender": "CABINET", "target": "+44 7911 123456"},
-]
-
-
-def make_app(tmp_path, clock, port, database_url):
-    settings = load_settings(
-        None,
-        env={},
-        overrides={
-            "database.path": str(tmp_path / "n.db"),
-            "database.url": database_url,
-            "smtp.host": "127.0.0.1",
-            "smtp.port": port,
-            "worker.retry_base_seconds": 0.0,
-            "worker.max_attempts": 3,
-        },
-    )
-    app = create_app(settings, clock=clock)
-    service = app.extensions["smsreply"]
-    service.add_credits(20)
-    return app, service
 
 
 def test_email_and_sms_notifications(tmp_path, clock, database_url):
     with SmtpServer() as smtp:
-        app, service = make_app(tmp_path, clock, smtp.port, database_url)
+        app, service = notifying_app(tmp_path, smtp.port, database_url, clock, credits=20)
         service.set_reply_options({"action": "text", "text": "Merci", "notifications": NOTIFY})
         conversation = service.send_message("0612345678", "RDV demain ?", tag="rdv-42")
-        reply_id = post_reply(app, service, conversation)
+        reply_id = post_reply(app, conversation).get_json()["reply_id"]
         service.drain()
         deadline = time.monotonic() + 5
         while not smtp.inbox.messages and time.monotonic() < deadline:
@@ -63,10 +38,10 @@ def test_failing_smtp_is_retried_then_recorded_without_blocking_the_answer(
     tmp_path, clock, database_url
 ):
     dead_port = free_port()  # nothing listens here
-    app, service = make_app(tmp_path, clock, dead_port, database_url)
+    app, service = notifying_app(tmp_path, dead_port, database_url, clock, credits=20)
     service.set_reply_options({"action": "text", "text": "Merci", "notifications": NOTIFY[:1]})
     conversation = service.send_message("0612345678", "RDV demain ?")
-    reply_id = post_reply(app, service, conversation)
+    reply_id = post_reply(app, conversation).get_json()["reply_id"]
     service.drain()
     assert "Merci" in [row["message"] for row in service.store.list_outbox(10)]
     [note] = service.store.rows_for("notifications", "reply_id", reply_id)
@@ -77,10 +52,10 @@ def test_failing_smtp_is_retried_then_recorded_without_blocking_the_answer(
 def test_temporary_smtp_failure_then_success(tmp_path, clock, database_url):
     with SmtpServer() as smtp:
         smtp.inbox.refuse = 1
-        app, service = make_app(tmp_path, clock, smtp.port, database_url)
+        app, service = notifying_app(tmp_path, smtp.port, database_url, clock, credits=20)
         service.set_reply_options({"action": "none", "notifications": NOTIFY[:1]})
         conversation = service.send_message("0612345678", "RDV demain ?")
-        reply_id = post_reply(app, service, conversation)
+        reply_id = post_reply(app, conversation).get_json()["reply_id"]
         service.drain()
         [note] = service.store.rows_for("notifications", "reply_id", reply_id)
         assert note["status"] == "sent" and note["attempts"] == 2

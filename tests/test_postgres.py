@@ -16,7 +16,6 @@ from sqlite_utils.migrations import Migrations
 
 from smsreply.accounts.credentials import ensure_callback_token
 from smsreply.providers import InboundReply
-from smsreply.receiving import accept_reply
 from smsreply.settings import load_settings
 from smsreply.store import DatabaseUnavailable, InsufficientCredits, Store
 from smsreply.store import migrations as schema
@@ -90,28 +89,31 @@ def test_concurrent_debits_never_overdraw(store):
     assert len(store.ledger(100)) == 11
 
 
-def test_one_reply_posted_at_once_on_many_connections_is_stored_once(postgres_url, clock):
+def test_one_reply_posted_at_once_on_many_connections_is_stored_once(postgres_url, clock, tmp_path):
     """The provider's retry lands on another host while the first is storing it."""
-    settings = load_settings(None, env={}, overrides={"database.url": postgres_url})
-    stores = [Store(url=postgres_url) for _ in range(8)]  # as many processes
-    stores[0].change_credits(10, "2026-11-25T09:00:00+00:00", "top-up")
+    from smsreply.web import create_app
+
+    overrides = {"database.url": postgres_url, "database.path": str(tmp_path / "local.db")}
+    settings = load_settings(None, env={}, overrides=overrides)
+    hosts = [create_app(settings, clock=clock).extensions["smsreply"] for _ in range(8)]
+    hosts[0].add_credits(10)
     inbound = InboundReply("dup-1", "+33612345678", "OUI", "38000")
     created: list[bool] = []
-    barrier = threading.Barrier(len(stores))
+    barrier = threading.Barrier(len(hosts))
 
-    def post(store: Store) -> None:
+    def post(host) -> None:
         barrier.wait()
-        created.append(accept_reply(store, settings, clock, inbound, "ovh", "", (), None)[1])
+        created.append(host.receive_reply(inbound, "ovh")[1])  # what the callback calls
 
-    threads = [threading.Thread(target=post, args=(store,)) for store in stores]
+    threads = [threading.Thread(target=post, args=(host,)) for host in hosts]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert created.count(True) == 1 and len(created) == len(stores)
-    assert len(stores[0].latest_replies(10)) == 1
-    for store in stores:
-        store.close()
+    assert created.count(True) == 1 and len(created) == len(hosts)
+    assert len(hosts[0].store.latest_replies(10)) == 1
+    for host in hosts:
+        host.store.close()
 
 
 def test_the_poller_lock_is_held_by_one_process_across_hosts(postgres_url):
@@ -303,7 +305,7 @@ def test_a_server_gone_is_a_503_then_the_retry_is_stored(tmp_path, clock):
     """The PostgreSQL server stops (a failover) under a running app: callbacks get 503,
     which the provider retries; once the server is back, the same callback is stored."""
     from smsreply.web import create_app
-    from tests.support.postgres import PrivateCluster
+    from testkit.postgres import PrivateCluster
 
     with PrivateCluster() as cluster:
         overrides = {

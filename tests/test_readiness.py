@@ -10,7 +10,7 @@ import shutil
 
 from prometheus_client import REGISTRY
 
-from smsreply.accounts.credentials import ensure_callback_token
+from smsreply.accounts.credentials import ensure_callback_token, new_api_key
 from smsreply.settings import load_settings
 from smsreply.store import Store
 from smsreply.web import create_app
@@ -94,3 +94,28 @@ def database_errors() -> dict[str, float]:
         where: REGISTRY.get_sample_value("smsreply_database_errors_total", {"where": where}) or 0.0
         for where in ("ready", "request")
     }
+
+
+def test_routes_answer_503_when_the_sqlite_folder_is_gone(tmp_path):
+    """The disk unmounted under a running server: a thread opening the file again finds its
+    folder gone. Callbacks and the API say 503 (try again), as for a locked database, never
+    500."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    settings = load_settings(None, env={}, overrides={"database.path": str(folder / "sms.db")})
+    app = create_app(settings)
+    store = app.extensions["smsreply"].store
+    Store(folder / "sms.db").migrate()
+    token = ensure_callback_token(store)
+    key = new_api_key(store)
+    client = app.test_client()
+    shutil.rmtree(folder)
+    folder.write_text("not a folder")
+    store.close()  # as a new thread would: an open file stays
+    reply = {"id": "1", "senderid": "+33612345678", "message": "OUI", "shortcode": "62215"}
+    answer = client.post(f"/callbacks/ovh/{token}", data=reply)
+    assert answer.status_code == 503, answer.get_data(as_text=True)
+    assert answer.get_json()["error"]["code"] == "storage_unavailable"
+    answer = client.get("/api/replies", headers={"Authorization": f"Bearer {key}"})
+    assert answer.status_code == 503, answer.get_data(as_text=True)
+    assert answer.get_json()["error"]["code"] == "storage_unavailable"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.ports import free_port
+from testkit.ports import free_port
 from tests.support.servers import GunicornServer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.support.actions import post_reply, reply_form
+
 NUMBER = "+33612345678"
 
 
@@ -13,24 +15,12 @@ def conversation(service):
     return conversation
 
 
-def post_reply(client, url, conversation=None, **fields):
-    form = {
-        "shortcode": conversation["shortcode"] if conversation else "38000",
-        "tag": "",
-        "id": "ovh-1",
-        "senderid": NUMBER,
-        "message": "OUI",
-    }
-    form.update(fields)
-    return client.post(url, data=form)
-
-
 def outbox_messages(service):
     return [row["message"] for row in reversed(service.store.list_outbox(50))]
 
 
-def test_reply_is_matched_answered_and_debited(client, callback_url, service, conversation):
-    response = post_reply(client, callback_url, conversation)
+def test_reply_is_matched_answered_and_debited(app, service, conversation):
+    response = post_reply(app, conversation)
     assert response.status_code == 200
     assert response.get_json()["status"] == "pending"
     assert service.store.balance() == 98  # message + reply
@@ -42,8 +32,8 @@ def test_reply_is_matched_answered_and_debited(client, callback_url, service, co
     assert (reply["status"], reply["action"], reply["reply_number"]) == ("handled", "text", 1)
 
 
-def test_sender_in_any_french_form_matches(client, callback_url, service, conversation):
-    response = post_reply(client, callback_url, conversation, senderid="0033612345678")
+def test_sender_in_any_french_form_matches(app, service, conversation):
+    response = post_reply(app, conversation, senderid="0033612345678")
     assert response.get_json()["status"] == "pending"
 
 
@@ -56,9 +46,9 @@ def test_get_query_works_like_post(client, callback_url, service, conversation):
     assert response.status_code == 200 and response.get_json()["status"] == "pending"
 
 
-def test_duplicate_callback_has_one_effect(client, callback_url, service, conversation):
-    first = post_reply(client, callback_url, conversation)
-    second = post_reply(client, callback_url, conversation)
+def test_duplicate_callback_has_one_effect(app, service, conversation):
+    first = post_reply(app, conversation)
+    second = post_reply(app, conversation)
     assert second.status_code == 200
     assert second.get_json()["duplicate"] is True
     assert second.get_json()["reply_id"] == first.get_json()["reply_id"]
@@ -67,21 +57,19 @@ def test_duplicate_callback_has_one_effect(client, callback_url, service, conver
     assert service.store.balance() == 97
 
 
-def test_matching_by_echoed_tag_beats_shortcode(client, callback_url, service, conversation):
+def test_matching_by_echoed_tag_beats_shortcode(app, service, conversation):
     other = service.send_message(NUMBER, "Deuxième message")
-    response = post_reply(
-        client, callback_url, None, shortcode="", tag=conversation["provider_tag"]
-    )
+    response = post_reply(app, conversation, shortcode="", tag=conversation["provider_tag"])
     reply = service.store.get("replies", response.get_json()["reply_id"])
     assert reply["conversation_id"] == conversation["id"] != other["id"]
     assert reply["shortcode"] == conversation["shortcode"]
 
 
-def test_window_boundary(client, callback_url, service, conversation, clock):
+def test_window_boundary(app, service, conversation, clock):
     clock.advance(hours=48, microseconds=-1)
-    assert post_reply(client, callback_url, conversation, id="a").get_json()["status"] == "pending"
+    assert post_reply(app, conversation, id="a").get_json()["status"] == "pending"
     clock.advance(microseconds=1)
-    late = post_reply(client, callback_url, conversation, id="b").get_json()
+    late = post_reply(app, conversation, id="b").get_json()
     assert (late["status"], late["reason"]) == ("rejected", "late")
     service.drain()
     assert outbox_messages(service).count("Merci, c'est noté.") == 1
@@ -112,10 +100,8 @@ def test_window_is_configurable(tmp_path, clock, database_url):
         ({"shortcode": "99999"}, "unmatched"),
     ],
 )
-def test_unusable_replies_are_stored_with_their_reason(
-    client, callback_url, service, conversation, fields, reason
-):
-    response = post_reply(client, callback_url, conversation, **fields)
+def test_unusable_replies_are_stored_with_their_reason(app, service, conversation, fields, reason):
+    response = post_reply(app, conversation, **fields)
     assert response.status_code == 200
     data = response.get_json()
     assert (data["status"], data["reason"]) == ("rejected", reason)
@@ -124,8 +110,8 @@ def test_unusable_replies_are_stored_with_their_reason(
     assert service.store.balance() == 99  # nothing debited for it
 
 
-def test_wrong_or_missing_token_is_403(client, callback_url, service, conversation):
-    assert post_reply(client, "/callbacks/ovh/wrong", conversation).status_code == 403
+def test_wrong_or_missing_token_is_403(client, service, conversation):
+    assert client.post("/callbacks/ovh/wrong", data=reply_form(conversation)).status_code == 403
     assert client.post("/callbacks/ovh/", data={}).status_code == 404
     assert service.store.query("SELECT count(*) AS n FROM replies")[0]["n"] == 0
 
@@ -147,9 +133,9 @@ def test_malformed_callbacks_are_400(client, callback_url, data, content_type, w
     assert words in response.get_json()["error"]["message"]
 
 
-def test_answer_that_balance_cannot_cover_is_recorded(client, callback_url, service, conversation):
+def test_answer_that_balance_cannot_cover_is_recorded(app, service, conversation):
     service.store.change_credits(-(service.store.balance() - 1), "t", "test")  # 1 left
-    reply_id = post_reply(client, callback_url, conversation).get_json()["reply_id"]
+    reply_id = post_reply(app, conversation).get_json()["reply_id"]
     service.drain()
     reply = service.store.get("replies", reply_id)
     answer = service.store.get("outgoing", reply["answer_id"])
@@ -158,20 +144,18 @@ def test_answer_that_balance_cannot_cover_is_recorded(client, callback_url, serv
     assert "Merci, c'est noté." not in outbox_messages(service)
 
 
-def test_reply_with_no_credit_left_is_stored_not_acted_on(
-    client, callback_url, service, conversation
-):
+def test_reply_with_no_credit_left_is_stored_not_acted_on(app, service, conversation):
     service.store.change_credits(-service.store.balance(), "t", "test")
-    data = post_reply(client, callback_url, conversation).get_json()
+    data = post_reply(app, conversation).get_json()
     assert (data["status"], data["reason"]) == ("rejected", "insufficient_credits")
 
 
 def test_conversation_detail_shows_replies_and_costs(
-    client, callback_url, service, auth, conversation, clock
+    app, client, service, auth, conversation, clock
 ):
-    post_reply(client, callback_url, conversation)
+    post_reply(app, conversation)
     clock.advance(hours=50)
-    post_reply(client, callback_url, conversation, id="late-1", message="trop tard")
+    post_reply(app, conversation, id="late-1", message="trop tard")
     service.drain()
     detail = client.get(f"/api/conversations/{conversation['id']}", headers=auth).get_json()
     assert detail["status"] == "closed"

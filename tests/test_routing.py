@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.support.actions import post_reply
+
 OPTIONS = {
     "action": "text",
     "text": "Répondez OUI ou NON.",
@@ -14,20 +16,14 @@ OPTIONS = {
 
 
 @pytest.fixture
-def answered(client, callback_url, service):
+def answered(app, service):
     service.set_reply_options(OPTIONS)
     conversation = service.send_message("0612345678", "Venez-vous demain ?")
     counter = iter(range(1000))
 
     def reply(text):
-        form = {
-            "shortcode": conversation["shortcode"],
-            "tag": "",
-            "id": f"r{next(counter)}",
-            "senderid": "+33612345678",
-            "message": text,
-        }
-        reply_id = client.post(callback_url, data=form).get_json()["reply_id"]
+        response = post_reply(app, conversation, text, f"r{next(counter)}")
+        reply_id = response.get_json()["reply_id"]
         service.drain()
         row = service.store.get("replies", reply_id)
         return (
@@ -95,48 +91,40 @@ STICKY = {
 }
 
 
-def conversation_replies(client, callback_url, service, texts, conversation=None):
+def conversation_replies(app, service, texts, conversation=None):
     conversation = conversation or service.send_message("0612345677", "Jouez !")
     answers = []
     for text in texts:
-        form = {
-            "shortcode": conversation["shortcode"],
-            "id": f"c{conversation['id']}-{conversation['reply_count']}-{len(answers)}-{text}",
-            "senderid": conversation["recipient"],
-            "message": text,
-        }
-        reply_id = client.post(callback_url, data=form).get_json()["reply_id"]
+        provider_id = f"c{conversation['id']}-{conversation['reply_count']}-{len(answers)}-{text}"
+        response = post_reply(app, conversation, text, provider_id)
+        reply_id = response.get_json()["reply_id"]
         service.drain()
         row = service.store.get("replies", reply_id)
         answers.append(service.store.get("outgoing", row["answer_id"])["message"])
     return answers
 
 
-def test_a_rule_keeps_its_conversation(client, callback_url, service):
+def test_a_rule_keeps_its_conversation(app, service):
     service.set_reply_options(STICKY)
-    answers = conversation_replies(client, callback_url, service, ["QUIZ", "canberra", "AIDE"])
+    answers = conversation_replies(app, service, ["QUIZ", "canberra", "AIDE"])
     assert answers == ["Question ?", "Question ?", "Question ?"]
     # another conversation is routed on its own words
     other = service.send_message("0612345676", "Jouez !")
-    assert conversation_replies(client, callback_url, service, ["bof"], other) == [
-        "Répondez QUIZ ou AIDE."
-    ]
+    assert conversation_replies(app, service, ["bof"], other) == ["Répondez QUIZ ou AIDE."]
 
 
-def test_a_rule_with_sticky_false_does_not(client, callback_url, service):
+def test_a_rule_with_sticky_false_does_not(app, service):
     service.set_reply_options(STICKY)
-    answers = conversation_replies(client, callback_url, service, ["AIDE", "bof", "QUIZ"])
+    answers = conversation_replies(app, service, ["AIDE", "bof", "QUIZ"])
     assert answers == ["Aide.", "Répondez QUIZ ou AIDE.", "Question ?"]
 
 
-def test_a_rule_removed_from_the_options_releases_its_conversation(client, callback_url, service):
+def test_a_rule_removed_from_the_options_releases_its_conversation(app, service):
     service.set_reply_options(STICKY)
     conversation = service.send_message("0612345675", "Jouez !")
-    assert conversation_replies(client, callback_url, service, ["QUIZ"], conversation) == [
-        "Question ?"
-    ]
+    assert conversation_replies(app, service, ["QUIZ"], conversation) == ["Question ?"]
     service.set_reply_options({"action": "text", "text": "Fini."})
-    answers = conversation_replies(client, callback_url, service, ["canberra"], conversation)
+    answers = conversation_replies(app, service, ["canberra"], conversation)
     assert answers == ["Fini."]
 
 

@@ -3,7 +3,7 @@ server's own DLR callback after a delay (delivered, or failed at the configured 
 
 import pytest
 
-from tests.support.ports import free_port
+from testkit.ports import free_port
 from tests.support.served import api, send
 from tests.support.servers import GunicornServer
 from tests.support.waiting import wait_for

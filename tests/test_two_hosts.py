@@ -17,17 +17,32 @@ from pathlib import Path
 
 import pytest
 
-from bench.actions import options, server_settings
-from bench.dataset import open_conversations
-from bench.scenario import FAST, RETRIES, post, retry_until_acknowledged, tally
-from bench.server import ROOT, Gunicorn
-from bench.sink import SinkProcess
 from smsreply.store import Store
+from testkit.dataset import open_conversations
+from testkit.gunicorn import ROOT, Gunicorn
+from testkit.scenario import (
+    FAST,
+    RETRIES,
+    post,
+    replies_stored,
+    retry_until_acknowledged,
+    sink_settings,
+    tally,
+)
+from testkit.sink import SinkProcess
+from tests.support.actions import write_script
 
 pytestmark = pytest.mark.postgres  # make test runs these in its PostgreSQL run only
 
 LEASE = 3.0
 REPLIES = 240
+ANSWER_SCRIPT = """#!/usr/bin/env python3
+import os, sys
+from urllib.parse import parse_qs
+form = parse_qs(sys.stdin.buffer.read(int(os.environ.get("CONTENT_LENGTH") or 0)).decode())
+message = form.get("message", [""])[0]
+sys.stdout.write(f"Content-Type: text/plain; charset=utf-8\\r\\n\\r\\nMerci, {message}\\n")
+"""
 
 
 def project_copy(folder: Path) -> Path:
@@ -35,14 +50,14 @@ def project_copy(folder: Path) -> Path:
     folder.mkdir()
     shutil.copy(ROOT / "app.py", folder / "app.py")
     shutil.copytree(ROOT / "config", folder / "config")
-    shutil.copytree(ROOT / "bench" / "cgi-bin", folder / "cgi-bin")
+    write_script(folder / "cgi-bin", "answer.py", ANSWER_SCRIPT)
     (folder / "handlers").mkdir()
     return folder
 
 
 def host(tmp_path: Path, name: str, database: str, sink: SinkProcess) -> Gunicorn:
     project = project_copy(tmp_path / name)
-    settings = server_settings(database, sink.url, **FAST, **RETRIES)
+    settings = sink_settings(database, sink.url, **FAST, **RETRIES)
     settings |= {
         "worker.lease_seconds": LEASE,
         "cgi.directory": "cgi-bin",  # relative: this host's own copy
@@ -93,7 +108,7 @@ def test_a_host_killed_mid_burst_loses_and_doubles_nothing(tmp_path, postgres_ur
     store = Store(url=postgres_url)
     with SinkProcess() as sink:
         first, second = two_hosts(tmp_path, postgres_url, sink)
-        first.put_options(options("cgi-py", sink.url))  # each host runs its own copy
+        first.put_options({"action": "cgi", "script": "answer.py"})  # each host runs its own copy
         targets = open_conversations(postgres_url, REPLIES)
         acked: set[str] = set()
         halves = [targets[0::2], targets[1::2]]
@@ -103,7 +118,7 @@ def test_a_host_killed_mid_burst_loses_and_doubles_nothing(tmp_path, postgres_ur
         ]
         for burst in bursts:
             burst.start()
-        while store.count_replies() < REPLIES // 3 and any(b.is_alive() for b in bursts):
+        while replies_stored(store) < REPLIES // 3 and any(b.is_alive() for b in bursts):
             time.sleep(0.01)
         first.kill9()  # the master and its workers, at once: the machine is gone
         killed_at = time.monotonic()

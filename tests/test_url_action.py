@@ -5,6 +5,7 @@ from werkzeug.wrappers import Request, Response
 
 from tests.support.actions import Phone
 from tests.support.httpapp import LocalServer
+from tests.test_url_client import fast  # noqa: F401 (every test over both paths)
 
 
 class CustomerApp:

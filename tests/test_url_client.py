@@ -2,6 +2,9 @@
 per customer host shared by the replies, TLS checked against the CA bundle, the proxies of
 the environment, the whole exchange bounded even across redirects, and a password sent only
 to its own host — against real local servers (``smsreply/actions/url_client.py``).
+
+Each test runs over both paths ``server.fast_paths`` chooses between (``fast``): our
+``http.client`` pool and urllib3's, the plain library path — with the same assertions.
 """
 
 from __future__ import annotations
@@ -9,13 +12,21 @@ from __future__ import annotations
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from smsreply.providers.http_connections import DirectConnections
+from smsreply.actions.url_client import UrlClient
+from smsreply.providers.http_connections import DirectConnections, PlainConnections
 from tests.support.actions import Phone
 from tests.support.fakes.forward_proxy import ForwardProxy
 from tests.support.fakes.kept_alive_gateway import KeptAliveGateway
 from tests.support.httpapp import LocalServer
 from tests.support.trickle import TrickleServer
 from tests.test_http_connections import tls_gateway
+
+
+@pytest.fixture(params=["http.client", "urllib3"], autouse=True)
+def fast(request, settings) -> bool:
+    """Every test over our pool, then urllib3's (the service reads the setting on first use)."""
+    settings["server.fast_paths"] = request.param == "http.client"
+    return settings["server.fast_paths"]
 
 
 @pytest.fixture(autouse=True)
@@ -31,14 +42,14 @@ def reply_through(app, service, url: str, **options) -> list[dict]:
     return [phone.reply(text) for text in ("un", "deux", "trois")]
 
 
-def test_replies_share_the_providers_kept_alive_connections(app, service):
+def test_replies_share_the_providers_kept_alive_connections(app, service, fast):
     with KeptAliveGateway() as site:
         results = reply_through(app, service, site.url)
         assert [result["answer"] for result in results] == [f'Success "gw-{n}"' for n in (1, 2, 3)]
         assert [fields["message"] for fields in site.accepted] == ["un", "deux", "trois"]
         assert site.connections == 1
     pools = list(service.resources.url_client._hosts.values())
-    assert len(pools) == 1 and isinstance(pools[0], DirectConnections)
+    assert len(pools) == 1 and type(pools[0]) is (DirectConnections if fast else PlainConnections)
 
 
 def test_https_checked_against_the_ca_bundle(app, service, tmp_path, monkeypatch):
@@ -107,3 +118,17 @@ def test_redirects_followed_share_the_one_deadline(app, service, settings):
             )
             result = Phone(app, service).reply("un")
     assert result["outcome"]["error"] == "timeout" and slow.hits == 1
+
+
+def big(environ, start_response):
+    size = int(Request(environ).form["size"])
+    return Response(b"x" * size, content_type="application/octet-stream")(environ, start_response)
+
+
+@pytest.mark.parametrize("size", [0, 1, 65535, 65536, 65537, 3_000_000])
+def test_answers_of_any_size_come_whole(fast, size):
+    client = UrlClient(fast=fast)
+    with LocalServer(big) as site:
+        answers = [client.post(site.url, {"size": str(size)}, timeout=10.0) for _ in range(2)]
+    client.close()
+    assert [(answer.status, answer.body) for answer in answers] == [(200, b"x" * size)] * 2

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Request, Response
 from smsreply.accounts import users
 from tests.support.actions import Phone
 from tests.support.httpapp import LocalServer
+from tests.test_url_client import fast  # noqa: F401 (every test over both paths)
 
 PASSWORD = "correct horse battery"
 SECRET = "s3cret-Pa55"

@@ -14,21 +14,14 @@ from smsreply import handling
 from smsreply.engine.heartbeat import Lease, mint
 from smsreply.engine.work import backoff
 from smsreply.web import create_app
-from tests.support.actions import ROOT
+from tests.support.actions import ROOT, post_reply
 from tests.support.served import answers, callback, send, set_text_answer
 from tests.support.servers import GunicornServer
 from tests.support.waiting import wait_for
 
 
-def pending_reply(client, callback_url, conversation, provider_id: str) -> int:
-    form = {
-        "shortcode": conversation["shortcode"],
-        "tag": "",
-        "id": provider_id,
-        "senderid": conversation["recipient"],
-        "message": "OUI",
-    }
-    response = client.post(callback_url, data=form)
+def pending_reply(app, conversation, provider_id: str) -> int:
+    response = post_reply(app, conversation, "OUI", provider_id)
     assert response.status_code == 200 and response.get_json()["status"] == "pending"
     return response.get_json()["reply_id"]
 
@@ -40,10 +33,10 @@ def test_create_app_starts_no_thread(settings, tmp_path):
     assert not app.extensions["smsreply"].work_queue.accepting
 
 
-def test_the_heartbeat_keeps_a_running_claim(service, client, callback_url, settings):
+def test_the_heartbeat_keeps_a_running_claim(app, service, settings):
     settings["worker.lease_seconds"] = 3.0
     service.engine.heartbeat.lease_seconds = service.engine.lease_seconds = 3.0
-    reply_id = pending_reply(client, callback_url, service.send_message("0612345678", "?"), "hb")
+    reply_id = pending_reply(app, service.send_message("0612345678", "?"), "hb")
     claim = service.engine.claim("reply", reply_id)
     first_lease = claim.lease_until
     taken = []
@@ -59,10 +52,10 @@ def test_the_heartbeat_keeps_a_running_claim(service, client, callback_url, sett
     assert service.store.claimed_job("reply", reply_id, claim.token) is not None
 
 
-def test_a_claim_taken_over_records_nothing(service, client, callback_url, settings):
+def test_a_claim_taken_over_records_nothing(app, service, settings):
     service.set_reply_options({"action": "text", "text": "Merci"})
     service.engine.lease_seconds = 0.2  # and no heartbeat: as if this worker had stalled
-    reply_id = pending_reply(client, callback_url, service.send_message("0612345678", "?"), "x")
+    reply_id = pending_reply(app, service.send_message("0612345678", "?"), "x")
     claim = service.engine.claim("reply", reply_id)
     acted = handling.act(service.store, service.plan, claim.row)
     time.sleep(0.3)
@@ -101,12 +94,10 @@ def worker_process(settings, *arguments: str) -> subprocess.Popen:
     )
 
 
-def test_two_smsreply_worker_processes_answer_each_reply_once(
-    service, client, callback_url, settings
-):
+def test_two_smsreply_worker_processes_answer_each_reply_once(app, service, settings):
     service.set_reply_options({"action": "text", "text": "Merci"})
     conversation = service.send_message("0612345678", "RDV ?")
-    replies = [pending_reply(client, callback_url, conversation, f"w-{n}") for n in range(30)]
+    replies = [pending_reply(app, conversation, f"w-{n}") for n in range(30)]
     workers = [worker_process(settings, "--threads", "3") for _ in range(2)]
     try:
         # Ready (its SIGTERM handler set) before anything can end the test early.

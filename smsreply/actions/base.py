@@ -72,12 +72,13 @@ class Resources:
             server_software=f"smsreply/{__version__}",
             interpreters=interpreters(settings["cgi.interpreters"]),
             answer_types=self.answer_types,
+            fast_spawn=settings["server.fast_paths"],
         )
 
     @cached_property
     def url_client(self) -> UrlClient:
         """One per process: the ``url`` action's kept-alive connections, by host."""
-        return UrlClient()
+        return UrlClient(fast=self.settings["server.fast_paths"])
 
     @cached_property
     def answer_types(self) -> tuple[str, ...]:

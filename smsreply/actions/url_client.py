@@ -2,8 +2,11 @@
 
 Each customer URL's host (scheme, host, port) gets the connections the ``http`` provider
 uses for its gateway (``providers/http_connections.py``): kept-alive ``http.client``
-connections, TLS verified, or urllib3's proxy manager when the environment names a proxy;
-the whole exchange, from connecting to the last byte of the answer, ends by ``timeout``.
+connections, TLS verified — the fast path, 0.35–0.40× the CPU of urllib3's pool an
+exchange (``python -m bench.fastpaths``) — or urllib3's pool (its proxy manager when the
+environment names a proxy), the plain path ``UrlClient(fast=False)`` and
+``server.fast_paths = false`` choose, tested beside it with the same assertions; the whole
+exchange, from connecting to the last byte of the answer, ends by ``timeout``.
 ``post`` adds what the action needs on top:
 
 - a ``user:password@`` in the URL becomes a Basic ``Authorization`` header (the URL's
@@ -30,7 +33,7 @@ from ..providers.http_connections import (
     Answer,
     DirectConnections,
     NoAnswer,
-    ProxiedConnections,
+    PlainConnections,
     Unreachable,
     connections_to,
 )
@@ -58,20 +61,22 @@ def _without_userinfo(url: str) -> tuple[str, str | None]:
 
 
 class UrlClient:
-    """Kept-alive connections to each customer host, made on first use, shared by threads."""
+    """Kept-alive connections to each customer host, made on first use, shared by threads
+    (``fast=False``, ``server.fast_paths = false``: urllib3's pool instead of ours)."""
 
-    def __init__(self) -> None:
-        self._hosts: dict[tuple, DirectConnections | ProxiedConnections] = {}
+    def __init__(self, fast: bool = True) -> None:
+        self._hosts: dict[tuple, DirectConnections | PlainConnections] = {}
         self._lock = threading.Lock()
+        self.fast = fast
 
-    def _connections(self, url: str, timeout: float) -> DirectConnections | ProxiedConnections:
+    def _connections(self, url: str, timeout: float) -> DirectConnections | PlainConnections:
         key = _origin(url)
         found = self._hosts.get(key)
         if found is None:
             with self._lock:
                 found = self._hosts.get(key)
                 if found is None:
-                    found = self._hosts[key] = connections_to(url, timeout)
+                    found = self._hosts[key] = connections_to(url, timeout, self.fast)
         return found
 
     def post(

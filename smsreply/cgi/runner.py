@@ -54,11 +54,13 @@ def run_script(
     max_stdout: int,
     max_stderr: int,
     interpreter: str | None = None,
+    fast_spawn: bool = True,
 ) -> RawRun:
     """Run ``script`` with ``environ`` and ``body`` on stdin; never raises for script faults.
 
     With ``interpreter`` (a command looked up in the script's ``PATH``), run
-    ``interpreter script`` instead of the script itself."""
+    ``interpreter script`` instead of the script itself. ``fast_spawn=False`` starts it
+    with ``subprocess.Popen`` instead of glibc's ``posix_spawn`` (``spawn.py``)."""
     started = time.monotonic()
     argv = [str(script)] if interpreter is None else [interpreter, str(script)]
     _reap_stragglers()
@@ -69,7 +71,8 @@ def run_script(
     try:
         try:
             executable = argv[0] if interpreter is None else _command(interpreter, environ)
-            pid = spawn(executable, argv, environ, str(script.parent), (stdin, stdout, stderr))
+            stdio = (stdin, stdout, stderr)
+            pid = spawn(executable, argv, environ, str(script.parent), stdio, fast_spawn)
         finally:
             for fd in (stdin, stdout, stderr):  # the child has its copies
                 os.close(fd)

@@ -43,7 +43,6 @@ from .. import handling, sending
 from ..campaigns import sender as campaign_sender
 from ..clock import Clock, to_iso
 from ..monitoring import metrics
-from ..monitoring.cputime import spending
 from ..notify import mailer
 from ..options.routing import ReplyPlan
 from ..providers import Provider, ProviderError
@@ -178,10 +177,6 @@ class Engine:
     # -- the three kinds of work -------------------------------------------------------
 
     def handle_reply(self, reply_id: int, lease: Lease | None = None) -> handling.FollowUps:
-        with spending("handle"):
-            return self._handle_reply(reply_id, lease)
-
-    def _handle_reply(self, reply_id: int, lease: Lease | None) -> handling.FollowUps:
         claim = self.claim("reply", reply_id, lease)
         if claim is None:
             return handling.FollowUps()
@@ -190,10 +185,6 @@ class Engine:
         return handling.record(self.store, self.settings, self.clock, claim.row, acted, claim.token)
 
     def send_sms(self, outgoing_id: int, lease: Lease | None = None) -> bool:
-        with spending("send"):
-            return self._send_sms(outgoing_id, lease)
-
-    def _send_sms(self, outgoing_id: int, lease: Lease | None) -> bool:
         claim = self.claim("sms", outgoing_id, lease)
         if claim is None:
             return False

@@ -1,14 +1,17 @@
 """This process's CPU time by part of a reply's life, so the bench can tell where time goes.
 
-The code marks what it is doing — ``callback`` (the callback view: read the reply, store it
-in its transaction), ``handle`` (claim the reply, run its action, record the outcome),
-``send`` (claim the answer, hand it to the provider, record it) and, inside ``handle``,
-``spawn`` (start a CGI script, feed it, read it, reap it: our side of the script; the
-script's own CPU is the process's children's) — and each part is charged the calling
-thread's CPU time (``time.thread_time``: about a microsecond a reading). A part entered
-inside another stops the outer one's clock until it ends, so no CPU is counted twice.
-Whatever is not marked — gunicorn and Flask around the view, the sweeper — is the
-process's CPU time minus these parts; the bench adds it to ``callback`` as ``receive``.
+An instrumentation layer, off unless the bench turns it on: the domain code imports
+nothing of it. ``instrument()`` wraps the functions named in ``PROBES`` at start-up (as
+OpenTelemetry's instrumentors wrap a library's functions) — ``callback`` (the callback
+view: read the reply, store it in its transaction), ``handle`` (a reply handled in the
+callback's transaction, or by a worker: claim it, run its action, record the outcome),
+``send`` (claim the answer, hand it to the provider, record it) and ``spawn`` (start a CGI
+script, feed it, read it, reap it: our side of the script; the script's own CPU is the
+process's children's). Each call is charged the calling thread's CPU time
+(``time.thread_time``: about a microsecond a reading). A part entered inside another stops
+the outer one's clock until it ends, so no CPU is counted twice. Whatever is not wrapped —
+gunicorn and Flask around the view, the sweeper — is the process's CPU time minus these
+parts; the bench adds it to ``callback`` as ``receive``.
 
 Reading a thread's CPU clock is a system call, and reading it around every part of every
 reply made the server measurably slower than without (8–10 % of its CPU on this VM): a
@@ -18,41 +21,57 @@ measurement must not move what it measures. So a thread may count one **episode*
 over the thousands of replies of a bench run the shares are the same, for a ``every``-th of
 the clock readings.
 
-With ``server.cpu_ledger`` set to a folder, each gunicorn worker counts (``enable(8)``) and
-writes its totals there as it stops (``<pid>.json``, seconds by part); otherwise nothing is
-counted or written.
+With ``server.cpu_ledger`` set to a folder, each gunicorn worker instruments itself as it
+starts (``instrument_server``: one episode in eight) and writes its totals there as it
+stops (``<pid>.json``, seconds by part); otherwise nothing is wrapped, counted or written:
+a production server runs the unwrapped code.
 
 Example::
 
-    enable()
-    with spending("send"):
-        provider.send(sms)
-    totals()  # {"handle": 1.92, "send": 0.81, "spawn": 0.0}
+    instrument()  # every episode; the server counts one in SERVER_EVERY
+    service.drain()
+    totals()  # {"callback": 0.0, "handle": 1.92, "send": 0.81, "spawn": 0.0}
+    uninstrument()
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 import json
+import logging
 import os
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from pathlib import Path
 from typing import TypeVar
 
 F = TypeVar("F", bound=Callable)
+log = logging.getLogger(__name__)
 PARTS = ("callback", "handle", "send", "spawn")
 SERVER_EVERY = 8  # the server counts one episode in eight (see above)
 
+# What instrument() wraps: (module, function or Class.method, part). Each is a function of
+# its own so that it can be wrapped (the spawn section is ``CgiGateway.spawn``), and each is
+# called through its module or class, so the wrapper is what runs.
+PROBES = (
+    ("smsreply.web.callbacks", "reply", "callback"),
+    ("smsreply.handling", "handle_now", "handle"),
+    ("smsreply.engine.work", "Engine.handle_reply", "handle"),
+    ("smsreply.engine.work", "Engine.send_sms", "send"),
+    ("smsreply.cgi.gateway", "CgiGateway.spawn", "spawn"),
+)
+
 _enabled = False
 _every = 1
-_lock = threading.Lock()  # guards the list of threads' ledgers, not the counting
+_lock = threading.Lock()  # guards the threads' ledgers list and the probes, not the counting
 _ledgers: list[dict[str, float]] = []
 _local = threading.local()  # this thread's ledger and open parts
 _NOTHING = nullcontext()
+_originals: dict[str, tuple[object, str, Callable]] = {}  # "module:name" → where, what was
 
 
 def _this_thread() -> threading.local:
@@ -64,12 +83,53 @@ def _this_thread() -> threading.local:
     return _local
 
 
-def enable(every: int = 1) -> None:
-    """Count from now on in this process, one episode in ``every`` (the server does when
-    ``server.cpu_ledger`` is set: a production server pays no clock readings for figures
-    nobody reads)."""
+def instrument(every: int = 1) -> list[str]:
+    """Wrap the ``PROBES`` so that each call is charged to its part, and count from now on in
+    this process, one episode in ``every``; the probes wrapped, as ``module:name``."""
     global _enabled, _every
-    _enabled, _every = True, max(int(every), 1)
+    with _lock:
+        for module_name, name, part in PROBES:
+            probe = f"{module_name}:{name}"
+            if probe in _originals:
+                continue
+            owner = importlib.import_module(module_name)
+            *path, attribute = name.split(".")
+            for step in path:
+                owner = getattr(owner, step)
+            original = vars(owner).get(attribute)
+            if original is None:
+                raise LookupError(f"CPU probe {probe}: no such function (update PROBES)")
+            setattr(owner, attribute, charged(part)(original))
+            _originals[probe] = (owner, attribute, original)
+        _enabled, _every = True, max(int(every), 1)
+        return sorted(_originals)
+
+
+def instrument_server(settings: Mapping[str, object]) -> list[str]:
+    """At a gunicorn worker's start: the probes, counting one episode in ``SERVER_EVERY``,
+    when ``server.cpu_ledger`` is set (the bench), said in the log; otherwise nothing (a
+    production server pays no clock readings for figures nobody reads)."""
+    if not settings["server.cpu_ledger"]:
+        return []
+    probes = instrument(SERVER_EVERY)
+    log.warning("server.cpu_ledger is set: CPU probes on %s (for the bench)", ", ".join(probes))
+    return probes
+
+
+def uninstrument() -> None:
+    """Put the original functions back and stop counting (the totals so far stay)."""
+    global _enabled
+    with _lock:
+        for owner, attribute, original in _originals.values():
+            setattr(owner, attribute, original)
+        _originals.clear()
+        _enabled = False
+
+
+def instrumented() -> list[str]:
+    """The probes wrapped now, as ``module:name`` (none unless ``instrument`` ran)."""
+    with _lock:
+        return sorted(_originals)
 
 
 class _Part:
@@ -111,8 +171,8 @@ class _Part:
 
 
 def spending(part: str) -> _Part | nullcontext:
-    """Charge this thread's CPU time to ``part`` while the block runs (once enabled); a part
-    inside another pauses the outer one."""
+    """Charge this thread's CPU time to ``part`` while the block runs (once instrumented); a
+    part inside another pauses the outer one."""
     return _Part(part) if _enabled else _NOTHING
 
 

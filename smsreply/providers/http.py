@@ -132,12 +132,13 @@ class HttpProvider(Provider):
     """Any HTTP gateway, described by the ``http.*`` settings (checked here, at start).
 
     ``options`` holds those settings without the ``http.`` prefix; missing ones take
-    their defaults. ``dlr_url`` is what ``{dlr_url}`` stands for.
+    their defaults. ``dlr_url`` is what ``{dlr_url}`` stands for; ``fast=False``
+    (``server.fast_paths = false``) sends through urllib3's pool instead of ours.
     """
 
     name = "http"
 
-    def __init__(self, options: Mapping[str, object], dlr_url: str = "") -> None:
+    def __init__(self, options: Mapping[str, object], dlr_url: str = "", fast: bool = True) -> None:
         options = DEFAULTS | dict(options)
         send_url = str(options["send_url"])
         url = urlsplit(send_url)
@@ -169,18 +170,19 @@ class HttpProvider(Provider):
         self.acknowledgement = str(options["reply_ack"]) or None  # what the gateway expects
         literal = [v for k, v in fields.items() if _SECRET_FIELD.search(k) and "{" not in str(v)]
         self._secrets = [str(v) for v in (*headers.values(), *literal) if len(str(v)) >= 4]
-        self.connections = connections_to(self.template.url, self.timeout)
+        self.connections = connections_to(self.template.url, self.timeout, fast)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, object], store: object = None) -> HttpProvider:
         """Build from the ``http.*`` settings; ``{dlr_url}`` needs the store (its token)."""
         options = {key: settings[f"http.{key}"] for key in DEFAULTS}
+        fast = bool(settings["server.fast_paths"])
         if "{dlr_url}" not in str(options["send_fields"]):
-            return cls(options)
+            return cls(options, fast=fast)
         if store is None:
             raise ConfigError("http.send_fields uses {dlr_url}, which needs the database")
         base = str(settings["server.base_url"]).rstrip("/")
-        return cls(options, f"{base}/callbacks/http/{ensure_callback_token(store)}/dlr")
+        return cls(options, f"{base}/callbacks/http/{ensure_callback_token(store)}/dlr", fast)
 
     def redact(self, text: str) -> str:
         """``text`` without the header values and literal credential fields."""

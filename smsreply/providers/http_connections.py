@@ -1,24 +1,32 @@
 """Kept-alive connections to the one gateway the ``http`` provider hands its SMS to.
 
 Every SMS is one request to the same host (``http.send_url``). ``connections_to(url,
-timeout)`` gives what carries them, with the proxy and the CA bundle read from the
+timeout, fast)`` gives what carries them, with the proxy and the CA bundle read from the
 environment once, at start, as ``requests`` reads them (``HTTPS_PROXY``/``HTTP_PROXY``/
 ``NO_PROXY``; ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``, else certifi's bundle):
 
-- ``DirectConnections`` (no proxy): plain ``http.client`` connections kept open between
-  SMS, each request taking an idle one — so there are as many as threads sending at once —
-  and TLS verified against the bundle. Per request it costs a fraction of urllib3's pool,
-  retries and response wrappers (``bench/send_cost.py``). A connection the gateway closed
-  while idle is replaced before use, or, when the close crossed our request (nothing of an
-  answer came back), once right after: the gateway cannot have taken that request.
-- ``ProxiedConnections`` (through a proxy): urllib3's ``ProxyManager``, which speaks
-  CONNECT, proxies reached over TLS and proxy credentials.
+- ``DirectConnections`` (no proxy), the fast path: plain ``http.client`` connections kept
+  open between SMS, each request taking an idle one — so there are as many as threads
+  sending at once — and TLS verified against the bundle. Per request it costs a fraction
+  of urllib3's pool, retries and response wrappers: **0.35–0.40× its CPU** — 98–129 µs
+  of the sending thread's CPU an exchange against 273–371 (a ``requests.Session``:
+  508–665), kept alive to a local gateway in another process (``python -m
+  bench.fastpaths``: the paths in turns, medians of 11–15 rounds of 1,000 exchanges, five
+  runs, 2 CPUs at load 8–17). A connection the gateway closed while idle is replaced
+  before use, or, when the close crossed our request (nothing of an answer came back),
+  once right after: the gateway cannot have taken it.
+- ``PlainConnections``, the plain library path: urllib3's pool (its ``ProxyManager``
+  through a proxy: CONNECT, proxies reached over TLS, proxy credentials), also chosen by
+  ``fast=False`` (``server.fast_paths = false``). The same guarantees, tested side by side
+  with the same assertions, but one: a request its kept-alive connection was closed under
+  is not sent again (reported unreachable: the work engine retries it later).
 
 ``timeout`` bounds each whole exchange, from connecting to the last byte of the answer (a
-gateway trickling its answer is cut at the deadline, not kept alive by each byte; through a
-proxy, urllib3 bounds the connection and then each read). ``exchange`` raises ``NoAnswer``
-when the time ran out and ``Unreachable`` for anything else between us and an answer
-(refused, reset, a TLS failure, a garbled answer); neither quotes the URL.
+gateway trickling its answer is cut at the deadline, not kept alive by each byte; urllib3
+bounds each wait by the time left at the start and the deadline is checked between its
+reads). ``exchange`` raises ``NoAnswer`` when the time ran out and ``Unreachable`` for
+anything else between us and an answer (refused, reset, a TLS failure, a garbled answer);
+neither quotes the URL.
 
 Example::
 
@@ -65,13 +73,16 @@ class Answer(NamedTuple):
     headers: Mapping[str, str] = {}  # case-insensitive: http.client's or urllib3's own
 
 
-def connections_to(url: str, timeout: float) -> DirectConnections | ProxiedConnections:
-    """What carries requests to ``url``'s host, as the environment says (read now, once)."""
+def connections_to(
+    url: str, timeout: float, fast: bool = True
+) -> DirectConnections | PlainConnections:
+    """What carries requests to ``url``'s host, as the environment says (read now, once);
+    ``fast=False`` (``server.fast_paths = false``): urllib3's pool even without a proxy."""
     proxy = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     bundle = bundle or requests.certs.where()
-    if proxy:
-        return ProxiedConnections(proxy, timeout, bundle)
+    if proxy or not fast:
+        return PlainConnections(timeout, bundle, proxy or "")
     return DirectConnections(url, timeout, bundle)
 
 
@@ -242,11 +253,16 @@ class DirectConnections:
             self._idle.pop().close()
 
 
-class ProxiedConnections:
-    """Through ``HTTP(S)_PROXY``: urllib3's proxy manager, its connections kept alive."""
+class PlainConnections:
+    """urllib3's pool as the library gives it (``ProxyManager`` through a proxy)."""
 
-    def __init__(self, proxy: str, timeout: float, ca_bundle: str) -> None:
-        self.pool = urllib3.ProxyManager(proxy, ca_certs=ca_bundle, maxsize=IDLE_KEPT)
+    def __init__(self, timeout: float, ca_bundle: str, proxy: str = "") -> None:
+        isdir = os.path.isdir(ca_bundle)
+        certs = {"ca_cert_dir": ca_bundle} if isdir else {"ca_certs": ca_bundle}
+        if proxy:
+            self.pool = urllib3.ProxyManager(proxy, maxsize=IDLE_KEPT, **certs)
+        else:
+            self.pool = urllib3.PoolManager(maxsize=IDLE_KEPT, **certs)
         self.timeout = timeout
 
     def exchange(
@@ -258,6 +274,7 @@ class ProxiedConnections:
         timeout: float | None = None,
     ) -> Answer:
         timeout = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
         try:
             response = self.pool.request(
                 method,
@@ -267,16 +284,32 @@ class ProxiedConnections:
                 timeout=timeout,
                 retries=False,
                 redirect=False,
+                preload_content=False,
             )
+            try:
+                data = b"".join(_read_by(deadline, response))
+            finally:
+                response.release_conn()  # back to the pool: whole, or closed by _read_by
         except urllib3.exceptions.HTTPError as error:  # not str(error): it quotes the URL
             refused = isinstance(error, urllib3.exceptions.NewConnectionError)
             if isinstance(error, urllib3.exceptions.TimeoutError) and not refused:
                 raise NoAnswer from None
             raise Unreachable(type(error).__name__) from None
         content_type = response.headers.get("Content-Type", "")
-        return Answer(
-            response.status, content_type, response.data, response.reason or "", response.headers
-        )
+        return Answer(response.status, content_type, data, response.reason or "", response.headers)
 
     def close(self) -> None:
         self.pool.clear()
+
+
+def _read_by(deadline: float, response: urllib3.BaseHTTPResponse):
+    """The answer's pieces as they come; ``NoAnswer`` (the connection closed) once the
+    deadline has passed — urllib3 bounds each wait, this bounds their sum."""
+    while True:
+        if time.monotonic() > deadline:
+            response.close()
+            raise NoAnswer
+        piece = response.read1(65536)
+        if not piece:
+            return
+        yield piece

@@ -190,9 +190,6 @@ class MessageQueries(Connection):
         balance = counted.pop("balance")
         return self.record_reply({**row, "reply_number": counted["reply_count"]}), counted, balance
 
-    def count_replies(self) -> int:
-        return self.db.execute("SELECT count(*) FROM replies").fetchone()[0]
-
     def reject_reply(self, reply_id: int, reason: str) -> None:
         """Reject a reply stored a moment ago in this transaction (not acted on)."""
         rejected = {"status": "rejected", "reason": reason, "credits": 0, "reply_number": None}

@@ -42,7 +42,10 @@ class SqliteBackend:
         """This thread's connection, opened on first use."""
         db = getattr(self._local, "db", None)
         if db is None:
-            create_private(self.path)  # folder 0700, file 0600: it holds the secrets
+            try:  # folder 0700, file 0600: it holds the secrets
+                create_private(self.path)
+            except OSError as error:  # its folder gone or not a folder (a disk unmounted)
+                raise DatabaseUnavailable(str(self.path), error.strerror or str(error)) from error
             # isolation_level=None: no implicit transactions; transaction() opens them.
             conn = sqlite3.connect(
                 self.path, timeout=self.busy_timeout, check_same_thread=False, isolation_level=None

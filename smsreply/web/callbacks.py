@@ -12,45 +12,34 @@ Callbacks are the one hot route — one for every reply — so they are served b
 WSGI application of their own placed in front of the Flask app (werkzeug's request reads
 the body, as Flask's does): a callback does not pay for Flask's request and app contexts,
 sessions, hooks, URL map and response object, which cost more than the callback's own work
-(``docs/performance.md``). Errors are the API's JSON errors with the same statuses (405
-with ``Allow``, 413, 503…); the answers carry the same headers as the Flask app's.
+(``docs/performance.md``). What both applications answer is written once and called by
+both: errors by ``errors.error_answer`` (the same statuses, JSON documents and protocol
+headers: 405 with ``Allow``, 413, 503…), the security headers and the route by
+``headers.headers_to_add``.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import re
 import time
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from flask import Flask
-from werkzeug.exceptions import (
-    BadRequest,
-    Forbidden,
-    HTTPException,
-    InternalServerError,
-    MethodNotAllowed,
-    NotFound,
-    RequestEntityTooLarge,
-)
+from werkzeug.exceptions import BadRequest, Forbidden, MethodNotAllowed, NotFound
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request
 
 from ..accounts.credentials import check_callback_token
 from ..monitoring import metrics
-from ..monitoring.cputime import charged
 from ..providers import InvalidCallback
 from ..service import Service
-from ..store import storage_errors
 from . import charsets
 from .body import PROBLEM
-from .errors import HTTP_CODES, error_document, storage_message, too_large_message
-from .headers import ROUTE_HEADER, SECURITY_HEADERS
+from .errors import error_answer
+from .headers import headers_to_add
 from .payload import parse_json, read_body
-
-log = logging.getLogger(__name__)
 
 PREFIX = "/callbacks/"
 REPLY_ROUTE = "/callbacks/<provider>/<token>"
@@ -113,7 +102,6 @@ class Callbacks:
         self.app = app
         self.service = service
         self.max_body_bytes = max_body_bytes
-        self.storage_errors = storage_errors()
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -136,35 +124,18 @@ class Callbacks:
             view = delivery_report if dlr else reply
             answer = view(self.service, request, provider, token)
         except Exception as error:  # every error is answered, as the Flask app answers it
-            answer = self.error(error)
+            status, document, protocol_headers = error_answer(error, self.max_body_bytes)
+            answer = json_answer(document, status, protocol_headers)
         headers = [
             ("Content-Type", answer.content_type),
             ("Content-Length", str(len(answer.body))),
             *answer.headers,
-            *SECURITY_HEADERS,
-            (ROUTE_HEADER, route),
         ]
+        headers += headers_to_add((name for name, _ in headers), route)
         start_response(f"{answer.status} {HTTP_STATUS_CODES[answer.status]}", headers)
         kind = "dlr" if route == DLR_ROUTE else "reply" if route == REPLY_ROUTE else "-"
         metrics.callback_answered(kind, answer.status, time.perf_counter() - started)
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [answer.body]
-
-    def error(self, error: Exception) -> Answer:
-        """The Flask app's JSON error for ``error`` (``errors.py``)."""
-        headers = []
-        if isinstance(error, self.storage_errors):
-            status, code, message = 503, "storage_unavailable", storage_message(error)
-        elif isinstance(error, HTTPException):
-            status = error.code or 500
-            code, message = HTTP_CODES.get(status, "http_error"), error.description or error.name
-            if isinstance(error, RequestEntityTooLarge):
-                message = too_large_message(self.max_body_bytes)
-            headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
-        else:
-            log.exception("unexpected error")
-            status, code = InternalServerError.code, "internal"
-            message = "internal error; see the server log"
-        return json_answer(error_document(code, message), status, headers)
 
 
 class Answer(NamedTuple):
@@ -195,7 +166,6 @@ def _parser(service: Service, provider: str, token: str):
     return parser
 
 
-@charged("callback")  # for the bench's CPU split (smsreply/monitoring/cputime.py)
 def reply(service: Service, request: Request, provider: str, token: str) -> Answer:
     parser = _parser(service, provider, token)
     callback = _read(request)

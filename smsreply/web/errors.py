@@ -1,15 +1,19 @@
 """Every error as JSON ``{"error": {"code", "message"}}`` with the right status.
 
-Domain errors carry their code and status; werkzeug's HTTP errors keep theirs; a database
+Domain errors carry their code and status; werkzeug's HTTP errors keep theirs (and their
+protocol headers: ``Allow`` for a 405, ``WWW-Authenticate`` for a 401); a database
 that cannot be written (disk full, read-only, locked too long, a PostgreSQL server down
 or out of connections) is a 503 saying so, which a
 provider retries; anything unexpected becomes a 500 with no traceback in the answer (it is
-logged).
+logged). ``error_answer`` decides all of it, once, for both applications: the Flask app's
+error handlers (``init_app``) and the callbacks' own WSGI app (``callbacks.py``).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from typing import NamedTuple
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -32,15 +36,43 @@ HTTP_CODES = {
 }
 
 
+class ErrorAnswer(NamedTuple):
+    status: int
+    document: dict  # {"error": {"code", "message", "field"?}}
+    headers: list[tuple[str, str]]  # protocol headers the error carries (Allow…)
+
+
+def error_answer(error: Exception, max_body_bytes: int) -> ErrorAnswer:
+    """The answer to ``error`` on every route; ``max_body_bytes``: the limit a 413 names."""
+    if isinstance(error, SmsReplyError):
+        return ErrorAnswer(error.status, error_document(error.code, error.message, error.field), [])
+    if isinstance(error, NotFound):
+        return ErrorAnswer(404, error_document("not_found", str(error)), [])
+    if isinstance(error, _storage_errors()):
+        # Nothing was committed, so nothing is acknowledged: the provider sends it again.
+        return ErrorAnswer(503, error_document("storage_unavailable", storage_message(error)), [])
+    if isinstance(error, HTTPException):
+        status = error.code or 500
+        message = error.description or error.name
+        if status == 413:
+            message = too_large_message(max_body_bytes)
+        code = HTTP_CODES.get(status, "http_error")
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        return ErrorAnswer(status, error_document(code, message), headers)
+    log.exception("unexpected error")
+    return ErrorAnswer(500, error_document("internal", "internal error; see the server log"), [])
+
+
+@functools.cache
+def _storage_errors() -> tuple[type[Exception], ...]:
+    return storage_errors()
+
+
 def error_document(code: str, message: str, field: str | None = None) -> dict:
     error = {"code": code, "message": message}
     if field:
         error["field"] = field
     return {"error": error}
-
-
-def error_response(status: int, code: str, message: str, field: str | None = None):
-    return jsonify(error_document(code, message, field)), status
 
 
 def too_large_message(limit: int) -> str:
@@ -56,38 +88,18 @@ def storage_message(error: Exception) -> str:
 
 
 def init_app(app: Flask) -> None:
-    @app.errorhandler(SmsReplyError)
-    def domain_error(error: SmsReplyError):
-        return error_response(error.status, error.code, error.message, error.field)
+    def json_error(error: Exception):
+        limit = request.max_content_length or app.config["MAX_CONTENT_LENGTH"]
+        status, document, headers = error_answer(error, limit)
+        return jsonify(document), status, headers
 
-    @app.errorhandler(NotFound)
-    def not_found(error: NotFound):
-        return error_response(404, "not_found", str(error))
-
-    @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         # The manager shows its own HTML pages, even for errors met before its views ran.
         wants_html, html_error = app.extensions.get("smsreply.html_errors", (None, None))
         if wants_html is not None and wants_html():
             return html_error(error)
-        status = error.code or 500
-        message = error.description or error.name
-        if status == 413:
-            limit = request.max_content_length or app.config["MAX_CONTENT_LENGTH"]
-            message = too_large_message(limit)
-        body, status = error_response(status, HTTP_CODES.get(status, "http_error"), message)
-        # Keep protocol headers such as WWW-Authenticate (401) and Allow (405).
-        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
-        return body, status, headers
+        return json_error(error)
 
-    def storage_error(error: Exception):
-        # Nothing was committed, so nothing is acknowledged: the provider sends it again.
-        return error_response(503, "storage_unavailable", storage_message(error))
-
-    for error_class in storage_errors():  # SQLite's and PostgreSQL's alike
-        app.register_error_handler(error_class, storage_error)
-
-    @app.errorhandler(Exception)
-    def unexpected(error: Exception):
-        log.exception("unexpected error")
-        return error_response(500, "internal", "internal error; see the server log")
+    app.register_error_handler(HTTPException, http_error)
+    for error_class in (SmsReplyError, NotFound, *_storage_errors(), Exception):
+        app.register_error_handler(error_class, json_error)

@@ -27,25 +27,41 @@ def copy_examples(project_dir: Path) -> None:
 
 
 def reply_form(
-    conversation: dict, message: str = "OUI", provider_id: str = "r1", sender: str | None = None
+    conversation: dict,
+    message: str = "OUI",
+    provider_id: str = "r1",
+    sender: str | None = None,
 ) -> dict:
-    """The form OVH posts for a reply to ``conversation`` (as ``Service.send_message`` returns
-    it), from its recipient unless ``sender`` says otherwise."""
+    """The form OVH posts for a reply to ``conversation`` (as ``Service.send_message`` or
+    ``POST /api/messages`` returns it), from its recipient unless ``sender`` says otherwise."""
     return {
         "shortcode": conversation["shortcode"],
         "tag": "",
         "id": provider_id,
-        "senderid": sender or conversation["recipient"],
+        "senderid": sender or conversation.get("recipient") or conversation["to"],
         "message": message,
     }
 
 
-def post_reply(app, service, conversation: dict, text: str = "OUI", provider_id: str = "r1") -> int:
-    """Post a reply to ``conversation`` through the app's real callback view; its reply id."""
-    url = f"/callbacks/ovh/{ensure_callback_token(service.store)}"
-    response = app.test_client().post(url, data=reply_form(conversation, text, provider_id))
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()["reply_id"]
+def post_reply(
+    app,
+    conversation: dict,
+    message: str = "OUI",
+    provider_id: str = "r1",
+    headers: dict | None = None,
+    **fields: str,
+):
+    """Post a reply to ``conversation`` as OVH does, through the app's real callback view;
+    the response, whatever its status. ``fields`` add or replace callback fields
+    (``senderid=…``, ``id=…``).
+
+    Example::
+
+        reply_id = post_reply(app, conversation, "OUI").get_json()["reply_id"]
+    """
+    url = f"/callbacks/ovh/{ensure_callback_token(app.extensions['smsreply'].store)}"
+    form = reply_form(conversation, message, provider_id) | fields
+    return app.test_client().post(url, data=form, headers=headers or {})
 
 
 class Phone:
@@ -59,9 +75,8 @@ class Phone:
         message: str = "Bonjour",
         tag: str | None = None,
     ) -> None:
-        self.client = app.test_client()
+        self.app = app
         self.service = service
-        self.url = f"/callbacks/ovh/{app.config['callback_token']}"
         self.conversation = service.send_message(number, message, tag)
         self.count = 0
 
@@ -69,8 +84,9 @@ class Phone:
         """Post ``text`` as OVH would; ``extra`` adds or replaces callback fields."""
         self.count += 1
         provider_id = f"{self.conversation['id']}-{self.count}-{os.getpid()}"
-        form = reply_form(self.conversation, text, provider_id) | (extra or {})
-        response = self.client.post(self.url, data=form, headers=headers or {})
+        response = post_reply(
+            self.app, self.conversation, text, provider_id, headers, **(extra or {})
+        )
         assert response.status_code == 200, response.get_data(as_text=True)
         self.service.drain()
         row = self.service.store.get("replies", response.get_json()["reply_id"])

@@ -20,7 +20,7 @@ from pathlib import Path
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from tests.support.ports import free_port
+from testkit.ports import free_port
 from tests.support.servers import GunicornServer
 
 CHROMIUM = Path("/usr/bin/chromium")

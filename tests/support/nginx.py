@@ -23,7 +23,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.support.ports import free_port
+from testkit.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "deploy" / "nginx.conf"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import requests
 
-from tests.support.ports import free_port
+from testkit.ports import free_port
 from tests.support.servers import ROOT
 
 SHIPPED = ROOT / "deploy" / "prometheus"

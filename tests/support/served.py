@@ -1,10 +1,13 @@
 """A running server seen from outside: its API with the key ``run_init`` printed, and replies
-posted to its callback as OVH posts them (the server object of ``servers.GunicornServer``,
-with ``api_key`` and ``callback_path`` set as ``tests/test_e2e.py``'s fixture does)."""
+posted to its callback as OVH posts them (``actions.reply_form``); the server object of
+``servers.GunicornServer``, with ``api_key`` and ``callback_path`` set as
+``tests/test_e2e.py``'s fixture does."""
 
 from __future__ import annotations
 
 import requests
+
+from tests.support.actions import reply_form
 
 ANSWER = "Merci, c'est noté."
 
@@ -26,13 +29,7 @@ def send(server, to="0612345678", message="RDV demain 10h. Répondez OUI ou NON.
 
 
 def callback(server, conversation, provider_id, message="OUI", sender=None):
-    form = {
-        "shortcode": conversation["shortcode"],
-        "tag": "",
-        "id": provider_id,
-        "senderid": sender or conversation["to"],
-        "message": message,
-    }
+    form = reply_form(conversation, message, provider_id, sender)
     return requests.post(server.url + server.callback_path, data=form, timeout=10)
 
 

@@ -1,7 +1,7 @@
 """Real servers for end-to-end tests: smsreply under gunicorn on an ephemeral loopback port.
 
-The bench's launcher (``bench/server.py``: exactly as ``make run`` starts it, in its own
-process group so a test can ``kill -9`` the master and its workers at once) with test
+The launcher the bench uses too (``testkit/gunicorn.py``: exactly as ``make run`` starts
+it, in its own process group so a test can ``kill -9`` the master and its workers) with test
 defaults: a database in ``tmp_path`` (or at ``database_url``), two workers, a fast sweeper,
 quiet logs. Settings are keyword arguments named like their variables (``worker_threads=0``).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.server import ROOT, Gunicorn
+from testkit.gunicorn import ROOT, Gunicorn
 
 __all__ = ["ROOT", "GunicornServer"]
 

@@ -6,7 +6,7 @@ from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
 
-from tests.support.ports import free_port
+from testkit.ports import free_port
 
 
 class Inbox:

@@ -4,7 +4,7 @@ The ``kannel.conf`` is the one ``docs/providers-kannel.md`` tells operators to p
 smsbox with ``mo-recode``, a sendsms-user, a catch-all sms-service that forwards to
 smsreply and answers nothing itself), plus a *generic HTTP SMSC* standing in for the
 operator: Kannel sends MT to ``operator_url`` and takes MO and DLRs on ``smsc_url``.
-The boxes are started, waited for and stopped by ``bench/kannel_boxes.py`` (the bench's
+The boxes are started, waited for and stopped by ``testkit/kannel_boxes.py`` (the bench's
 Kannel peer uses the same).
 
 Example::
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.kannel_boxes import KannelBoxes, find_program, free_port
+from testkit.kannel_boxes import KannelBoxes, find_program, free_port
 
 __all__ = ["GET_URL_QUERY", "PASSWORD", "USERNAME", "KannelGateway", "find_program", "free_port"]
 

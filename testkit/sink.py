@@ -127,7 +127,7 @@ class SinkProcess:
 
     def start(self) -> SinkProcess:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.sink"], stdout=subprocess.PIPE, text=True
+            [sys.executable, "-m", "testkit.sink"], stdout=subprocess.PIPE, text=True
         )
         self.port = int(self.process.stdout.readline().split()[1])
         self.url = f"http://127.0.0.1:{self.port}"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import psycopg
 
-from tests.support.ports import free_port
+from .ports import free_port
 
 SUPERUSER = "postgres"
 # Enough connections for two hosts' pools and many tests; loopback only.

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-from tests.support.ports import free_port
+from .ports import free_port
 
 
 def find_program(name: str) -> str | None:
