@@ -20,6 +20,7 @@ from smsreply.providers import InboundReply
 from smsreply.settings import load_settings
 from smsreply.store import Store
 from smsreply.web import create_app
+from tests.support.actions import reply_form
 
 AT = "2026-11-25T09:00:00+00:00"
 # Each message held this long by the proxy: a pipeline's next statements reach it before
@@ -56,14 +57,9 @@ def started(settings: dict, options: dict, phones: int, project_dir):
 
 
 def post(app, url: str, conversation: dict, provider_id: str) -> dict:
-    form = {
-        "shortcode": conversation["shortcode"],
-        "tag": conversation["provider_tag"],
-        "id": provider_id,
-        "senderid": conversation["recipient"],
-        "message": "OUI",
-    }
-    response = app.test_client().post(url, data=form)
+    """``support.actions.post_reply`` with the callback URL made once: that helper reads the
+    token on every post, a statement the proxy would count as the callback's."""
+    response = app.test_client().post(url, data=reply_form(conversation, "OUI", provider_id))
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()
 
