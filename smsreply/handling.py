@@ -44,6 +44,7 @@ class FollowUps:
     sms: list[int] = field(default_factory=list)
     emails: list[int] = field(default_factory=list)
     leases: dict[int, Lease] = field(default_factory=dict)
+    reply: dict | None = None  # the reply as recorded (None: not recorded, claim lost)
 
 
 @dataclass
@@ -102,19 +103,23 @@ def handle_now(
     reply: dict,
     token: str,
     at_commit: bool = False,
+    conversation: dict | None = None,
+    balance: int | None = None,
 ) -> FollowUps | None:
     """Handle a reply just accepted, claimed with ``token``, in the caller's transaction,
     when its route needs no I/O (``Action.immediate``); None when it does, or when routing
     failed: then the reply is left to the work engine (``act``), which records why. The
-    reply's own credit, left undebited by ``store_reply(debit_later=True)``, is debited here,
+    reply's own credit, left undebited by ``store_received(debit_later=True)``, is debited here,
     before its answer's, as the workers' way does (``InsufficientCredits`` when it cannot:
     the caller rolls back and stores the reply the usual way). ``at_commit``: on PostgreSQL,
     every debit made by the commit, all or nothing (``change_credits_at_commit``); when
     that raises, the caller does it all again with each debit at once, so that an answer
-    the balance cannot cover is marked no_credit here as on SQLite."""
+    the balance cannot cover is marked no_credit here as on SQLite. ``conversation`` and
+    ``balance``: as storing the reply read them in this transaction (not read again)."""
     if not plan.any_immediate:  # no need to read the conversation to know
         return None
-    conversation = store.get("conversations", reply["conversation_id"])
+    if conversation is None:
+        conversation = store.get("conversations", reply["conversation_id"])
     try:
         chosen = route(plan, reply, conversation)
         if not chosen.action.immediate:
@@ -122,7 +127,7 @@ def handle_now(
         acted = _run(chosen, reply, conversation)
     except Exception:  # recorded by ``act``, as any failure: never by the callback
         return None
-    return _record(store, settings, clock, reply, acted, token, True, at_commit)
+    return _record(store, settings, clock, reply, acted, token, True, at_commit, balance)
 
 
 def _run(chosen: Route, reply: dict, conversation: dict) -> Acted:
@@ -182,10 +187,12 @@ def _record(
     token: str,
     charge_reply: bool = False,
     at_commit: bool = False,
+    balance: int | None = None,
 ) -> FollowUps:
     """``record``; ``charge_reply``: debit the reply's own credit first (``handle_now``);
     ``at_commit``: with every debit made by the commit on PostgreSQL, all or nothing
-    (``InsufficientCredits`` at the end of the outermost transaction)."""
+    (``InsufficientCredits`` at the end of the outermost transaction); ``balance``: as
+    read already in this transaction (else read when needed)."""
     at = to_iso(clock())
     work = FollowUps()
     outcome, conversation = acted.outcome, acted.conversation
@@ -199,15 +206,20 @@ def _record(
     queued: list[tuple[int, str, int]] = []  # (SMS id, kind, credits): debited last
     with store.write():
         if not store.finish_reply(
-            reply["id"], token, acted.action_type, recorded, result.result, result.reason[:500]
-        ):
+            reply["id"], token, acted.action_type, recorded, result.result, result.reason[:500],
+            stored_here=charge_reply,  # handle_now: the callback's own transaction stored it
+        ):  # fmt: skip
             return work  # someone else took it over after our lease ran out
+        work.reply = reply | {"status": "handled", "action": acted.action_type, "outcome": recorded,
+                              "result": result.result, "result_reason": result.reason[:500],
+                              "claim": None, "lease_until": None}  # fmt: skip
         if result.answer is not None:
             answer_id = _queue(
                 store, queued, "answer", reply["sender"], reply["shortcode"], result.answer,
                 conversation, reply, at, lease,
             )  # fmt: skip
             store.link_answer(reply["id"], answer_id)
+            work.reply["answer_id"] = answer_id
         if outcome.state is not UNCHANGED:
             store.set_conversation_state(conversation["id"], outcome.state)
         if outcome.detail.get("sticky") and conversation["route"] != outcome.detail["rule"]:
@@ -223,7 +235,8 @@ def _record(
                 work.emails.append(store.queue_email_notification(reply["id"], note, at))
         needed = sum(credits for _, _, credits in queued) + charge_reply * reply["credits"]
         if at_commit and store.credits_at_commit and needed:  # all or nothing: if it looks
-            at_commit = store.balance() >= needed  # covered (read, not locked: a rare miss)
+            at_commit = (store.balance() if balance is None else balance) >= needed  # covered
+            # (read, not locked: a rare miss)
         if charge_reply:  # the balance last: its one row is held until the commit
             debit_reply(store, reply, at_commit)
         for outgoing_id, kind, credits in queued:

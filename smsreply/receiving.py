@@ -70,36 +70,63 @@ def describe(
     return Received(row, is_stop(inbound.message))
 
 
+class Stored(NamedTuple):
+    """A reply stored (``store_received``): its row, True if new; for one accepted, its
+    conversation as counted and the balance as read then (without a lock)."""
+
+    reply: dict
+    created: bool
+    conversation: dict | None = None
+    balance: int | None = None
+    option: object = None  # the option ``store_received`` was asked to read, as read
+
+
 def store_reply(
     store: Store,
     settings: Mapping[str, object],
     received: Received,
     lease: Lease | None = None,
-    debit_later: bool = False,
 ) -> tuple[dict, bool]:
     """Store a reply ``describe``d, in one transaction (or the caller's): (its row, True if
     new). With ``lease`` (``Engine.new_lease``), a reply that can be acted on is stored
     already claimed by the caller (see ``work.Engine.claim``): one transaction fewer per
-    reply. ``debit_later``: an accepted reply's credit is left for the caller to debit
-    (``debit_reply``) at the end of its transaction, when the balance (read without a lock)
-    covers it; one that does not is refused at once.
+    reply."""
+    stored = store_received(store, settings, received, lease)
+    return stored.reply, stored.created
+
+
+def store_received(
+    store: Store,
+    settings: Mapping[str, object],
+    received: Received,
+    lease: Lease | None = None,
+    debit_later: bool = False,
+    option: str | None = None,
+) -> Stored:
+    """``store_reply``, saying more (``Stored``). ``debit_later``: an accepted reply's
+    credit is left for the caller to debit (``debit_reply``) at the end of its transaction,
+    when the balance (read without a lock) covers it; one that does not is refused at once.
+    ``option``: an option to read with the rest (the reply options, to handle the reply).
 
     Without any lock: the reply's unique key (provider, provider id) stores it once however
     many callbacks race (``record_reply`` inserts it or finds it stored); the conversation's
     reply count is one ``UPDATE … RETURNING`` (its row, held to the commit, numbers the
-    replies of one conversation one by one); the credit is debited last."""
+    replies of one conversation one by one); the credit is debited last. On PostgreSQL an
+    accepted reply takes two statements: what is known (``look_up_reply``), then the reply
+    counted and stored (``record_counted_reply``)."""
     row = dict(received.row)
     received_at = row["received_at"]
     with store.write():
-        existing = store.find_reply(row["provider"], row["provider_id"])  # a repeat: no write
-        if existing is not None:
-            return existing, False
-        conversation = None
+        existing, conversation, blacklisted, value = store.look_up_reply(
+            row["provider"], row["provider_id"], row["tag"], row["shortcode"],
+            None if "reason" in row else row["sender"], option,
+        )  # fmt: skip
+        if existing is not None:  # a repeat: no write
+            return Stored(existing, False)
         if "reason" not in row:
-            conversation = _match(store, row["tag"], row["shortcode"], row["sender"])
             if received.stop:
                 row["reason"] = "stop"
-            elif store.blacklisted(row["sender"]):
+            elif blacklisted:
                 row["reason"] = "blacklisted"
             elif conversation is None:
                 row["reason"] = "unmatched"
@@ -108,51 +135,46 @@ def store_reply(
             if conversation is not None:
                 row["conversation_id"] = conversation["id"]
                 row["shortcode"] = received.row["shortcode"] or conversation["shortcode"]
-        reply_id = store.record_reply(row)
-        if reply_id is None:  # another callback stored it a moment ago
-            return store.find_reply(row["provider"], row["provider_id"]), False
-        if row.get("reason") == "stop":
-            store.add_to_blacklist(row["sender"], received_at, reply_id, row["message"])
-        if conversation is not None and "reason" not in row:
-            _number_and_debit(
-                store, settings, conversation, reply_id, received.row["shortcode"], received_at,
-                lease, debit_later,
-            )  # fmt: skip
-        return store.get("replies", reply_id), True
+        if "reason" in row:
+            reply = store.record_reply(row)
+            if reply is None:  # another callback stored it a moment ago
+                return Stored(store.find_reply(row["provider"], row["provider_id"]), False)
+            if row["reason"] == "stop":
+                store.add_to_blacklist(row["sender"], received_at, reply["id"], row["message"])
+            return Stored(reply, True)
+        stored = _count_and_debit(
+            store, settings, row, conversation, received.row["shortcode"], lease, debit_later
+        )
+        return stored._replace(option=value)
 
 
-def _match(store: Store, tag: str | None, shortcode: str | None, sender: str) -> dict | None:
-    if tag:
-        conversation = store.match_by_tag(tag, sender)
-        if conversation is not None:
-            return conversation
-    if shortcode:
-        return store.match_by_shortcode(shortcode, sender)
-    return None
-
-
-def _number_and_debit(
+def _count_and_debit(
     store: Store,
     settings: Mapping[str, object],
+    row: dict,
     conversation: dict,
-    reply_id: int,
     shortcode: str | None,  # as the provider gave it
-    at: str,
     lease: Lease | None,
     debit_later: bool,
-) -> None:
+) -> Stored:
     credits = settings["reply.credits_per_reply"]
     learnt = shortcode if not conversation["shortcode"] else None  # the provider's
-    number, balance = store.count_reply(conversation["id"], learnt)
-    store.queue_reply(reply_id, credits, number, lease)
+    pending = {**row, "status": "pending", "credits": credits}
+    if lease is not None:  # stored claimed by the caller
+        pending |= store.held("reply", lease)
+    reply, counted, balance = store.record_counted_reply(pending, conversation["id"], learnt)
+    if reply is None:  # another callback stored it a moment ago: no count
+        store.uncount_reply(conversation["id"])
+        return Stored(store.find_reply(row["provider"], row["provider_id"]), False)
     if debit_later and balance >= credits:
-        return
+        return Stored(reply, True, counted, balance)
     try:  # the balance last: its one row is held until the commit
-        debit_reply(store, {"id": reply_id, "credits": credits, "received_at": at,
-                            "conversation_id": conversation["id"]})  # fmt: skip
+        debit_reply(store, reply)
     except InsufficientCredits:
         store.uncount_reply(conversation["id"])
-        store.reject_reply(reply_id, "insufficient_credits")
+        store.reject_reply(reply["id"], "insufficient_credits")
+        return Stored(store.get("replies", reply["id"]), True)
+    return Stored(reply, True, counted, balance)
 
 
 def debit_reply(store: Store, reply: dict, at_commit: bool = False) -> None:

@@ -93,15 +93,14 @@ class Service:
         if not self.work_queue.accepting:
             return receiving.store_reply(self.store, self.settings, received)
         lease = self.engine.new_lease()  # the claim it is stored with, for our workers
-        plan = self._plan_if_valid()
         work = None
         try:
             try:  # on PostgreSQL the debits are made by the commit, all or nothing
-                reply, created, work = self._store_and_handle(received, lease, plan, True)
+                reply, created, work = self._store_and_handle(received, lease, True)
             except InsufficientCredits:  # short for some: again, each debit at once
                 if not self.store.credits_at_commit:
                     raise
-                reply, created, work = self._store_and_handle(received, lease, plan, False)
+                reply, created, work = self._store_and_handle(received, lease, False)
             if not created or reply["status"] != "pending":  # a duplicate, or refused
                 return reply, created
         except InsufficientCredits:  # spent meanwhile by another: stored again, refused
@@ -112,7 +111,7 @@ class Service:
         if work is None:
             self.work_queue.submit("reply", reply["id"], lease)
             return reply, created
-        reply = self.store.get("replies", reply["id"])  # as handled (read after the commit)
+        reply = work.reply or self.store.get("replies", reply["id"])  # as handled
         for outgoing_id in work.sms:  # queued claimed for this process's workers
             self.work_queue.submit("sms", outgoing_id, work.leases[outgoing_id])
         for notification_id in work.emails:
@@ -120,30 +119,42 @@ class Service:
         return reply, created
 
     def _store_and_handle(
-        self, received: receiving.Received, lease: Lease, plan: ReplyPlan | None, at_commit: bool
+        self, received: receiving.Received, lease: Lease, at_commit: bool
     ) -> tuple[dict, bool, handling.FollowUps | None]:
         """``receive_reply``'s one transaction: (the reply, True if new, its follow-ups when
-        handled at once). ``at_commit``: the debits by the commit (``debit_reply``)."""
+        handled at once). ``at_commit``: the debits by the commit (``debit_reply``). The
+        reply options are read with what storing the reply reads (one statement on
+        PostgreSQL), not before."""
         work = None
         with self.store.write():
-            reply, created = receiving.store_reply(
-                self.store, self.settings, received, lease, debit_later=True
+            stored = receiving.store_received(
+                self.store, self.settings, received, lease, debit_later=True, option="reply"
             )
+            reply, created = stored.reply, stored.created
             if not created or reply["status"] != "pending":  # a duplicate, or refused
                 return reply, created, None
+            plan = self._plan_if_valid(DEFAULT_OPTIONS if stored.option is None else stored.option)
             if plan is not None:
                 work = handling.handle_now(
-                    self.store, self.settings, self.clock, plan, reply, lease.token, at_commit
+                    self.store,
+                    self.settings,
+                    self.clock,
+                    plan,
+                    reply,
+                    lease.token,
+                    at_commit,
+                    stored.conversation,
+                    stored.balance,
                 )
             if work is None:  # the balance last: its one row is held to the commit
                 receiving.debit_reply(self.store, reply, at_commit)  # (else: by handle_now)
         return reply, created, work
 
-    def _plan_if_valid(self) -> ReplyPlan | None:
-        """The reply options, or None when they no longer compile (a script was removed):
-        the work engine then records the error for each reply, as it always has."""
+    def _plan_if_valid(self, options: dict) -> ReplyPlan | None:
+        """The reply options (as read), or None when they no longer compile (a script was
+        removed): the work engine then records the error for each reply, as it always has."""
         try:
-            return self.plan()
+            return self.plan(options)
         except Exception:  # recorded by handling.act for each reply, never by the callback
             return None
 

@@ -3,7 +3,8 @@
 ``smsreply init`` creates both. The callback token goes in the URL given to the provider
 (``/callbacks/ovh/<token>``), so it is stored as is and shown by ``smsreply info``. The
 API key is shown once and stored only as its SHA-256 (it is 256 random bits, so a plain
-hash suffices). Comparisons are constant-time.
+hash suffices). Comparisons are constant-time. The callback token, made once and never
+changed, is read once by each process; the API key (which can be replaced) every time.
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ def check_api_key(store: Store, key: str) -> bool:
 
 
 def check_callback_token(store: Store, token: str) -> bool:
-    try:
-        expected = store.get_secret(CALLBACK_TOKEN)
+    try:  # made once, never changed: read once per process (a round trip per callback less)
+        expected = store.get_kept_secret(CALLBACK_TOKEN)
     except NotFound:
         return False
     return hmac.compare_digest(expected.encode(), token.encode("utf-8", "replace"))

@@ -2,7 +2,9 @@
 
 The backend is picked by ``database.url``: empty, the SQLite file at ``database.path``
 (``sqlite.py``); ``postgresql://…``, a PostgreSQL server (``postgres.py``). Both take the same
-SQL (``?`` placeholders) through ``self.db.execute``/``self.db.query``. Multi-step writes go in
+SQL (``?`` placeholders) through ``self.db.execute``/``self.db.query``, and ``self.db.send``
+for a statement whose answer nobody reads (on PostgreSQL it goes with the next statement,
+in the same round trip). Multi-step writes go in
 ``write()``: one transaction (SQLite's ``BEGIN IMMEDIATE``, which runs alone; on PostgreSQL
 it runs beside others, each write guarded by what it touches: ``docs/reliability.md``).
 Lookups that miss raise ``NotFound``.
@@ -43,6 +45,7 @@ class Connection:
             )
         else:
             self.backend = SqliteBackend(path, busy_timeout, synchronous)
+        self._kept: dict[str, str] = {}  # ``get_kept_secret``'s, read once
 
     @classmethod
     def at(cls, database: str | Path):
@@ -194,6 +197,14 @@ class Connection:
 
     def get_secret(self, name: str) -> str:
         return self._one("SELECT value FROM secrets WHERE name = ?", (name,), name)["value"]
+
+    def get_kept_secret(self, name: str) -> str:
+        """``get_secret`` for a secret made once and never changed (``keep_secret``: the
+        callback token): read once by this process, not on every request."""
+        value = self._kept.get(name)
+        if value is None:
+            value = self._kept[name] = self.get_secret(name)
+        return value
 
     def keep_secret(self, name: str, value: str) -> str:
         """Store ``value`` as ``name`` unless one is stored already; the one stored (the

@@ -2,7 +2,33 @@
 
 from __future__ import annotations
 
+import json
+from typing import NamedTuple
+
 from .connection import Connection
+
+_COUNT_REPLY = (
+    "UPDATE conversations SET reply_count = reply_count + 1, "
+    "shortcode = COALESCE(?, shortcode) WHERE id = ?"
+)
+# ``look_up_reply`` on PostgreSQL: the three lookups in one statement (rows as JSON).
+_LOOK_UP_REPLY = (
+    "SELECT (SELECT row_to_json(r) FROM replies r WHERE provider = ? AND provider_id = ?), "
+    "COALESCE((SELECT row_to_json(c) FROM conversations c WHERE provider_tag = ? "
+    "AND recipient = ? ORDER BY id DESC LIMIT 1), (SELECT row_to_json(c) FROM conversations c "
+    "WHERE recipient = ? AND shortcode = ? ORDER BY expires_at DESC LIMIT 1)), "
+    "EXISTS (SELECT 1 FROM blacklist WHERE number = ?), "
+    "(SELECT value FROM options WHERE name = ?)"
+)
+
+
+class ReplyLookup(NamedTuple):
+    """``look_up_reply``'s answer."""
+
+    existing: dict | None  # the reply stored already with this provider id
+    conversation: dict | None  # the one it answers
+    blacklisted: bool  # its sender replied STOP before
+    option: object  # the option's value, None when not asked for or not set
 
 
 class MessageQueries(Connection):
@@ -70,22 +96,9 @@ class MessageQueries(Connection):
             {"provider_tag": provider_tag, "outgoing_id": outgoing_id},
         )
 
-    def count_reply(self, conversation_id: int, shortcode: str | None) -> tuple[int, int]:
-        """One more accepted reply: (its number, the balance as read, without a lock).
-        ``shortcode``: the one the provider chose, learnt. The conversation's row stays
-        held until the commit, so the replies of one conversation are numbered one by one,
-        on every host."""
-        cursor = self.db.execute(
-            "UPDATE conversations SET reply_count = reply_count + 1, "
-            "shortcode = COALESCE(?, shortcode) WHERE id = ? "
-            "RETURNING reply_count, (SELECT balance FROM account WHERE id = 1)",
-            (shortcode or None, conversation_id),
-        )
-        number, balance = cursor.fetchall()[0]
-        return number, balance
-
     def uncount_reply(self, conversation_id: int) -> None:
-        """Take back ``count_reply`` (its row still held: no number was given since)."""
+        """Take back ``record_counted_reply``'s count (its row still held: no number was
+        given since)."""
         self.db.execute(
             "UPDATE conversations SET reply_count = reply_count - 1 WHERE id = ?",
             (conversation_id,),
@@ -95,11 +108,11 @@ class MessageQueries(Connection):
         self.update("conversations", conversation_id, {"shortcode": shortcode})
 
     def set_conversation_state(self, conversation_id: int, state: str | None) -> None:
-        self.update("conversations", conversation_id, {"state": state})
+        self.db.send("UPDATE conversations SET state = ? WHERE id = ?", (state, conversation_id))
 
     def set_conversation_route(self, conversation_id: int, rule: str) -> None:
         """The rule the conversation's next replies follow (a sticky rule matched)."""
-        self.update("conversations", conversation_id, {"route": rule})
+        self.db.send("UPDATE conversations SET route = ? WHERE id = ?", (rule, conversation_id))
 
     def rows_for(self, table: str, column: str, value: int) -> list[dict]:
         return self.query(f"SELECT * FROM {table} WHERE {column} = ? ORDER BY id", (value,))
@@ -111,34 +124,79 @@ class MessageQueries(Connection):
             "SELECT * FROM replies WHERE provider = ? AND provider_id = ?", (provider, provider_id)
         )
 
-    def record_reply(self, row: dict) -> int | None:
-        """Store a reply as received (``status``: rejected until it is accepted); its id,
+    def look_up_reply(
+        self, provider: str, provider_id: str, tag: str | None, shortcode: str | None,
+        sender: str | None, option: str | None = None,
+    ) -> ReplyLookup:  # fmt: skip
+        """What storing a reply needs to know (``ReplyLookup``): the reply stored already
+        with this provider id; its conversation — the newest sent to ``sender`` with
+        ``tag``, else the latest to expire from ``shortcode`` (``sender`` None: none looked
+        for) —; whether ``sender`` replied STOP before; and the value of ``option`` (the
+        reply options, to handle it). One statement on PostgreSQL."""
+        tag, shortcode = tag or None, shortcode or None
+        if self.dialect == "postgresql":
+            params = (provider, provider_id, tag, sender, sender, shortcode, sender, option)
+            found = self.db.execute(_LOOK_UP_REPLY, params).fetchone()
+            value = None if found[3] is None else json.loads(found[3])
+            return ReplyLookup(found[0], found[1], found[2], value)
+        value = None if option is None else self.get_option(option)
+        existing = self.find_reply(provider, provider_id)
+        if existing is not None or sender is None:
+            return ReplyLookup(existing, None, False, value)
+        conversation = self.match_by_tag(tag, sender) if tag else None
+        if conversation is None and shortcode:
+            conversation = self.match_by_shortcode(shortcode, sender)
+        return ReplyLookup(None, conversation, self.blacklisted(sender) is not None, value)
+
+    def record_reply(self, row: dict) -> dict | None:
+        """Store a reply as received (``status``: rejected unless given); the row stored,
         or None when a reply with its (provider, provider id) is stored already (its
         unique key decides, without a lock, however many callbacks race)."""
         row = {"status": "rejected", **row}
         columns, marks = ", ".join(row), ", ".join("?" for _ in row)
-        cursor = self.db.execute(
+        stored = self.query(  # read to the end: SQLite's statement is then done
             f"INSERT INTO replies ({columns}) VALUES ({marks}) "
-            "ON CONFLICT (provider, provider_id) DO NOTHING RETURNING id",
+            "ON CONFLICT (provider, provider_id) DO NOTHING RETURNING *",
             tuple(row.values()),
         )
-        found = cursor.fetchall()
-        return found[0][0] if found else None
+        return stored[0] if stored else None
+
+    def record_counted_reply(
+        self, row: dict, conversation_id: int, shortcode: str | None
+    ) -> tuple[dict | None, dict, int]:
+        """Count one more accepted reply in its conversation and store it with its number:
+        (the reply stored, or None when its provider id is stored already — then take the
+        count back, ``uncount_reply`` —; the conversation as counted; the balance as read,
+        without a lock). ``shortcode``: the one the provider chose, learnt. The
+        conversation's row stays held until the commit, so the replies of one conversation
+        are numbered one by one, on every host. One statement on PostgreSQL."""
+        learnt = (shortcode or None, conversation_id)
+        if self.dialect == "postgresql":
+            columns, marks = ", ".join(row), ", ".join("?" for _ in row)
+            found = self.db.execute(
+                f"WITH counted AS ({_COUNT_REPLY} RETURNING *), stored AS (INSERT INTO replies "
+                f"({columns}, reply_number) VALUES ({marks}, (SELECT reply_count FROM counted)) "
+                "ON CONFLICT (provider, provider_id) DO NOTHING RETURNING *) "
+                "SELECT (SELECT row_to_json(stored) FROM stored), "
+                "(SELECT row_to_json(counted) FROM counted), "
+                "(SELECT balance FROM account WHERE id = 1)",
+                (*learnt, *row.values()),
+            ).fetchone()
+            return found[0], found[1], found[2]
+        counted = self.query(
+            f"{_COUNT_REPLY} RETURNING *, (SELECT balance FROM account WHERE id = 1) AS balance",
+            learnt,
+        )[0]
+        balance = counted.pop("balance")
+        return self.record_reply({**row, "reply_number": counted["reply_count"]}), counted, balance
 
     def reject_reply(self, reply_id: int, reason: str) -> None:
         """Reject a reply stored a moment ago in this transaction (not acted on)."""
         rejected = {"status": "rejected", "reason": reason, "credits": 0, "reply_number": None}
         self.update("replies", reply_id, rejected | {"attempts": 0, **self.unheld()})
 
-    def queue_reply(self, reply_id: int, credits: int, number: int, lease=None) -> None:
-        """Accept a reply: pending, to be handled; ``lease``: claimed by the caller."""
-        pending = {"status": "pending", "credits": credits, "reply_number": number}
-        if lease is not None:
-            pending |= self.held("reply", lease)
-        self.update("replies", reply_id, pending)
-
     def link_answer(self, reply_id: int, outgoing_id: int) -> None:
-        self.update("replies", reply_id, {"answer_id": outgoing_id})
+        self.db.send("UPDATE replies SET answer_id = ? WHERE id = ?", (outgoing_id, reply_id))
 
     def queue_sms(self, row: dict, lease=None) -> int:
         """Queue one SMS to send; ``lease`` (``heartbeat.Lease``): queued already claimed."""

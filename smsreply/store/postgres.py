@@ -187,9 +187,33 @@ class PostgresBackend:
     def execute(self, sql: str, params: tuple | list | dict = ()) -> Rows:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
-            return Rows(conn.execute(translate(sql), params or ()))
+            return self._run(conn, translate(sql), params or ())
         with self.pool.connection() as conn:
             return Rows(conn.execute(translate(sql), params or ()))
+
+    def send(self, sql: str, params: tuple | list | dict = ()) -> None:
+        """``execute`` for a statement whose answer nobody reads: inside ``transaction()``
+        it goes with the next statement (or the COMMIT), in the same round trip (psycopg's
+        pipeline mode). Its error, if any, is raised by that next statement."""
+        if getattr(self._local, "conn", None) is None:
+            self.execute(sql, params)
+        else:
+            self._local.unsent.append((translate(sql), params or ()))
+
+    def _run(self, conn: psycopg.Connection, sql: str, params: object) -> Rows:
+        """One statement, after the ones ``send`` left: all in one round trip."""
+        if not self._local.unsent:
+            return Rows(conn.execute(sql, params))
+        with conn.pipeline():
+            self._flush(conn)
+            cursor = conn.execute(sql, params)
+        return Rows(cursor)
+
+    def _flush(self, conn: psycopg.Connection) -> None:
+        """Send what ``send`` left (inside a pipeline: with what follows)."""
+        unsent, self._local.unsent = self._local.unsent, []
+        for statement in unsent:
+            conn.execute(*statement)
 
     def query(self, sql: str, params: tuple | list | dict = ()) -> list[dict]:
         rows = self.execute(sql, params)
@@ -213,6 +237,7 @@ class PostgresBackend:
 
     def executemany(self, sql: str, rows: list[tuple]) -> None:
         with self.transaction(), self._local.conn.cursor() as cursor:
+            self._flush(self._local.conn)
             cursor.executemany(translate(sql), rows)
 
     def insert(self, sql: str, params: tuple) -> int:
@@ -227,17 +252,19 @@ class PostgresBackend:
     def transaction(self) -> Iterator[None]:
         """One write transaction, nested calls joining the outer one; it runs beside others.
 
-        Credit changes left for the commit (``change_credits_at_commit``) are applied by
-        one statement sent with the COMMIT, in one round trip (psycopg's pipeline mode):
-        the balance row is held for the server's time only. When the balance cannot cover
-        them, nothing of the transaction is kept (``InsufficientCredits``)."""
+        The BEGIN goes with the first statement, and statements nobody reads the answer of
+        (``send``) with the next one, in one round trip (psycopg's pipeline mode). Credit
+        changes left for the commit (``change_credits_at_commit``) are applied by one
+        statement sent with the COMMIT, in one round trip: the balance row is held for the
+        server's time only. When the balance cannot cover them, nothing of the transaction
+        is kept (``InsufficientCredits``)."""
         if getattr(self._local, "conn", None) is not None:
             yield
             return
         with self.pool.connection() as conn:
             self._local.conn, self._local.credits = conn, []
+            self._local.unsent = [("BEGIN", ())]
             try:
-                conn.execute("BEGIN")
                 try:
                     yield
                     self._commit(conn, self._local.credits)
@@ -247,15 +274,21 @@ class PostgresBackend:
                             conn.execute("ROLLBACK")  # a broken one: the pool drops it
                     raise
             finally:
-                self._local.conn, self._local.credits = None, None
+                self._local.conn, self._local.credits, self._local.unsent = None, None, []
 
     def _commit(self, conn: psycopg.Connection, credits: list[tuple[int, dict]]) -> None:
+        if self._local.unsent == [("BEGIN", ())] and not credits:
+            self._local.unsent = []
+            return  # nothing was said: nothing to commit
         if not credits:
-            conn.execute("COMMIT")
+            with conn.pipeline():
+                self._flush(conn)
+                conn.execute("COMMIT")
             return
         sql, params = credits_statement(credits, self._local.alert)
         try:
             with conn.pipeline():
+                self._flush(conn)
                 conn.execute(sql, params)
                 conn.execute("COMMIT")
         except pg_errors.CheckViolation as error:
@@ -294,7 +327,7 @@ class PostgresBackend:
         conn = getattr(self._local, "conn", None)
         params = {**row, "delta": delta}
         if conn is not None:
-            found = conn.execute(sql, params).fetchone()
+            found = self._run(conn, sql, params).fetchone()
         else:
             with self.pool.connection() as conn:
                 found = conn.execute(sql, params).fetchone()

@@ -59,6 +59,10 @@ class SqliteBackend:
     def execute(self, sql: str, params: tuple | list | dict = ()) -> sqlite3.Cursor:
         return self.database.execute(sql, params)
 
+    def send(self, sql: str, params: tuple | list | dict = ()) -> None:
+        """``execute`` for a statement whose answer nobody reads (at once: no round trip)."""
+        self.database.execute(sql, params)
+
     def query(self, sql: str, params: tuple | list | dict = ()) -> list[dict]:
         return list(self.database.query(sql, params))
 

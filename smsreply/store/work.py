@@ -252,18 +252,30 @@ class WorkQueries(Connection):
             return cursor.rowcount == 1
 
     def finish_reply(
-        self, reply_id: int, token: str, action: str, outcome: str, result: str, reason: str
+        self,
+        reply_id: int,
+        token: str,
+        action: str,
+        outcome: str,
+        result: str,
+        reason: str,
+        stored_here: bool = False,
     ) -> bool:
         """Record a reply's outcome (``result``: answered, no answer, failed, and why) if
         the claim is still ours; then queue its answer in the same transaction
-        (``write()``), so that it is queued exactly once."""
-        cursor = self.db.execute(
+        (``write()``), so that it is queued exactly once. ``stored_here``: the reply was
+        stored, claimed, by this very transaction (the callback's): no one else can see
+        it, so the claim holds and the statement goes with the next (``db.send``)."""
+        sql = (
             "UPDATE replies SET status = 'handled', action = ?, outcome = ?, result = ?, "
             "result_reason = ?, claim = NULL, lease_until = NULL "
-            "WHERE id = ? AND status = 'pending' AND claim = ?",
-            (action, outcome, result, reason, reply_id, token),
+            "WHERE id = ? AND status = 'pending' AND claim = ?"
         )
-        return cursor.rowcount == 1
+        params = (action, outcome, result, reason, reply_id, token)
+        if stored_here:
+            self.db.send(sql, params)
+            return True
+        return self.db.execute(sql, params).rowcount == 1
 
     def release_campaign(self, campaign_id: int, token: str, finished_at: str | None) -> bool:
         """End a campaign's step: to do again at once, or ``done`` when no recipient is
