@@ -84,6 +84,15 @@ def postgres_url(postgres_database) -> str:
     return postgres_database.reset()
 
 
+@pytest.fixture
+def postgres_store(postgres_url):
+    """A store on the session's PostgreSQL database, empty and migrated, for this test."""
+    store = Store(url=postgres_url)
+    store.migrate()
+    yield store
+    store.close()
+
+
 @pytest.fixture(scope="module")
 def module_database_url(request):
     """For module-scoped servers: "" (SQLite) or a PostgreSQL database of the module's own."""

@@ -108,11 +108,8 @@ def test_the_reply_answered_is_the_reply_stored(settings, tmp_path):
 
 
 @pytest.fixture
-def store(postgres_url):
-    store = Store(url=postgres_url)
-    store.migrate()
-    yield store
-    store.close()
+def store(postgres_store):
+    return postgres_store
 
 
 @pytest.mark.postgres

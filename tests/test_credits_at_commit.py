@@ -14,7 +14,7 @@ import pytest
 from smsreply.accounts.credentials import ensure_callback_token
 from smsreply.engine.background import Background
 from smsreply.settings import load_settings
-from smsreply.store import InsufficientCredits, Store
+from smsreply.store import InsufficientCredits
 from smsreply.web import create_app
 
 pytestmark = pytest.mark.postgres  # make test runs these in its PostgreSQL run only
@@ -23,11 +23,8 @@ AT = "2026-11-25T09:00:00+00:00"
 
 
 @pytest.fixture
-def store(postgres_url):
-    store = Store(url=postgres_url)
-    store.migrate()
-    yield store
-    store.close()
+def store(postgres_store):
+    return postgres_store
 
 
 def balance_row_free(url: str) -> bool:

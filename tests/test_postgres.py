@@ -36,11 +36,8 @@ def test_placeholders_are_translated_outside_quoted_strings():
 
 
 @pytest.fixture
-def store(postgres_url):
-    store = Store(url=postgres_url)
-    store.migrate()
-    yield store
-    store.close()
+def store(postgres_store):
+    return postgres_store
 
 
 def test_percent_signs_reach_postgresql_intact(store):
