@@ -28,8 +28,8 @@ from .notify.notifications import sms_text
 from .options.routing import ReplyPlan
 from .receiving import debit_reply
 from .results import judge_outcome
-from .sending import queue_sms
-from .store import InsufficientCredits, Store
+from .sending import queue_sms, sms_row
+from .store import ClaimLost, InsufficientCredits, Store
 from .text.segments import count_segments
 
 
@@ -38,12 +38,15 @@ class FollowUps:
     """Work a handled reply leaves for the workers: SMS to send, e-mails to deliver.
 
     ``leases`` holds the SMS already claimed for sending (their claim), so that the
-    worker that queued them sends them without claiming them again.
+    worker that queued them sends them without claiming them again; ``rows``, their rows
+    as the transaction that queued them returned them (the answer's), so that it sends
+    them without reading them again either.
     """
 
     sms: list[int] = field(default_factory=list)
     emails: list[int] = field(default_factory=list)
     leases: dict[int, Lease] = field(default_factory=dict)
+    rows: dict[int, dict] = field(default_factory=dict)  # their rows as queued, when known
     reply: dict | None = None  # the reply as recorded (None: not recorded, claim lost)
 
 
@@ -166,14 +169,17 @@ def record(
     reply: dict,
     acted: Acted,
     token: str,
+    balance: int | None = None,
 ) -> FollowUps:
     """Record the outcome, queue and debit the answer, queue the notifications: all in one
     transaction (the workers': none is open), and only while our claim (``token``) holds.
-    On PostgreSQL the debits are made by the commit, all or nothing; when the balance turns
+    On PostgreSQL the debits are made by the commit, all or nothing, when ``balance`` (as
+    read with the claim, or else here) looks like covering them; when the balance turns
     out short there, it is all done again with each debit at once (no_credit for the SMS
     it cannot cover)."""
     try:
-        return _record(store, settings, clock, reply, acted, token, at_commit=True)
+        return _record(store, settings, clock, reply, acted, token, at_commit=True,
+                       balance=balance)  # fmt: skip
     except InsufficientCredits:  # only from the commit's debits: nothing was kept
         return _record(store, settings, clock, reply, acted, token)
 
@@ -202,52 +208,62 @@ def _record(
     if outcome.answer is not None and result.answer is None:
         detail.update(kind="error", answer_error=result.reason)
     recorded = json.dumps(detail, ensure_ascii=False)
+    reason = result.reason[:500]
     lease = mint(settings["worker.lease_seconds"])  # the SMS we queue, we send next
     queued: list[tuple[int, str, int]] = []  # (SMS id, kind, credits): debited last
-    with store.write():
-        if not store.finish_reply(
-            reply["id"], token, acted.action_type, recorded, result.result, result.reason[:500],
-            stored_here=charge_reply,  # handle_now: the callback's own transaction stored it
-        ):  # fmt: skip
-            return work  # someone else took it over after our lease ran out
-        work.reply = reply | {"status": "handled", "action": acted.action_type, "outcome": recorded,
-                              "result": result.result, "result_reason": result.reason[:500],
-                              "claim": None, "lease_until": None}  # fmt: skip
-        if result.answer is not None:
-            answer_id = _queue(
-                store, queued, "answer", reply["sender"], reply["shortcode"], result.answer,
-                conversation, reply, at, lease,
-            )  # fmt: skip
-            store.link_answer(reply["id"], answer_id)
-            work.reply["answer_id"] = answer_id
-        if outcome.state is not UNCHANGED:
-            store.set_conversation_state(conversation["id"], outcome.state)
-        if outcome.detail.get("sticky") and conversation["route"] != outcome.detail["rule"]:
-            store.set_conversation_route(conversation["id"], outcome.detail["rule"])
-        for note in acted.notifications:
-            if note["media"] == "sms":
-                outgoing_id = _queue(
-                    store, queued, "notification", note["target"], note["sender"],
-                    sms_text(reply, conversation), conversation, reply, at, lease,
+    try:
+        with store.write():
+            if result.answer is None:
+                if not store.finish_reply(
+                    reply["id"], token, acted.action_type, recorded, result.result, reason,
+                    stored_here=charge_reply,  # handle_now: the callback's transaction stored it
+                ):  # fmt: skip
+                    raise ClaimLost("reply", reply["id"])
+            else:  # finished, its answer queued claimed and linked: one statement on PostgreSQL
+                answer = store.finish_reply_answered(
+                    reply["id"], token, acted.action_type, recorded, result.result, reason,
+                    sms_row("answer", reply["sender"], reply["shortcode"], result.answer,
+                            count_segments(result.answer), conversation["provider_tag"], at,
+                            conversation_id=conversation["id"], reply_id=reply["id"]),
+                    lease,
                 )  # fmt: skip
-                store.record_sms_notification(reply["id"], note, at, outgoing_id)
-            else:
-                work.emails.append(store.queue_email_notification(reply["id"], note, at))
-        needed = sum(credits for _, _, credits in queued) + charge_reply * reply["credits"]
-        if at_commit and store.credits_at_commit and needed:  # all or nothing: if it looks
-            at_commit = (store.balance() if balance is None else balance) >= needed  # covered
-            # (read, not locked: a rare miss)
-        if charge_reply:  # the balance last: its one row is held until the commit
-            debit_reply(store, reply, at_commit)
-        for outgoing_id, kind, credits in queued:
-            if at_commit and store.credits_at_commit:  # all or nothing
-                store.change_credits_at_commit(-credits, at, kind, reply_id=reply["id"],
-                                               conversation_id=conversation["id"],
-                                               outgoing_id=outgoing_id)  # fmt: skip
-                work.sms.append(outgoing_id)
-                work.leases[outgoing_id] = lease
-            else:
-                _debit(store, work, outgoing_id, kind, credits, conversation, reply, at, lease)
+                queued.append((answer["id"], "answer", answer["credits"]))
+                work.rows[answer["id"]] = answer
+            work.reply = reply | {"status": "handled", "action": acted.action_type,
+                                  "outcome": recorded, "result": result.result,
+                                  "result_reason": reason, "claim": None, "lease_until": None,
+                                  "answer_id": queued[0][0] if queued else None}  # fmt: skip
+            if outcome.state is not UNCHANGED:
+                store.set_conversation_state(conversation["id"], outcome.state)
+            if outcome.detail.get("sticky") and conversation["route"] != outcome.detail["rule"]:
+                store.set_conversation_route(conversation["id"], outcome.detail["rule"])
+            for note in acted.notifications:
+                if note["media"] == "sms":
+                    outgoing_id = _queue(
+                        store, queued, "notification", note["target"], note["sender"],
+                        sms_text(reply, conversation), conversation, reply, at, lease,
+                    )  # fmt: skip
+                    store.record_sms_notification(reply["id"], note, at, outgoing_id)
+                else:
+                    work.emails.append(store.queue_email_notification(reply["id"], note, at))
+            needed = sum(credits for _, _, credits in queued) + charge_reply * reply["credits"]
+            if at_commit and store.credits_at_commit and needed:  # all or nothing: if it
+                at_commit = (store.balance() if balance is None else balance) >= needed
+                # looks covered (read, not locked: a rare miss)
+            if charge_reply:  # the balance last: its one row is held until the commit
+                debit_reply(store, reply, at_commit)
+            for outgoing_id, kind, credits in queued:
+                if at_commit and store.credits_at_commit:  # all or nothing
+                    store.change_credits_at_commit(-credits, at, kind, reply_id=reply["id"],
+                                                   conversation_id=conversation["id"],
+                                                   outgoing_id=outgoing_id)  # fmt: skip
+                    work.sms.append(outgoing_id)
+                    work.leases[outgoing_id] = lease
+                else:
+                    _debit(store, work, outgoing_id, kind, credits, conversation, reply, at,
+                           lease)  # fmt: skip
+    except ClaimLost:  # taken over after our lease ran out: nothing of it kept
+        return FollowUps()
     metrics.reply_handled(acted.action_type, result.result)
     return work
 

@@ -204,7 +204,22 @@ def queue_sms(
 ) -> int:
     """Queue one SMS; ``references``: its conversation, reply; ``lease``: queued claimed by
     this process (``Engine.new_lease``), which sends it next."""
-    row = {
+    row = sms_row(kind, recipient, shortcode, message, segments, tag, created_at, **references)
+    return store.queue_sms(row, lease)
+
+
+def sms_row(
+    kind: str,
+    recipient: str,
+    shortcode: str | None,
+    message: str,
+    segments: Segments,
+    tag: str,
+    created_at: str,
+    **references: int,
+) -> dict:
+    """The columns of one SMS to queue (``queue_sms``)."""
+    return {
         "kind": kind,
         "recipient": recipient,
         "shortcode": shortcode,
@@ -216,7 +231,6 @@ def queue_sms(
         "created_at": created_at,
         **references,
     }
-    return store.queue_sms(row, lease)
 
 
 def transmit(provider: Provider, row: dict) -> Sent:

@@ -113,7 +113,9 @@ class Service:
             return reply, created
         reply = work.reply or self.store.get("replies", reply["id"])  # as handled
         for outgoing_id in work.sms:  # queued claimed for this process's workers
-            self.work_queue.submit("sms", outgoing_id, work.leases[outgoing_id])
+            self.work_queue.submit(
+                "sms", outgoing_id, work.leases[outgoing_id], work.rows.get(outgoing_id)
+            )
         for notification_id in work.emails:
             self.work_queue.submit("email", notification_id)
         return reply, created

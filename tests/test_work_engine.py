@@ -61,9 +61,16 @@ def test_a_claim_taken_over_records_nothing(app, service, settings):
     time.sleep(0.3)
     other = service.store.claim_job("reply", reply_id, mint(60))
     assert other is not None and other["attempts"] == 2
+    before = {table: service.store.query(f"SELECT * FROM {table} ORDER BY id")
+              for table in ("outgoing", "ledger", "account")}  # fmt: skip
     work = handling.record(service.store, settings, service.clock, claim.row, acted, claim.token)
-    assert work.sms == [] and service.store.get("replies", reply_id)["status"] == "pending"
+    assert work.sms == [] and work.reply is None
+    assert service.store.get("replies", reply_id)["status"] == "pending"
     assert service.store.get("replies", reply_id)["answer_id"] is None
+    # No answer queued, nothing debited: on PostgreSQL the statement that finds the claim
+    # gone has queued the answer already; its transaction keeps nothing.
+    for table, rows in before.items():
+        assert service.store.query(f"SELECT * FROM {table} ORDER BY id") == rows, table
 
 
 def test_backoff_doubles_with_jitter(settings):

@@ -58,6 +58,7 @@ class Job(NamedTuple):
     kind: str  # "reply", "sms", "email" or "campaign"
     id: int
     lease: Lease | None = None  # set: claimed by this process (its token, until when)
+    row: dict | None = None  # its row as this process queued it, claimed (an answer's)
 
 
 def backoff(settings: Mapping[str, object], attempts: int) -> float:
@@ -83,9 +84,11 @@ class WorkQueue:
         """True while workers take from it: then the service stores work already claimed."""
         return self._takers > 0
 
-    def submit(self, kind: str, job_id: int, lease: Lease | None = None) -> None:
+    def submit(
+        self, kind: str, job_id: int, lease: Lease | None = None, row: dict | None = None
+    ) -> None:
         if self._takers:  # else the job waits in the database for a sweep or a drain
-            self._jobs.put(Job(kind, job_id, lease))
+            self._jobs.put(Job(kind, job_id, lease, row))
 
     def take(self, timeout: float) -> Job | None:
         try:
@@ -131,13 +134,20 @@ class Engine:
         """A claim for a job this process stores and does itself (``store.held``)."""
         return mint(self.lease_seconds)
 
-    def claim(self, kind: str, job_id: int, lease: Lease | None = None) -> Claim | None:
+    def claim(
+        self, kind: str, job_id: int, lease: Lease | None = None, row: dict | None = None
+    ) -> Claim | None:
         """Take the job, or keep our ``lease`` on it; None when it is not ours to do. A
         reply comes with what handling it reads (``Claim.context``: its conversation, the
-        reply options), in the same round trip."""
+        reply options, the balance), in the same round trip. ``row``: the job's row as the
+        transaction that queued it with ``lease`` returned it: while the lease is fresh,
+        nobody else can have changed it (no other worker takes a job before its lease runs
+        out, and a cancel ends only jobs nobody holds), so it is not read again."""
         if lease is not None:
             now = time.time()
             if lease.until - now >= self.lease_seconds / 2:  # fresh: no write needed
+                if row is not None:
+                    return Claim(kind, job_id, lease.token, lease.until, row)
                 return self._claimed(kind, job_id, lease.token, lease.until)
             until = now + self.lease_seconds
             if self.store.renew_claim(kind, job_id, lease.token, until):
@@ -177,10 +187,10 @@ class Engine:
         if job.kind == "reply":
             work = self.handle_reply(job.id, job.lease)
             for outgoing_id in work.sms:  # queued claimed by this worker: it sends them
-                self.send_sms(outgoing_id, work.leases.get(outgoing_id))
+                self.send_sms(outgoing_id, work.leases.get(outgoing_id), work.rows.get(outgoing_id))
             return work.emails
         if job.kind == "sms":
-            self.send_sms(job.id, job.lease)
+            self.send_sms(job.id, job.lease, job.row)
         elif job.kind == "campaign":
             campaign_sender.step(self, job.id, job.lease)
         else:
@@ -201,10 +211,13 @@ class Engine:
 
         with self.heartbeat.keep(claim):
             acted = handling.act(self.store, plan, claim.row, context.get("conversation"))
-        return handling.record(self.store, self.settings, self.clock, claim.row, acted, claim.token)
+        return handling.record(self.store, self.settings, self.clock, claim.row, acted, claim.token,
+                               context.get("balance"))  # fmt: skip
 
-    def send_sms(self, outgoing_id: int, lease: Lease | None = None) -> bool:
-        claim = self.claim("sms", outgoing_id, lease)
+    def send_sms(
+        self, outgoing_id: int, lease: Lease | None = None, row: dict | None = None
+    ) -> bool:
+        claim = self.claim("sms", outgoing_id, lease, row)
         if claim is None:
             return False
         try:

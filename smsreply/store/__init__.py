@@ -20,6 +20,7 @@ from __future__ import annotations
 from .account import AccountQueries
 from .campaigns import CampaignQueries
 from .connection import DatabaseUnavailable, InsufficientCredits, NotFound
+from .errors import ClaimLost
 from .gauges import GaugeQueries
 from .idempotency import IdempotencyQueries
 from .messages import MessageQueries
@@ -49,4 +50,11 @@ def storage_errors() -> tuple[type[Exception], ...]:
     return (*SQLITE_ERRORS, *POSTGRES_ERRORS, DatabaseUnavailable)
 
 
-__all__ = ["DatabaseUnavailable", "InsufficientCredits", "NotFound", "Store", "storage_errors"]
+__all__ = [
+    "ClaimLost",
+    "DatabaseUnavailable",
+    "InsufficientCredits",
+    "NotFound",
+    "Store",
+    "storage_errors",
+]

@@ -26,6 +26,16 @@ class InsufficientCredits(Exception):
         self.balance = balance
 
 
+class ClaimLost(Exception):
+    """A job's claim is no longer ours (taken over after its lease ran out, or ended):
+    raised inside ``write()``, so that nothing of the transaction is kept."""
+
+    def __init__(self, kind: str, job_id: int) -> None:
+        super().__init__(f"{kind} #{job_id}: our claim on it was lost")
+        self.kind = kind
+        self.job_id = job_id
+
+
 class DatabaseUnavailable(Exception):
     """The database cannot be used: a wrong URL, an unreachable server, missing rights."""
 

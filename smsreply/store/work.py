@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 from ..accounts.ledger_reasons import reason
 from .connection import Connection
+from .errors import ClaimLost
 
 
 @dataclass(frozen=True)
@@ -168,13 +169,36 @@ class WorkQueries(Connection):
             return self._with_context(reply_id, sql, (*params, reply_id, *due))
 
     def _with_context(self, reply_id: int, sql: str, params: tuple):
-        of_reply = "(SELECT conversation_id FROM replies WHERE id = ?)"
-        conversation_of = f"SELECT * FROM conversations WHERE id = {of_reply}"
-        options_of = ("SELECT value FROM options WHERE name = 'reply'", ())
-        together = [(sql, params), (conversation_of, (reply_id,)), options_of]
-        found, conversation, saved = self.run_together(together)
-        options = json.loads(saved[0]["value"]) if saved else None
-        return (found[0], {"conversation": conversation[0], "options": options}) if found else None
+        """The reply ``sql`` finds (claimed), with what handling it reads: its
+        ``conversation``, the reply ``options`` (None if none saved) and the ``balance``
+        (read without a lock: whether the commit can make the debits). One statement on
+        PostgreSQL (rows as JSON), else one round trip of four."""
+        if self.dialect == "postgresql":
+            found = self.db.execute(
+                f"WITH found AS ({sql}) SELECT (SELECT row_to_json(found) FROM found), "
+                "(SELECT row_to_json(c) FROM conversations c WHERE id = "
+                "(SELECT conversation_id FROM found)), "
+                "(SELECT value FROM options WHERE name = 'reply'), "
+                "(SELECT balance FROM account WHERE id = 1)",
+                params,
+            ).fetchone()
+            reply, conversation, saved, balance = found
+        else:
+            of_reply = "(SELECT conversation_id FROM replies WHERE id = ?)"
+            rows = self.run_together([
+                (sql, params),
+                (f"SELECT * FROM conversations WHERE id = {of_reply}", (reply_id,)),
+                ("SELECT value FROM options WHERE name = 'reply'", ()),
+                ("SELECT balance FROM account WHERE id = 1", ()),
+            ])  # fmt: skip
+            reply = rows[0][0] if rows[0] else None
+            conversation = rows[1][0] if rows[1] else None
+            saved = rows[2][0]["value"] if rows[2] else None
+            balance = rows[3][0]["balance"]
+        if reply is None:
+            return None
+        options = None if saved is None else json.loads(saved)
+        return reply, {"conversation": conversation, "options": options, "balance": balance}
 
     def renew_claim(self, kind: str, job_id: int, token: str, lease_until: float) -> bool:
         """Push our claim's end to ``lease_until``; False when it is no longer ours."""
@@ -276,6 +300,48 @@ class WorkQueries(Connection):
             self.db.send(sql, params)
             return True
         return self.db.execute(sql, params).rowcount == 1
+
+    def finish_reply_answered(
+        self,
+        reply_id: int,
+        token: str,
+        action: str,
+        outcome: str,
+        result: str,
+        reason: str,
+        answer: dict,
+        lease,
+    ) -> dict:
+        """``finish_reply``, with its answer (``answer``: the outgoing row's columns)
+        queued claimed by ``lease`` for this process to send, and linked to the reply; the
+        answer's row as queued. One statement on PostgreSQL. Raises ``ClaimLost`` when the
+        claim is no longer ours: the caller's ``write()`` then keeps nothing of its
+        transaction (on PostgreSQL the statement queued the answer all the same)."""
+        row = {"status": "queued", **answer, **self.held("sms", lease)}
+        finished = (action, outcome, result, reason)
+        if self.dialect == "postgresql":
+            columns, marks = ", ".join(row), ", ".join("?" for _ in row)
+            queued, done = self.db.execute(
+                f"WITH answer AS (INSERT INTO outgoing ({columns}) VALUES ({marks}) RETURNING *), "
+                "done AS (UPDATE replies SET status = 'handled', action = ?, outcome = ?, "
+                "result = ?, result_reason = ?, claim = NULL, lease_until = NULL, "
+                "answer_id = (SELECT id FROM answer) "
+                "WHERE id = ? AND status = 'pending' AND claim = ? RETURNING id) "
+                "SELECT (SELECT row_to_json(answer) FROM answer), EXISTS (SELECT 1 FROM done)",
+                (*row.values(), *finished, reply_id, token),
+            ).fetchone()
+            if not done:
+                raise ClaimLost("reply", reply_id)
+            return queued
+        if not self.finish_reply(reply_id, token, *finished):
+            raise ClaimLost("reply", reply_id)
+        queued = self.query(
+            f"INSERT INTO outgoing ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)}) "
+            "RETURNING *",
+            tuple(row.values()),
+        )[0]
+        self.link_answer(reply_id, queued["id"])
+        return queued
 
     def release_campaign(self, campaign_id: int, token: str, finished_at: str | None) -> bool:
         """End a campaign's step: to do again at once, or ``done`` when no recipient is
