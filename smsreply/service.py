@@ -22,7 +22,7 @@ import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from . import handling, receiving, sending, views
+from . import handling, receiving, recording, sending, views
 from .actions import Resources
 from .campaigns import accepting, report
 from .campaigns.reading import Line
@@ -122,7 +122,7 @@ class Service:
 
     def _store_and_handle(
         self, received: receiving.Received, lease: Lease, at_commit: bool
-    ) -> tuple[dict, bool, handling.FollowUps | None]:
+    ) -> tuple[dict, bool, recording.FollowUps | None]:
         """``receive_reply``'s one transaction: (the reply, True if new, its follow-ups when
         handled at once). ``at_commit``: the debits by the commit (``debit_reply``). The
         reply options are read with what storing the reply reads (one statement on

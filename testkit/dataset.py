@@ -52,7 +52,7 @@ class _Postgres:
     def __init__(self, url: str) -> None:
         import psycopg
 
-        from smsreply.store.postgres import translate
+        from smsreply.store.postgres_sql import translate
 
         self.translate = translate
         self.connection = psycopg.connect(url, autocommit=True)

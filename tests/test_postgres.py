@@ -19,7 +19,7 @@ from smsreply.providers import InboundReply
 from smsreply.settings import load_settings
 from smsreply.store import DatabaseUnavailable, InsufficientCredits, Store
 from smsreply.store import migrations as schema
-from smsreply.store.postgres import translate
+from smsreply.store.postgres_sql import translate
 from tests.support.servers import ROOT, GunicornServer
 
 pytestmark = pytest.mark.postgres  # make test runs these in its PostgreSQL run only

@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 
-from smsreply import handling
+from smsreply import handling, recording
 from smsreply.engine.heartbeat import Lease, mint
 from smsreply.engine.work import backoff
 from smsreply.web import create_app
@@ -63,7 +63,7 @@ def test_a_claim_taken_over_records_nothing(app, service, settings):
     assert other is not None and other["attempts"] == 2
     before = {table: service.store.query(f"SELECT * FROM {table} ORDER BY id")
               for table in ("outgoing", "ledger", "account")}  # fmt: skip
-    work = handling.record(service.store, settings, service.clock, claim.row, acted, claim.token)
+    work = recording.record(service.store, settings, service.clock, claim.row, acted, claim.token)
     assert work.sms == [] and work.reply is None
     assert service.store.get("replies", reply_id)["status"] == "pending"
     assert service.store.get("replies", reply_id)["answer_id"] is None

@@ -10,7 +10,8 @@ Every job goes the same way (states as stored: ``store/work.py``)::
 
 The engine is the one home of claims: it mints them (``new_lease``: a random token and a
 lease of ``worker.lease_seconds``), renews them (``heartbeat.py``) and ends them (finish,
-retry, fail); the store writes a claim's columns only through ``store/work.py``. ``claim``
+retry, fail); the store writes a claim's columns only through ``store/work.py`` (and a
+reply's own verbs built on it, ``store/reply_jobs.py``). ``claim``
 takes a job with a new claim, or keeps the one this process minted when it stored the job
 (a reply stored claimed by the callback, an answer queued claimed by its handler, a
 campaign's SMS queued claimed by its step). While the job runs — a script, a handler, a ``url``
@@ -39,7 +40,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
-from .. import handling, sending
+from .. import handling, recording, sending
 from ..campaigns import sender as campaign_sender
 from ..clock import Clock, to_iso
 from ..monitoring import metrics
@@ -199,10 +200,10 @@ class Engine:
 
     # -- the three kinds of work -------------------------------------------------------
 
-    def handle_reply(self, reply_id: int, lease: Lease | None = None) -> handling.FollowUps:
+    def handle_reply(self, reply_id: int, lease: Lease | None = None) -> recording.FollowUps:
         claim = self.claim("reply", reply_id, lease)
         if claim is None:
-            return handling.FollowUps()
+            return recording.FollowUps()
         context = claim.context or {}
         options = context.get("options")  # read with the claim: not read again
 
@@ -211,8 +212,10 @@ class Engine:
 
         with self.heartbeat.keep(claim):
             acted = handling.act(self.store, plan, claim.row, context.get("conversation"))
-        return handling.record(self.store, self.settings, self.clock, claim.row, acted, claim.token,
-                               context.get("balance"))  # fmt: skip
+        return recording.record(
+            self.store, self.settings, self.clock, claim.row, acted, claim.token,
+            context.get("balance"),
+        )  # fmt: skip
 
     def send_sms(
         self, outgoing_id: int, lease: Lease | None = None, row: dict | None = None

@@ -24,9 +24,9 @@ from .errors import ClaimLost
 from .gauges import GaugeQueries
 from .idempotency import IdempotencyQueries
 from .messages import MessageQueries
+from .reply_jobs import ReplyJobQueries
 from .sessions import SessionQueries
 from .sqlite import ERRORS as SQLITE_ERRORS
-from .work import WorkQueries
 
 
 class Store(
@@ -35,8 +35,8 @@ class Store(
     GaugeQueries,
     IdempotencyQueries,
     MessageQueries,
+    ReplyJobQueries,  # and the work queue's verbs it builds on (work.py)
     SessionQueries,
-    WorkQueries,
 ):
     """The whole store: ``Store(path)`` or ``Store(url=…)``, then its verb-named methods."""
 

@@ -30,7 +30,8 @@ row another transaction changed before updating it), and ``_lock_due()`` adds
 ``write()`` runs alone anyway. Leases stay the crash-recovery bound on both.
 
 Far from the database: a one-statement step runs in ``one_statement()`` (no ``BEGIN``/``COMMIT``
-round trips on PostgreSQL); a reply's claim reads what handling needs with it (``run_together``).
+round trips on PostgreSQL). A reply's own verbs — its claim with what handling reads, its
+finish with its answer — are in ``reply_jobs.py``, on top of these.
 
 Jobs stored already claimed (a reply by its callback, an SMS by the worker that queued it)
 get their claim columns from ``held()``; a job given up before it was tried, from
@@ -39,12 +40,10 @@ get their claim columns from ``held()``; a job given up before it was tried, fro
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from ..accounts.ledger_reasons import reason
 from .connection import Connection
-from .errors import ClaimLost
 
 
 @dataclass(frozen=True)
@@ -153,53 +152,6 @@ class WorkQueries(Connection):
             (job_id, KINDS[kind].doing, token),
         )
 
-    def claimed_reply(self, reply_id: int, token: str) -> tuple[dict, dict] | None:
-        """``claimed_job`` for a reply, with what handling it reads (its ``conversation``,
-        the reply ``options``: None if none saved) in one round trip; None if not ours."""
-        sql = "SELECT * FROM replies WHERE id = ? AND status = 'pending' AND claim = ?"
-        return self._with_context(reply_id, sql, (reply_id, token))
-
-    def claim_reply(self, reply_id: int, lease) -> tuple[dict, dict] | None:
-        """``claim_job`` for a reply, with what handling it reads, in one round trip."""
-        spec = KINDS["reply"]
-        sets, params = self._claim_set("reply", lease, None)
-        due = [lease.since] * spec.due.count("?")
-        sql = f"UPDATE replies SET {sets} WHERE id = ? AND {spec.due} RETURNING *"
-        with self.one_statement():
-            return self._with_context(reply_id, sql, (*params, reply_id, *due))
-
-    def _with_context(self, reply_id: int, sql: str, params: tuple):
-        """The reply ``sql`` finds (claimed), with what handling it reads: its
-        ``conversation``, the reply ``options`` (None if none saved) and the ``balance``
-        (read without a lock: whether the commit can make the debits). One statement on
-        PostgreSQL (rows as JSON), else one round trip of four."""
-        if self.dialect == "postgresql":
-            found = self.db.execute(
-                f"WITH found AS ({sql}) SELECT (SELECT row_to_json(found) FROM found), "
-                "(SELECT row_to_json(c) FROM conversations c WHERE id = "
-                "(SELECT conversation_id FROM found)), "
-                "(SELECT value FROM options WHERE name = 'reply'), "
-                "(SELECT balance FROM account WHERE id = 1)",
-                params,
-            ).fetchone()
-            reply, conversation, saved, balance = found
-        else:
-            of_reply = "(SELECT conversation_id FROM replies WHERE id = ?)"
-            rows = self.run_together([
-                (sql, params),
-                (f"SELECT * FROM conversations WHERE id = {of_reply}", (reply_id,)),
-                ("SELECT value FROM options WHERE name = 'reply'", ()),
-                ("SELECT balance FROM account WHERE id = 1", ()),
-            ])  # fmt: skip
-            reply = rows[0][0] if rows[0] else None
-            conversation = rows[1][0] if rows[1] else None
-            saved = rows[2][0]["value"] if rows[2] else None
-            balance = rows[3][0]["balance"]
-        if reply is None:
-            return None
-        options = None if saved is None else json.loads(saved)
-        return reply, {"conversation": conversation, "options": options, "balance": balance}
-
     def renew_claim(self, kind: str, job_id: int, token: str, lease_until: float) -> bool:
         """Push our claim's end to ``lease_until``; False when it is no longer ours."""
         with self.one_statement():
@@ -274,74 +226,6 @@ class WorkQueries(Connection):
                 (sent_at, notification_id, token),
             )
             return cursor.rowcount == 1
-
-    def finish_reply(
-        self,
-        reply_id: int,
-        token: str,
-        action: str,
-        outcome: str,
-        result: str,
-        reason: str,
-        stored_here: bool = False,
-    ) -> bool:
-        """Record a reply's outcome (``result``: answered, no answer, failed, and why) if
-        the claim is still ours; then queue its answer in the same transaction
-        (``write()``), so that it is queued exactly once. ``stored_here``: the reply was
-        stored, claimed, by this very transaction (the callback's): no one else can see
-        it, so the claim holds and the statement goes with the next (``db.send``)."""
-        sql = (
-            "UPDATE replies SET status = 'handled', action = ?, outcome = ?, result = ?, "
-            "result_reason = ?, claim = NULL, lease_until = NULL "
-            "WHERE id = ? AND status = 'pending' AND claim = ?"
-        )
-        params = (action, outcome, result, reason, reply_id, token)
-        if stored_here:
-            self.db.send(sql, params)
-            return True
-        return self.db.execute(sql, params).rowcount == 1
-
-    def finish_reply_answered(
-        self,
-        reply_id: int,
-        token: str,
-        action: str,
-        outcome: str,
-        result: str,
-        reason: str,
-        answer: dict,
-        lease,
-    ) -> dict:
-        """``finish_reply``, with its answer (``answer``: the outgoing row's columns)
-        queued claimed by ``lease`` for this process to send, and linked to the reply; the
-        answer's row as queued. One statement on PostgreSQL. Raises ``ClaimLost`` when the
-        claim is no longer ours: the caller's ``write()`` then keeps nothing of its
-        transaction (on PostgreSQL the statement queued the answer all the same)."""
-        row = {"status": "queued", **answer, **self.held("sms", lease)}
-        finished = (action, outcome, result, reason)
-        if self.dialect == "postgresql":
-            columns, marks = ", ".join(row), ", ".join("?" for _ in row)
-            queued, done = self.db.execute(
-                f"WITH answer AS (INSERT INTO outgoing ({columns}) VALUES ({marks}) RETURNING *), "
-                "done AS (UPDATE replies SET status = 'handled', action = ?, outcome = ?, "
-                "result = ?, result_reason = ?, claim = NULL, lease_until = NULL, "
-                "answer_id = (SELECT id FROM answer) "
-                "WHERE id = ? AND status = 'pending' AND claim = ? RETURNING id) "
-                "SELECT (SELECT row_to_json(answer) FROM answer), EXISTS (SELECT 1 FROM done)",
-                (*row.values(), *finished, reply_id, token),
-            ).fetchone()
-            if not done:
-                raise ClaimLost("reply", reply_id)
-            return queued
-        if not self.finish_reply(reply_id, token, *finished):
-            raise ClaimLost("reply", reply_id)
-        queued = self.query(
-            f"INSERT INTO outgoing ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)}) "
-            "RETURNING *",
-            tuple(row.values()),
-        )[0]
-        self.link_answer(reply_id, queued["id"])
-        return queued
 
     def release_campaign(self, campaign_id: int, token: str, finished_at: str | None) -> bool:
         """End a campaign's step: to do again at once, or ``done`` when no recipient is
