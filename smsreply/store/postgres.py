@@ -26,7 +26,7 @@ from psycopg.pq import TransactionStatus
 from .credit_statement import credits_statement
 from .errors import DatabaseUnavailable, InsufficientCredits, describe_url, hide_password
 from .postgres_session import session_settings
-from .postgres_sql import Rows, ddl_types, translate
+from .postgres_sql import Rows, column_names, ddl_types, translate
 
 ERRORS: tuple[type[Exception], ...] = (
     # Connection refused or lost, server shutting down; and the session's limits:
@@ -122,7 +122,7 @@ class PostgresBackend:
 
     def query(self, sql: str, params: tuple | list | dict = ()) -> list[dict]:
         rows = self.execute(sql, params)
-        names = [column.name for column in rows.description]
+        names = [column[0] for column in rows.description]
         return [dict(zip(names, row, strict=True)) for row in rows]
 
     def run_together(self, statements: list[tuple[str, tuple]]) -> list[list[dict]]:
@@ -135,8 +135,7 @@ class PostgresBackend:
             with conn.pipeline():
                 cursors = [conn.execute(translate(sql), params) for sql, params in statements]
             return [
-                [dict(zip([c.name for c in cursor.description], row, strict=True))
-                 for row in cursor.fetchall()]
+                [dict(zip(column_names(cursor), row, strict=True)) for row in cursor.fetchall()]
                 for cursor in cursors
             ]  # fmt: skip
 
