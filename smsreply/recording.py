@@ -92,7 +92,9 @@ def record_once(
     (``handling.handle_now``, in the callback's transaction);
     ``at_commit``: with every debit made by the commit on PostgreSQL, all or nothing
     (``InsufficientCredits`` at the end of the outermost transaction); ``balance``: as
-    read already in this transaction (else read when needed)."""
+    read already in this transaction (else read when needed). A workers' reply whose
+    outcome is an answer and nothing else is recorded by ``store.finish_reply_debited``, a
+    transaction of its own (one statement on PostgreSQL)."""
     at = to_iso(clock())
     work = FollowUps()
     outcome, conversation = acted.outcome, acted.conversation
@@ -105,6 +107,22 @@ def record_once(
     reason = result.reason[:500]
     lease = mint(settings["worker.lease_seconds"])  # the SMS we queue, we send next
     queued: list[tuple[int, str, int]] = []  # (SMS id, kind, credits): debited last
+    if at_commit and not charge_reply and _answer_only(acted, result):
+        try:  # the common case, in one statement on PostgreSQL: no BEGIN, no COMMIT
+            answer = store.finish_reply_debited(
+                reply["id"], token, acted.action_type, recorded, result.result, reason,
+                _answer_row(reply, conversation, result.answer, at), lease, at,
+            )  # fmt: skip
+        except ClaimLost:  # taken over after our lease ran out: nothing done
+            return FollowUps()
+        except InsufficientCredits:  # nothing done: the usual way marks it no_credit
+            at_commit = False
+        else:
+            metrics.reply_handled(acted.action_type, result.result)
+            return FollowUps(
+                sms=[answer["id"]], leases={answer["id"]: lease}, rows={answer["id"]: answer},
+                reply=_recorded(reply, acted, recorded, result.result, reason, answer["id"]),
+            )  # fmt: skip
     try:
         with store.write():
             if result.answer is None:
@@ -116,17 +134,12 @@ def record_once(
             else:  # finished, its answer queued claimed and linked: one statement on PostgreSQL
                 answer = store.finish_reply_answered(
                     reply["id"], token, acted.action_type, recorded, result.result, reason,
-                    sms_row("answer", reply["sender"], reply["shortcode"], result.answer,
-                            count_segments(result.answer), conversation["provider_tag"], at,
-                            conversation_id=conversation["id"], reply_id=reply["id"]),
-                    lease,
+                    _answer_row(reply, conversation, result.answer, at), lease,
                 )  # fmt: skip
                 queued.append((answer["id"], "answer", answer["credits"]))
                 work.rows[answer["id"]] = answer
-            work.reply = reply | {"status": "handled", "action": acted.action_type,
-                                  "outcome": recorded, "result": result.result,
-                                  "result_reason": reason, "claim": None, "lease_until": None,
-                                  "answer_id": queued[0][0] if queued else None}  # fmt: skip
+            work.reply = _recorded(reply, acted, recorded, result.result, reason,
+                                   queued[0][0] if queued else None)  # fmt: skip
             if outcome.state is not UNCHANGED:
                 store.set_conversation_state(conversation["id"], outcome.state)
             if outcome.detail.get("sticky") and conversation["route"] != outcome.detail["rule"]:
@@ -160,6 +173,35 @@ def record_once(
         return FollowUps()
     metrics.reply_handled(acted.action_type, result.result)
     return work
+
+
+def _answer_only(acted: Acted, result) -> bool:
+    """Whether recording is the reply finished and its answer queued and debited, nothing
+    else: no notification, the conversation's state and route left as they are."""
+    outcome, conversation = acted.outcome, acted.conversation
+    rerouted = outcome.detail.get("sticky") and conversation["route"] != outcome.detail["rule"]
+    return (
+        result.answer is not None
+        and not acted.notifications
+        and outcome.state is UNCHANGED
+        and not rerouted
+    )
+
+
+def _answer_row(reply: dict, conversation: dict, text: str, at: str) -> dict:
+    """The columns of a reply's answer SMS, to queue."""
+    return sms_row("answer", reply["sender"], reply["shortcode"], text, count_segments(text),
+                   conversation["provider_tag"], at, conversation_id=conversation["id"],
+                   reply_id=reply["id"])  # fmt: skip
+
+
+def _recorded(
+    reply: dict, acted: Acted, outcome: str, result: str, reason: str, answer_id: int | None
+) -> dict:
+    """The reply's row as recording left it."""
+    return reply | {"status": "handled", "action": acted.action_type, "outcome": outcome,
+                    "result": result, "result_reason": reason, "claim": None,
+                    "lease_until": None, "answer_id": answer_id}  # fmt: skip
 
 
 def _queue(

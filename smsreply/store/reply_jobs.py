@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from .errors import ClaimLost
+from .errors import ClaimLost, InsufficientCredits
 from .work import KINDS, WorkQueries
 
 
@@ -133,4 +133,73 @@ class ReplyJobQueries(WorkQueries):
             tuple(row.values()),
         )[0]
         self.link_answer(reply_id, queued["id"])
+        return queued
+
+    def finish_reply_debited(
+        self,
+        reply_id: int,
+        token: str,
+        action: str,
+        outcome: str,
+        result: str,
+        reason: str,
+        answer: dict,
+        lease,
+        at: str,
+    ) -> dict:
+        """``finish_reply_answered`` and the answer's debit (the ledger verb's: the balance,
+        a ledger line, the low-credit e-mail when it crosses), as a transaction of its own:
+        one statement on PostgreSQL — no BEGIN, no COMMIT, the balance row held for the
+        server's time only. The answer's row as queued. Nothing is done when the claim is no
+        longer ours (``ClaimLost``) or the balance cannot cover the answer
+        (``InsufficientCredits``)."""
+        if self.dialect != "postgresql":
+            with self.write():
+                queued = self.finish_reply_answered(
+                    reply_id, token, action, outcome, result, reason, answer, lease
+                )
+                self.change_credits(-queued["credits"], at, "answer", reply_id=reply_id,
+                                    conversation_id=queued["conversation_id"],
+                                    outgoing_id=queued["id"])  # fmt: skip
+            return queued
+        row = {"status": "queued", **answer, **self.held("sms", lease)}
+        credits = row["credits"]
+        alert, alert_params = "", ()
+        if self.low_credit_alert is not None:
+            below, sender, target = self.low_credit_alert
+            alert = (
+                ", alerted AS (INSERT INTO notifications "
+                "(reply_id, media, sender, target, status, created_at, about) "
+                "SELECT NULL, 'email', ?, ?, 'queued', ?, json_build_object('alert', "
+                "'low_credit', 'balance', balance, 'below', ?::bigint)::text FROM moved "
+                "WHERE balance < ? AND ? <= balance + ?)"
+            )
+            alert_params = (sender, target, at, below, below, below, credits)
+        # The claim checked and its row locked first; the balance moved only if it covers
+        # the answer; the reply finished and its answer queued only if the balance moved.
+        queued, ours, covered = self.db.execute(
+            "WITH ours AS (SELECT id FROM replies WHERE id = ? AND status = 'pending' "
+            "AND claim = ? FOR UPDATE), "
+            "moved AS (UPDATE account SET balance = balance - ? WHERE id = 1 AND balance >= ? "
+            "AND EXISTS (SELECT 1 FROM ours) RETURNING balance), "
+            "done AS (UPDATE replies SET status = 'handled', action = ?, outcome = ?, "
+            "result = ?, result_reason = ?, claim = NULL, lease_until = NULL, "
+            "answer_id = nextval(pg_get_serial_sequence('outgoing', 'id')) "
+            "WHERE id = (SELECT id FROM ours) AND EXISTS (SELECT 1 FROM moved) "
+            "RETURNING answer_id), "
+            f"answer AS (INSERT INTO outgoing (id, {', '.join(row)}) "
+            f"SELECT answer_id, {', '.join('?' for _ in row)} FROM done RETURNING *), "
+            "lines AS (INSERT INTO ledger "
+            "(delta, balance, at, reason, conversation_id, reply_id, outgoing_id) "
+            "SELECT ?, moved.balance, ?, 'answer', answer.conversation_id, answer.reply_id, "
+            f"answer.id FROM moved, answer){alert} "
+            "SELECT (SELECT row_to_json(answer) FROM answer), EXISTS (SELECT 1 FROM ours), "
+            "EXISTS (SELECT 1 FROM moved)",
+            (reply_id, token, credits, credits, action, outcome, result, reason,
+             *row.values(), -credits, at, *alert_params),
+        ).fetchone()  # fmt: skip
+        if not ours:
+            raise ClaimLost("reply", reply_id)
+        if not covered:
+            raise InsufficientCredits(credits, self.balance())
         return queued
