@@ -38,10 +38,7 @@ Example::
 from __future__ import annotations
 
 import http.client
-import io
 import os
-import select
-import socket
 import ssl
 import time
 import zlib
@@ -51,6 +48,8 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3
+
+from .deadline_connection import DeadlineConnection, time_left
 
 IDLE_KEPT = 16  # connections kept open at most (more threads sending at once: closed after)
 # The kept-alive connection was closed under our request before any answer came back.
@@ -97,78 +96,6 @@ def _decoded(body: bytes, encoding: str) -> bytes:
         raise Unreachable("undecodable answer") from None
 
 
-class _DeadlineReader(io.RawIOBase):
-    """The socket as an answer is read from it: each read waits only what is left."""
-
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
-        super().__init__()
-        self._sock = sock
-        self._raw = sock.makefile("rb", buffering=0)  # keeps the socket open while read
-        self._deadline = deadline
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        self._sock.settimeout(_left(self._deadline))
-        return self._raw.readinto(buffer)
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
-
-
-class _Answering:
-    """What ``http.client`` reads an answer from (it asks for ``makefile("rb")``)."""
-
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
-        self._sock = sock
-        self._deadline = deadline
-
-    def makefile(self, mode: str) -> io.BufferedReader:
-        return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
-
-
-def _left(deadline: float) -> float:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise TimeoutError("the exchange ran out of time")
-    return left
-
-
-class _Connection(http.client.HTTPConnection):
-    """One connection to the gateway; every wait of an exchange ends by ``deadline``."""
-
-    def __init__(self, host: str, port: int, tls: ssl.SSLContext | None) -> None:
-        super().__init__(host, port)
-        self.tls = tls
-        self.deadline = 0.0
-
-    def connect(self) -> None:
-        self.sock = socket.create_connection((self.host, self.port), _left(self.deadline))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if self.tls is not None:
-            self.sock.settimeout(_left(self.deadline))  # the handshake, within what is left
-            self.sock = self.tls.wrap_socket(self.sock, server_hostname=self.host)
-
-    def _send_output(self, message_body=None, encode_chunked: bool = False) -> None:
-        # The head and a body in bytes in one send (http.client makes two): one system
-        # call and one segment on the wire instead of two, for every SMS.
-        if not isinstance(message_body, bytes) or encode_chunked:
-            return super()._send_output(message_body, encode_chunked)
-        self._buffer.extend((b"", message_body))  # joined: head, blank line, body
-        request = b"\r\n".join(self._buffer)
-        del self._buffer[:]
-        self.send(request)
-
-    def response_class(self, sock: socket.socket, method: str | None = None, **_):
-        return http.client.HTTPResponse(_Answering(sock, self.deadline), method=method)
-
-    def dropped(self) -> bool:
-        """True when the gateway closed it while idle (readable: its end, or stray bytes)."""
-        return bool(select.select([self.sock], [], [], 0)[0])
-
-
 class DirectConnections:
     """Straight to the gateway: kept-alive ``http.client`` connections, one per sender."""
 
@@ -185,7 +112,7 @@ class DirectConnections:
         self.port = parts.port or (443 if tls else 80)
         self.tls = tls
         self.timeout = timeout
-        self._idle: list[_Connection] = []
+        self._idle: list[DeadlineConnection] = []
 
     def exchange(
         self,
@@ -203,7 +130,7 @@ class DirectConnections:
         try:
             connection = self._idle.pop()  # the most recently used: the likeliest alive
         except IndexError:
-            connection = _Connection(self.host, self.port, self.tls)
+            connection = DeadlineConnection(self.host, self.port, self.tls)
         try:
             kept = connection.sock is not None
             if kept and connection.dropped():
@@ -241,10 +168,12 @@ class DirectConnections:
         return answer
 
     @staticmethod
-    def _ask(connection: _Connection, method, target, body, headers) -> http.client.HTTPResponse:
+    def _ask(
+        connection: DeadlineConnection, method, target, body, headers
+    ) -> http.client.HTTPResponse:
         if connection.sock is None:
             connection.connect()
-        connection.sock.settimeout(_left(connection.deadline))
+        connection.sock.settimeout(time_left(connection.deadline))
         connection.request(method, target, body=body, headers=headers)
         return connection.getresponse()
 

@@ -1,4 +1,4 @@
-"""How the schema steps run, on SQLite and PostgreSQL alike (``migrations.py`` lists them).
+"""How the schema steps run, on SQLite and PostgreSQL alike (``migrations/`` lists them).
 
 Each step runs once, in the migrating transaction, and is recorded in
 ``_sqlite_migrations`` (the table sqlite-utils' ``Migrations`` kept, so databases it made
@@ -28,17 +28,10 @@ class Schema:
 
 
 class Migrations:
-    """An ordered list of steps: ``@migrations()`` above a function appends it."""
+    """An ordered list of steps, each applied once; a step's name is its function's."""
 
-    def __init__(self) -> None:
-        self.steps: list[Callable[[Schema], None]] = []
-
-    def __call__(self) -> Callable:
-        def register(step: Callable[[Schema], None]) -> Callable[[Schema], None]:
-            self.steps.append(step)
-            return step
-
-        return register
+    def __init__(self, *steps: Callable[[Schema], None]) -> None:
+        self.steps: list[Callable[[Schema], None]] = list(steps)
 
     def applied(self, backend) -> set[str]:
         if TABLE not in backend.tables():
