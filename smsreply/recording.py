@@ -23,7 +23,7 @@ from .monitoring import metrics
 from .notify.notifications import sms_text
 from .receiving import debit_reply
 from .results import judge_outcome
-from .sending import queue_sms, sms_row
+from .sending import sms_row
 from .store import ClaimLost, InsufficientCredits, Store
 from .text.segments import count_segments
 
@@ -219,19 +219,9 @@ def _queue(
     """Queue one SMS, already claimed for sending by this process (``lease``), as the
     engine would claim it: the worker sends it next, without one more transaction."""
     segments = count_segments(text)
-    outgoing_id = queue_sms(
-        store,
-        kind,
-        recipient,
-        sender,
-        text,
-        segments,
-        conversation["provider_tag"],
-        at,
-        conversation_id=conversation["id"],
-        reply_id=reply["id"],
-        lease=lease,
-    )
+    row = sms_row(kind, recipient, sender, text, segments, conversation["provider_tag"], at,
+                  conversation_id=conversation["id"], reply_id=reply["id"])  # fmt: skip
+    outgoing_id = store.queue_sms(row, lease)
     queued.append((outgoing_id, kind, segments.credits))
     return outgoing_id
 

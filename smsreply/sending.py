@@ -174,38 +174,11 @@ def open_conversation(
         }
     )
     provider_tag = f"sr{conversation_id}"
-    outgoing_id = queue_sms(
-        store,
-        "message",
-        recipient,
-        shortcode,
-        message,
-        segments,
-        provider_tag,
-        created_at,
-        lease=lease,
-        conversation_id=conversation_id,
-    )
+    row = sms_row("message", recipient, shortcode, message, segments, provider_tag, created_at,
+                  conversation_id=conversation_id)  # fmt: skip
+    outgoing_id = store.queue_sms(row, lease)
     store.link_conversation(conversation_id, provider_tag, outgoing_id)
     return conversation_id, outgoing_id
-
-
-def queue_sms(
-    store: Store,
-    kind: str,
-    recipient: str,
-    shortcode: str | None,
-    message: str,
-    segments: Segments,
-    tag: str,
-    created_at: str,
-    lease: Lease | None = None,
-    **references: int,
-) -> int:
-    """Queue one SMS; ``references``: its conversation, reply; ``lease``: queued claimed by
-    this process (``Engine.new_lease``), which sends it next."""
-    row = sms_row(kind, recipient, shortcode, message, segments, tag, created_at, **references)
-    return store.queue_sms(row, lease)
 
 
 def sms_row(
@@ -218,7 +191,8 @@ def sms_row(
     created_at: str,
     **references: int,
 ) -> dict:
-    """The columns of one SMS to queue (``queue_sms``)."""
+    """The columns of one SMS to queue (``store.queue_sms(row, lease)``; ``references``: its
+    conversation, reply; ``lease``: queued claimed by this process, which sends it next)."""
     return {
         "kind": kind,
         "recipient": recipient,
