@@ -188,6 +188,7 @@ class PostgresBackend:
                 conn.execute("COMMIT")
             return
         sql, params = credits_statement(credits, self._local.alert)
+        sql = translate(sql)
         try:
             with conn.pipeline():
                 self._flush(conn)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 
+from .credit_statement import low_credit_alert
 from .errors import ClaimLost, InsufficientCredits
 from .work import KINDS, WorkQueries
 
@@ -164,39 +165,31 @@ class ReplyJobQueries(WorkQueries):
             return queued
         row = {"status": "queued", **answer, **self.held("sms", lease)}
         credits = row["credits"]
-        alert, alert_params = "", ()
-        if self.low_credit_alert is not None:
-            below, sender, target = self.low_credit_alert
-            alert = (
-                ", alerted AS (INSERT INTO notifications "
-                "(reply_id, media, sender, target, status, created_at, about) "
-                "SELECT NULL, 'email', ?, ?, 'queued', ?, json_build_object('alert', "
-                "'low_credit', 'balance', balance, 'below', ?::bigint)::text FROM moved "
-                "WHERE balance < ? AND ? <= balance + ?)"
-            )
-            alert_params = (sender, target, at, below, below, below, credits)
+        alerted, alert_params = low_credit_alert(self.low_credit_alert, -credits, at)
         # The claim checked and its row locked first; the balance moved only if it covers
         # the answer; the reply finished and its answer queued only if the balance moved.
         queued, ours, covered = self.db.execute(
-            "WITH ours AS (SELECT id FROM replies WHERE id = ? AND status = 'pending' "
-            "AND claim = ? FOR UPDATE), "
-            "moved AS (UPDATE account SET balance = balance - ? WHERE id = 1 AND balance >= ? "
-            "AND EXISTS (SELECT 1 FROM ours) RETURNING balance), "
-            "done AS (UPDATE replies SET status = 'handled', action = ?, outcome = ?, "
-            "result = ?, result_reason = ?, claim = NULL, lease_until = NULL, "
-            "answer_id = nextval(pg_get_serial_sequence('outgoing', 'id')) "
+            "WITH ours AS (SELECT id FROM replies WHERE id = :reply AND status = 'pending' "
+            "AND claim = :token FOR UPDATE), "
+            "moved AS (UPDATE account SET balance = balance - :credits WHERE id = 1 "
+            "AND balance >= :credits AND EXISTS (SELECT 1 FROM ours) RETURNING balance), "
+            "done AS (UPDATE replies SET status = 'handled', action = :action, "
+            "outcome = :outcome, result = :result, result_reason = :reason, claim = NULL, "
+            "lease_until = NULL, answer_id = nextval(pg_get_serial_sequence('outgoing', 'id')) "
             "WHERE id = (SELECT id FROM ours) AND EXISTS (SELECT 1 FROM moved) "
             "RETURNING answer_id), "
             f"answer AS (INSERT INTO outgoing (id, {', '.join(row)}) "
-            f"SELECT answer_id, {', '.join('?' for _ in row)} FROM done RETURNING *), "
+            f"SELECT answer_id, {', '.join(f':row_{column}' for column in row)} FROM done "
+            "RETURNING *), "
             "lines AS (INSERT INTO ledger "
             "(delta, balance, at, reason, conversation_id, reply_id, outgoing_id) "
-            "SELECT ?, moved.balance, ?, 'answer', answer.conversation_id, answer.reply_id, "
-            f"answer.id FROM moved, answer){alert} "
+            "SELECT -:credits::bigint, moved.balance, :at, 'answer', answer.conversation_id, "
+            f"answer.reply_id, answer.id FROM moved, answer){alerted} "
             "SELECT (SELECT row_to_json(answer) FROM answer), EXISTS (SELECT 1 FROM ours), "
             "EXISTS (SELECT 1 FROM moved)",
-            (reply_id, token, credits, credits, action, outcome, result, reason,
-             *row.values(), -credits, at, *alert_params),
+            {"reply": reply_id, "token": token, "credits": credits, "action": action,
+             "outcome": outcome, "result": result, "reason": reason, "at": at,
+             **{f"row_{column}": value for column, value in row.items()}, **alert_params},
         ).fetchone()  # fmt: skip
         if not ours:
             raise ClaimLost("reply", reply_id)
