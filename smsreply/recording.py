@@ -142,7 +142,7 @@ def record_once(
                                    queued[0][0] if queued else None)  # fmt: skip
             if outcome.state is not UNCHANGED:
                 store.set_conversation_state(conversation["id"], outcome.state)
-            if outcome.detail.get("sticky") and conversation["route"] != outcome.detail["rule"]:
+            if _rerouted(acted):  # the conversation's next replies follow its rule
                 store.set_conversation_route(conversation["id"], outcome.detail["rule"])
             for note in acted.notifications:
                 if note["media"] == "sms":
@@ -178,14 +178,18 @@ def record_once(
 def _answer_only(acted: Acted, result) -> bool:
     """Whether recording is the reply finished and its answer queued and debited, nothing
     else: no notification, the conversation's state and route left as they are."""
-    outcome, conversation = acted.outcome, acted.conversation
-    rerouted = outcome.detail.get("sticky") and conversation["route"] != outcome.detail["rule"]
     return (
         result.answer is not None
         and not acted.notifications
-        and outcome.state is UNCHANGED
-        and not rerouted
+        and acted.outcome.state is UNCHANGED
+        and not _rerouted(acted)
     )
+
+
+def _rerouted(acted: Acted) -> bool:
+    """Whether a sticky rule takes over the conversation's route."""
+    detail = acted.outcome.detail
+    return bool(detail.get("sticky")) and acted.conversation["route"] != detail["rule"]
 
 
 def _answer_row(reply: dict, conversation: dict, text: str, at: str) -> dict:

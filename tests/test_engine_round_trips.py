@@ -138,26 +138,3 @@ def test_a_claim_renewal_and_a_sweep_are_one_statement_each(service, proxy):
     assert median_trips(renewals) <= 1, renewals
     assert median_trips(reports) <= 1, reports
     assert not service.store.renew_claim("sms", outgoing_id, mint(1).token, 1e12)
-
-
-def test_statements_sent_together_answer_as_one_by_one(service, proxy):
-    """``run_together``: one round trip outside a transaction; inside one, in its order
-    (what the transaction wrote is what they read)."""
-    conversation = service.send_message("0612345699", "RDV ?")
-    statements = [
-        ("SELECT id, recipient FROM conversations WHERE id = ?", (conversation["id"],)),
-        ("SELECT status FROM outgoing WHERE id = ?", (conversation["outgoing_id"],)),
-    ]
-    trips, found = round_trips(proxy, service.store.run_together, statements)
-    assert found == [[{"id": conversation["id"], "recipient": "+33612345699"}],
-                     [{"status": "queued"}]]  # fmt: skip
-    assert trips == 1
-    with service.store.write():
-        service.store.db.execute(
-            "UPDATE outgoing SET status = 'failed' WHERE id = ?", (conversation["outgoing_id"],)
-        )
-        inside = service.store.run_together(statements)
-        service.store.db.execute(
-            "UPDATE outgoing SET status = 'queued' WHERE id = ?", (conversation["outgoing_id"],)
-        )
-    assert inside[1] == [{"status": "failed"}]

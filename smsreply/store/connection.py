@@ -118,12 +118,6 @@ class Connection:
         with self.backend.transaction():
             yield
 
-    def run_together(self, statements: list[tuple[str, tuple]]) -> list[list[dict]]:
-        """Several statements whose parameters do not depend on each other's results, and
-        their rows: on PostgreSQL outside a transaction sent at once (one round trip,
-        psycopg's pipeline mode); else one after the other."""
-        return self.backend.run_together(statements)
-
     def lock_key(self, name: str) -> None:
         """Inside ``write()``: hold ``name`` until the commit, so that writers of the same
         name (a recipient's short codes) queue; nothing on SQLite (one writer)."""

@@ -26,7 +26,7 @@ from psycopg.pq import TransactionStatus
 from .credit_statement import credits_statement
 from .errors import DatabaseUnavailable, InsufficientCredits, describe_url, hide_password
 from .postgres_session import session_settings
-from .postgres_sql import Rows, column_names, ddl_types, translate
+from .postgres_sql import Rows, ddl_types, translate
 
 ERRORS: tuple[type[Exception], ...] = (
     # Connection refused or lost, server shutting down; and the session's limits:
@@ -124,20 +124,6 @@ class PostgresBackend:
         rows = self.execute(sql, params)
         names = [column[0] for column in rows.description]
         return [dict(zip(names, row, strict=True)) for row in rows]
-
-    def run_together(self, statements: list[tuple[str, tuple]]) -> list[list[dict]]:
-        """Statements whose parameters do not depend on each other's results, sent at once
-        (pipeline mode): their rows as dicts, in order, in one round trip. Inside
-        ``transaction()`` they go one after the other through ``query``, in its order."""
-        if getattr(self._local, "conn", None) is not None:
-            return [self.query(sql, params) for sql, params in statements]
-        with self.pool.connection() as conn:
-            with conn.pipeline():
-                cursors = [conn.execute(translate(sql), params) for sql, params in statements]
-            return [
-                [dict(zip(column_names(cursor), row, strict=True)) for row in cursor.fetchall()]
-                for cursor in cursors
-            ]  # fmt: skip
 
     def executemany(self, sql: str, rows: list[tuple]) -> None:
         with self.transaction(), self._local.conn.cursor() as cursor:

@@ -38,9 +38,10 @@ class ReplyJobQueries(WorkQueries):
 
     def _with_context(self, reply_id: int, sql: str, params: tuple):
         """The reply ``sql`` finds (claimed), with what handling it reads: its
-        ``conversation``, the reply ``options`` (None if none saved) and the ``balance``
-        (read without a lock: whether the commit can make the debits). One statement on
-        PostgreSQL (rows as JSON), else one round trip of four."""
+        ``conversation``, the reply ``options`` (None if none saved) and, on PostgreSQL,
+        the ``balance`` (read without a lock: whether the commit can make the debits; None
+        on SQLite, whose debits are made at once). One statement on PostgreSQL (rows as
+        JSON); on SQLite a call each, only once the reply is found."""
         if self.dialect == "postgresql":
             found = self.db.execute(
                 f"WITH found AS ({sql}) SELECT (SELECT row_to_json(found) FROM found), "
@@ -51,20 +52,18 @@ class ReplyJobQueries(WorkQueries):
                 params,
             ).fetchone()
             reply, conversation, saved, balance = found
+            if reply is None:
+                return None
         else:
-            of_reply = "(SELECT conversation_id FROM replies WHERE id = ?)"
-            rows = self.run_together([
-                (sql, params),
-                (f"SELECT * FROM conversations WHERE id = {of_reply}", (reply_id,)),
-                ("SELECT value FROM options WHERE name = 'reply'", ()),
-                ("SELECT balance FROM account WHERE id = 1", ()),
-            ])  # fmt: skip
-            reply = rows[0][0] if rows[0] else None
-            conversation = rows[1][0] if rows[1] else None
-            saved = rows[2][0]["value"] if rows[2] else None
-            balance = rows[3][0]["balance"]
-        if reply is None:
-            return None
+            found = self.query(sql, params)
+            if not found:
+                return None
+            reply, balance = found[0], None
+            conversation = self.query_one(
+                "SELECT * FROM conversations WHERE id = ?", (reply["conversation_id"],)
+            )
+            option = self.query_one("SELECT value FROM options WHERE name = 'reply'")
+            saved = None if option is None else option["value"]
         options = None if saved is None else json.loads(saved)
         return reply, {"conversation": conversation, "options": options, "balance": balance}
 

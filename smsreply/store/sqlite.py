@@ -66,10 +66,6 @@ class SqliteBackend:
     def query(self, sql: str, params: tuple | list | dict = ()) -> list[dict]:
         return list(self.database.query(sql, params))
 
-    def run_together(self, statements: list[tuple[str, tuple]]) -> list[list[dict]]:
-        """One after the other: a statement is a function call here, not a round trip."""
-        return [self.query(sql, params) for sql, params in statements]
-
     def executemany(self, sql: str, rows: list[tuple]) -> None:
         self.database.conn.executemany(sql, rows)
 
